@@ -1,0 +1,32 @@
+# Two commands: `make run` serves the product on the embedded database; `make test` checks it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint bench seed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[embedded,test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/omnisales serve
+
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+seed: $(STAMP)
+	$(BIN)/omnisales seed
+
+clean:
+	rm -rf $(VENV) .data .mypy_cache .pytest_cache .ruff_cache

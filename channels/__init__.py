@@ -1,0 +1,1 @@
+"""The customer channels: web chat, WhatsApp Business and the voice provider."""

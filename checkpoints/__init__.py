@@ -1,0 +1,1 @@
+"""Session state storage: the MongoDB checkpointer and the embedded database launcher."""

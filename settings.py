@@ -1,0 +1,90 @@
+"""Read OmniSales settings from the environment and an optional `.env` file."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MIN_API_KEY_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    """Every knob of the product; `.env.example` lists them all."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    mongo_uri: str | None = None
+    db_name: str = "omnisales"
+    data_dir: Path = Path(".data")
+    environment: Literal["development", "production"] = "development"
+    api_secret_key: SecretStr | None = None
+
+    openrouter_api_key: SecretStr | None = None
+    openrouter_base_url: str = "https://openrouter.ai/api/v1"
+    openrouter_model: str = "openai/gpt-4o-mini"
+    ollama_base_url: str | None = None
+    ollama_model: str = "llama3.1"
+    llm_timeout_s: float = Field(default=20.0, gt=0)
+    llm_max_tokens: int = Field(default=512, gt=0)
+
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+
+    superu_api_key: SecretStr | None = None
+    superu_webhook_secret: SecretStr | None = None
+    superu_api_base_url: str | None = None
+
+    pos_api_url: str | None = None
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_lists(cls, data: dict[str, object]) -> dict[str, object]:
+        for key in ("cors_origins", "trusted_proxies"):
+            for name in (key, key.upper()):
+                value = data.get(name)
+                if isinstance(value, str):
+                    data[name] = [item.strip() for item in value.split(",") if item.strip()]
+        return data
+
+    @model_validator(mode="after")
+    def _production_needs_a_strong_key(self) -> Settings:
+        if self.environment == "production":
+            key = self.api_secret_key.get_secret_value() if self.api_secret_key else ""
+            if len(key) < MIN_API_KEY_LENGTH:
+                raise ValueError(
+                    f"API_SECRET_KEY must be set to {MIN_API_KEY_LENGTH}+ characters in production"
+                )
+        return self
+
+    @cached_property
+    def api_key(self) -> str:
+        """The bearer key for `/chat`: configured, or generated once and kept in DATA_DIR."""
+        if self.api_secret_key is not None:
+            return self.api_secret_key.get_secret_value()
+        path = self.data_dir / "api_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+    @property
+    def llm_mode(self) -> Literal["openrouter", "ollama", "offline"]:
+        """The first model the product will ask: the one /health reports."""
+        if self.openrouter_api_key is not None:
+            return "openrouter"
+        if self.ollama_base_url:
+            return "ollama"
+        return "offline"

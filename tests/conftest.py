@@ -1,0 +1,67 @@
+"""Shared fixtures: one embedded MongoDB server per test run, one database per test."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from checkpoints.embedded import EmbeddedServer, start_embedded
+from settings import Settings
+from tools.context import Services, ToolContext
+from tools.gateway import SandboxGateway
+from tools.seed import seed
+from tools.store import Store
+
+
+@pytest.fixture(scope="session")
+def mongo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
+    """The embedded server, or the MongoDB that TEST_MONGO_URI names."""
+    if uri := os.environ.get("TEST_MONGO_URI"):
+        yield EmbeddedServer(uri=uri)
+        return
+    server = start_embedded(tmp_path_factory.mktemp("mongo"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, mongo: EmbeddedServer) -> Settings:
+    return Settings(_env_file=None, mongo_uri=mongo.uri, db_name=f"t_{uuid.uuid4().hex[:12]}",
+                    data_dir=tmp_path)
+
+
+@pytest.fixture
+async def store(settings: Settings) -> AsyncIterator[Store]:
+    assert settings.mongo_uri
+    db = Store.connect(settings.mongo_uri, settings.db_name)
+    await db.ensure_indexes()
+    yield db
+    await db.client.drop_database(settings.db_name)
+    await db.close()
+
+
+@pytest.fixture
+async def seeded(store: Store) -> Store:
+    await seed(store)
+    return store
+
+
+@pytest.fixture
+async def services(seeded: Store, settings: Settings) -> AsyncIterator[Services]:
+    async with httpx.AsyncClient() as http:
+        yield Services(store=seeded, settings=settings, gateway=SandboxGateway(seeded), http=http)
+
+
+@pytest.fixture
+def alice(services: Services) -> ToolContext:
+    return ToolContext(services=services, customer_id="demo-alice", session_id="s1")
+
+
+@pytest.fixture
+def bob(services: Services) -> ToolContext:
+    return ToolContext(services=services, customer_id="demo-bob", session_id="s1")

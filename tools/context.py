@@ -1,0 +1,62 @@
+"""What every tool is handed: the shop's services and who the customer is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import httpx
+
+from settings import Settings
+from tools.store import Store, now
+
+
+class PaymentGateway(Protocol):
+    """Charges and refunds a saved card; the sandbox gateway implements it."""
+
+    name: str
+
+    async def charge(
+        self, *, card_token: str, amount_cents: int, currency: str, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Charge a card; returns `{"status": "paid"|"declined"|"failed", "reference": ...}`."""
+        ...
+
+    async def refund(
+        self, *, reference: str, amount_cents: int, currency: str, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Refund (part of) a charge; returns `{"status": "refunded"|"failed", ...}`."""
+        ...
+
+
+@dataclass
+class Services:
+    """The run-time dependencies of the tools, opened once per process."""
+
+    store: Store
+    settings: Settings
+    gateway: PaymentGateway
+    http: httpx.AsyncClient
+    clock: Callable[[], datetime] = field(default=now)
+
+
+@dataclass(frozen=True)
+class ToolContext:
+    """A tool call's context: identity comes from the channel, never from the model."""
+
+    services: Services
+    customer_id: str
+    channel: str = "web"
+    session_id: str = ""
+
+    @property
+    def store(self) -> Store:
+        """The shop's database."""
+        return self.services.store
+
+    @property
+    def session_key(self) -> str:
+        """The session as the product keys it: channel, customer and session id."""
+        return f"{self.channel}:{self.customer_id}:{self.session_id}"

@@ -1,0 +1,161 @@
+"""Collections, indexes and the idempotent actions ledger over pymongo's async client."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+Doc = dict[str, Any]
+
+# Unique keys are where a duplicate would be a bug: a SKU, an order, a charge, a side effect.
+INDEXES: dict[str, list[IndexModel]] = {
+    "products": [
+        IndexModel([("sku", ASCENDING)], unique=True),
+        IndexModel([("terms", ASCENDING)]),
+        IndexModel([("category", ASCENDING), ("price_cents", ASCENDING)]),
+    ],
+    "stock": [IndexModel([("sku", ASCENDING), ("store_id", ASCENDING)], unique=True)],
+    "customers": [IndexModel([("phone", ASCENDING)], unique=True, sparse=True)],
+    "orders": [
+        IndexModel([("order_id", ASCENDING)], unique=True),
+        IndexModel([("customer_id", ASCENDING), ("created_at", DESCENDING)]),
+    ],
+    "payments": [
+        IndexModel([("payment_id", ASCENDING)], unique=True),
+        IndexModel([("idempotency_key", ASCENDING)], unique=True),
+        IndexModel([("customer_id", ASCENDING), ("created_at", DESCENDING)]),
+    ],
+    "loyalty_ledger": [IndexModel([("customer_id", ASCENDING), ("at", ASCENDING)])],
+    "returns": [IndexModel([("return_id", ASCENDING)], unique=True),
+                IndexModel([("customer_id", ASCENDING)])],
+    "call_jobs": [IndexModel([("call_id", ASCENDING)], unique=True),
+                  IndexModel([("customer_id", ASCENDING)])],
+    "pos_transactions": [IndexModel([("transaction_id", ASCENDING)], unique=True)],
+    "handoff_tickets": [IndexModel([("ticket_id", ASCENDING)], unique=True),
+                        IndexModel([("customer_id", ASCENDING)])],
+    "actions": [IndexModel([("key", ASCENDING)], unique=True)],
+}
+
+# Collections that need no index beyond `_id`.
+PLAIN_COLLECTIONS = frozenset({"stores", "carts", "rewards", "offers", "warranties", "inbound"})
+
+_WORD = re.compile(r"[a-z0-9]+")
+_IN_FLIGHT_WAIT_S = 10.0
+
+
+def now() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def terms(*texts: str) -> list[str]:
+    """Lower-case search terms of some text, plurals folded, for the multikey `terms` index."""
+    out: set[str] = set()
+    for text in texts:
+        for word in _WORD.findall(text.lower()):
+            out.add(stem(word))
+    return sorted(out)
+
+
+def stem(word: str) -> str:
+    """Fold the simplest English plurals so that 'laptops' finds 'laptop'."""
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+class ActionInFlightError(RuntimeError):
+    """The same side effect is being carried out by another request right now."""
+
+
+class Store:
+    """The shop's data in one MongoDB database."""
+
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.db = db
+
+    @classmethod
+    def connect(cls, uri: str, db_name: str, **client_options: Any) -> Store:
+        """Open a client (lazily: nothing is sent until the first command)."""
+        client: AsyncMongoClient[Doc] = AsyncMongoClient(
+            uri, tz_aware=True, serverSelectionTimeoutMS=5000, **client_options
+        )
+        return cls(client[db_name])
+
+    @property
+    def client(self) -> AsyncMongoClient[Doc]:
+        """The client behind the database."""
+        return self.db.client
+
+    async def close(self) -> None:
+        """Close the client."""
+        await self.db.client.close()
+
+    def __getattr__(self, name: str) -> AsyncCollection[Doc]:
+        if name in INDEXES or name in PLAIN_COLLECTIONS:
+            return self.db[name]
+        raise AttributeError(name)
+
+    async def ensure_indexes(self) -> None:
+        """Create every index; safe to run on each start."""
+        for name, models in INDEXES.items():
+            await self.db[name].create_indexes(models)
+
+    async def ping(self) -> None:
+        """Raise unless the database answers."""
+        await self.db.command("ping")
+
+    async def once(
+        self, key: str, kind: str, customer_id: str, act: Callable[[], Awaitable[Doc]]
+    ) -> Doc:
+        """Carry out a side effect at most once for `key`, and return its first result.
+
+        The claim is an insert under a unique index, not a check-then-insert, so concurrent
+        copies of one request cannot both act. A copy that arrives while the first is still
+        acting waits for its result. If the act raises, the claim is released so that a later
+        retry can act.
+
+        Args:
+            key: The idempotency key: the same request always yields the same key.
+            kind: What the side effect is (charge, refund, redeem, return, call, pos).
+            customer_id: Whose action it is.
+            act: The side effect; its result is stored and returned to every copy.
+        """
+        try:
+            await self.actions.insert_one(
+                {"key": key, "kind": kind, "customer_id": customer_id, "state": "started",
+                 "created_at": now()}
+            )
+        except DuplicateKeyError:
+            return await self._wait_for(key)
+        try:
+            result = await act()
+        except BaseException:
+            await self.actions.delete_one({"key": key, "state": "started"})
+            raise
+        await self.actions.update_one(
+            {"key": key}, {"$set": {"state": "done", "result": result, "done_at": now()}}
+        )
+        return result
+
+    async def _wait_for(self, key: str) -> Doc:
+        deadline = asyncio.get_running_loop().time() + _IN_FLIGHT_WAIT_S
+        while True:
+            doc = await self.actions.find_one({"key": key})
+            if doc is None:
+                raise ActionInFlightError(key)  # the first copy failed and released its claim
+            if doc["state"] == "done":
+                return dict(doc["result"])
+            if asyncio.get_running_loop().time() > deadline:
+                raise ActionInFlightError(key)
+            await asyncio.sleep(0.05)

@@ -31,7 +31,8 @@ def mongo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
 
 @pytest.fixture
 def settings(tmp_path: Path, mongo: EmbeddedServer) -> Settings:
-    return Settings(_env_file=None, mongo_uri=mongo.uri, db_name=f"t_{uuid.uuid4().hex[:12]}",
+    return Settings(_env_file=None,  # type: ignore[call-arg]
+                    mongo_uri=mongo.uri, db_name=f"t_{uuid.uuid4().hex[:12]}",
                     data_dir=tmp_path)
 
 

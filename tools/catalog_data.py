@@ -15,7 +15,7 @@ STORES = [
     {"_id": "store-airport", "name": "Airport", "city": "Shelbyville", "postcode": "20010"},
 ]
 
-# category: (SKU prefix, brands, model words, price range in dollars, use-case tags, warranty months)
+# category: (SKU prefix, brands, models, price range in dollars, use-case tags, warranty months)
 CATEGORIES: dict[str, tuple[str, list[str], list[str], tuple[int, int], list[str], int]] = {
     "laptops": ("LAP", ["Acer", "Asus", "Dell", "HP", "Lenovo", "MSI", "Framework", "Apple"],
                 ["Swift", "ZenBook", "Inspiron", "Pavilion", "ThinkPad", "Modern", "Book", "Air"],

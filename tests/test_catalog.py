@@ -1,0 +1,51 @@
+from tools.cart import add_to_cart, view_cart
+from tools.catalog import check_stock, get_product_details, recommend_products
+from tools.context import ToolContext
+
+
+async def test_recommends_coding_laptops_under_budget_with_reasons(alice: ToolContext) -> None:
+    result = await recommend_products(alice, query="laptop for coding", budget=1000,
+                                      use_case="coding")
+    assert result["type"] == "product_list"
+    products = result["products"]
+    assert len(products) == 5
+    assert all(p["price"] <= 1000 and p["category"] == "laptops" for p in products)
+    assert "coding" in products[0]["tags"]
+    assert products[0]["reasons"]
+    assert {"sku", "name", "price", "currency"} <= set(products[0])
+
+
+async def test_recommend_rejects_bad_input(alice: ToolContext) -> None:
+    assert (await recommend_products(alice, query=""))["type"] == "error"
+    assert (await recommend_products(alice, query="laptop", budget=-5))["type"] == "error"
+    assert (await recommend_products(alice, category="spaceships"))["type"] == "error"
+
+
+async def test_check_stock_per_store(alice: ToolContext) -> None:
+    result = await check_stock(alice, "lap-00001")
+    assert result["type"] == "stock" and result["sku"] == "LAP-00001"
+    assert len(result["stores"]) == 3
+    row = await alice.store.stock.find_one({"sku": "LAP-00001", "store_id": "store-mall"})
+    assert row is not None
+    mall = next(s for s in result["stores"] if s["store_id"] == "store-mall")
+    assert mall["quantity"] == row["quantity"]
+    assert (await check_stock(alice, "NOPE-1"))["message"] == "product NOPE-1 not found"
+
+
+async def test_product_details(alice: ToolContext) -> None:
+    result = await get_product_details(alice, "MON-00001")
+    assert result["type"] == "product" and result["warranty_months"] == 36
+    assert isinstance(result["price"], float) and result["currency"] == "USD"
+
+
+async def test_add_to_cart_prices_from_catalogue(alice: ToolContext) -> None:
+    before = await view_cart(alice)
+    result = await add_to_cart(alice, "LAP-00002", 2)
+    product = await alice.store.products.find_one({"sku": "LAP-00002"})
+    assert product is not None
+    assert result["total"] == round(before["total"] + 2 * product["price_cents"] / 100, 2)
+    assert (await add_to_cart(alice, "LAP-00002", -1))["type"] == "error"
+    assert (await add_to_cart(alice, "LAP-00002", 0))["type"] == "error"
+    stored = await alice.store.carts.find_one({"_id": "demo-alice"})
+    assert stored is not None
+    assert next(i for i in stored["items"] if i["sku"] == "LAP-00002")["quantity"] == 2

@@ -1,0 +1,67 @@
+"""Cart tools: what the customer is about to buy, priced from the catalogue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.catalog import find_product, money
+from tools.context import ToolContext
+from tools.registry import error, not_found
+from tools.store import Doc, now
+
+MAX_QUANTITY = 20
+
+
+async def priced_cart(ctx: ToolContext) -> tuple[list[Doc], int]:
+    """The customer's cart lines with catalogue prices, and the total in cents."""
+    cart = await ctx.store.carts.find_one({"_id": ctx.customer_id}) or {"items": []}
+    skus = [item["sku"] for item in cart["items"]]
+    products = {p["sku"]: p async for p in ctx.store.products.find({"sku": {"$in": skus}})}
+    lines = []
+    for item in cart["items"]:
+        product = products.get(item["sku"])
+        if product is None or item["quantity"] <= 0:
+            continue
+        lines.append({"sku": product["sku"], "name": product["name"],
+                      "quantity": item["quantity"], "unit_price_cents": product["price_cents"]})
+    return lines, sum(line["unit_price_cents"] * line["quantity"] for line in lines)
+
+
+def public_lines(lines: list[Doc]) -> list[dict[str, Any]]:
+    """Cart or order lines as clients see them, with prices as numbers."""
+    return [{"sku": line["sku"], "name": line["name"], "quantity": line["quantity"],
+             "unit_price": money(line["unit_price_cents"]),
+             "line_total": money(line["unit_price_cents"] * line["quantity"])} for line in lines]
+
+
+async def view_cart(ctx: ToolContext) -> dict[str, Any]:
+    """Show the customer's cart with current prices and the total."""
+    lines, total = await priced_cart(ctx)
+    return {"type": "cart", "items": public_lines(lines), "total": money(total),
+            "currency": "USD"}
+
+
+async def add_to_cart(ctx: ToolContext, sku: str, quantity: int = 1) -> dict[str, Any]:
+    """Add a product to the customer's cart.
+
+    Args:
+        sku: The product's SKU, e.g. LAP-00001.
+        quantity: How many units to add (1 to 20).
+    """
+    if quantity <= 0 or quantity > MAX_QUANTITY:
+        return error(f"the quantity must be between 1 and {MAX_QUANTITY}")
+    product = await find_product(ctx, sku)
+    if product is None:
+        return not_found(f"product {sku}")
+    updated = await ctx.store.carts.update_one(
+        {"_id": ctx.customer_id, "items.sku": product["sku"]},
+        {"$inc": {"items.$.quantity": quantity}, "$set": {"updated_at": now()}},
+    )
+    if updated.matched_count == 0:
+        await ctx.store.carts.update_one(
+            {"_id": ctx.customer_id},
+            {"$push": {"items": {"sku": product["sku"], "quantity": quantity}},
+             "$set": {"updated_at": now()}},
+            upsert=True,
+        )
+    return await view_cart(ctx)

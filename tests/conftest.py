@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from checkpoints.embedded import EmbeddedServer, start_embedded
+from checkpoints.saver import LatestOnlyMongoDBSaver, make_checkpointer
+from graph.builder import build_graph
+from graph.session import TurnResult, run_turn
 from settings import Settings
 from tools.context import Services, ToolContext
 from tools.gateway import SandboxGateway
@@ -66,3 +70,29 @@ def alice(services: Services) -> ToolContext:
 @pytest.fixture
 def bob(services: Services) -> ToolContext:
     return ToolContext(services=services, customer_id="demo-bob", session_id="s1")
+
+
+@pytest.fixture
+def checkpointer(settings: Settings) -> Iterator[LatestOnlyMongoDBSaver]:
+    assert settings.mongo_uri
+    saver = make_checkpointer(settings.mongo_uri, settings.db_name)
+    yield saver
+    saver.client.close()
+
+
+@pytest.fixture
+def graph(services: Services, checkpointer: LatestOnlyMongoDBSaver) -> Any:
+    """The product graph, offline, on the test database."""
+    return build_graph(services).compile(checkpointer=checkpointer)
+
+
+@pytest.fixture
+def turn(graph: Any) -> Callable[..., Awaitable[TurnResult]]:
+    """Say something as a customer: `await turn("hi", user="demo-bob", session="s2")`."""
+
+    async def say(message: str, *, user: str = "demo-alice", session: str = "s1",
+                  channel: str = "web") -> TurnResult:
+        return await run_turn(graph, customer_id=user, session_id=session, message=message,
+                              channel=channel)
+
+    return say

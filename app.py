@@ -1,0 +1,83 @@
+"""Open what the product runs on (database, checkpointer, graph) and close it again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from langgraph.graph.state import CompiledStateGraph
+
+from checkpoints.embedded import EmbeddedServer, start_embedded
+from checkpoints.saver import LatestOnlyMongoDBSaver, make_checkpointer
+from graph.builder import build_graph
+from graph.llm import build_models
+from settings import Settings
+from tools.context import Services
+from tools.gateway import SandboxGateway
+from tools.seed import seed
+from tools.store import Store
+
+log = logging.getLogger(__name__)
+
+# MongoDBSaver runs the synchronous driver in the default executor: size it for many sessions.
+CHECKPOINT_THREADS = 64
+
+
+@dataclass
+class App:
+    """Everything a channel needs to run a turn."""
+
+    settings: Settings
+    services: Services
+    graph: CompiledStateGraph[Any, Any, Any, Any]
+    checkpointer: LatestOnlyMongoDBSaver
+    embedded: EmbeddedServer | None
+
+    @property
+    def store(self) -> Store:
+        """The shop's database."""
+        return self.services.store
+
+
+def database_uri(settings: Settings) -> tuple[str, EmbeddedServer | None]:
+    """MONGO_URI when set, else the embedded server for DATA_DIR (joined or started)."""
+    if settings.mongo_uri:
+        return settings.mongo_uri, None
+    server = start_embedded(settings.data_dir)
+    return server.uri, server
+
+
+@contextlib.asynccontextmanager
+async def open_app(settings: Settings, *, seed_if_empty: bool = False,
+                   uri: str | None = None) -> AsyncIterator[App]:
+    """Open the database, create indexes, optionally seed, and compile the graph."""
+    embedded = None
+    if uri is None:
+        uri, embedded = await asyncio.to_thread(database_uri, settings)
+    assert uri is not None
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(CHECKPOINT_THREADS))
+    store = Store.connect(uri, settings.db_name)
+    checkpointer = None
+    try:
+        await store.ensure_indexes()
+        if seed_if_empty and await store.products.estimated_document_count() == 0:
+            log.info("seeding the demo shop: %s", await seed(store))
+        checkpointer = await asyncio.to_thread(make_checkpointer, uri, settings.db_name)
+        async with httpx.AsyncClient(timeout=10.0) as http:
+            services = Services(store=store, settings=settings, gateway=SandboxGateway(store),
+                                http=http)
+            graph = build_graph(services, build_models(settings)).compile(
+                checkpointer=checkpointer)
+            yield App(settings, services, graph, checkpointer, embedded)
+    finally:
+        if checkpointer is not None:
+            checkpointer.client.close()
+        await store.close()
+        if embedded is not None:
+            embedded.stop()

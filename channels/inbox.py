@@ -1,0 +1,124 @@
+"""WhatsApp's inbox and outbox: store before acknowledging, process once, reply once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from pymongo.errors import DuplicateKeyError
+
+from channels.limits import hit
+from channels.whatsapp import InboundMessage, SendError, format_reply, send_message
+from settings import Settings
+from tools.store import Store
+
+log = logging.getLogger(__name__)
+
+SENDER_LIMIT_PER_MIN = 100
+SEND_ATTEMPTS = 5
+STALE_CLAIM = timedelta(minutes=5)
+Turn = Callable[[str, str, str], Awaitable[dict[str, Any]]]
+UNSUPPORTED_REPLY = "Sorry, I can only read text messages for now."
+
+
+class WhatsAppInbox:
+    """Inbound messages keyed by their `wamid` (unique `_id`), and replies keyed the same way."""
+
+    def __init__(self, store: Store, settings: Settings, http: httpx.AsyncClient, turn: Turn,
+                 backoff_s: float = 0.5) -> None:
+        self.inbound = store.db["wa_inbound"]
+        self.outbox = store.db["wa_outbox"]
+        self.statuses = store.db["wa_statuses"]
+        self.store = store
+        self.settings = settings
+        self.http = http
+        self.turn = turn
+        self.backoff_s = backoff_s
+
+    async def accept(self, messages: list[InboundMessage], statuses: list[dict[str, Any]]
+                     ) -> list[str]:
+        """Store each new message (a redelivery is ignored by the unique id); return new ids."""
+        new: list[str] = []
+        for message in messages:
+            limited = await hit(self.store, f"wa:{message.sender}", SENDER_LIMIT_PER_MIN)
+            try:
+                await self.inbound.insert_one({
+                    "_id": message.id, "sender": message.sender, "text": message.text,
+                    "kind": message.kind, "name": message.name,
+                    "state": "rate_limited" if limited else "received",
+                    "received_at": datetime.now(UTC)})
+            except DuplicateKeyError:
+                continue
+            if not limited:
+                new.append(message.id)
+        if statuses:
+            await self.statuses.insert_many([{"status": s, "at": datetime.now(UTC)}
+                                             for s in statuses])
+        return new
+
+    async def process(self, wamid: str) -> None:
+        """Run the turn for one stored message, once, and queue and send its reply."""
+        now = datetime.now(UTC)
+        claimable = [{"state": "received"},
+                     {"state": "processing", "claimed_at": {"$lt": now - STALE_CLAIM}}]
+        doc = await self.inbound.find_one_and_update(
+            {"_id": wamid, "$or": claimable},
+            {"$set": {"state": "processing", "claimed_at": now}})
+        if doc is None:
+            return  # processed, or being processed, elsewhere
+        if await self.outbox.find_one({"_id": wamid}, {"_id": 1}) is None:
+            if doc["text"]:
+                result = await self.turn(doc["sender"], doc.get("name") or "", doc["text"])
+                body = format_reply(doc["sender"].lstrip("+"), result["reply"],
+                                    result["actions"], result["awaiting_confirmation"])
+            else:
+                body = format_reply(doc["sender"].lstrip("+"), UNSUPPORTED_REPLY, [], False)
+            with contextlib.suppress(DuplicateKeyError):  # a reply per inbound id, once
+                await self.outbox.insert_one({"_id": wamid, "to": doc["sender"], "body": body,
+                                              "state": "pending", "attempts": 0})
+        await self.inbound.update_one({"_id": wamid}, {"$set": {"state": "done"}})
+        await self.deliver(wamid)
+
+    async def deliver(self, wamid: str) -> None:
+        """Send a queued reply with bounded retries and backoff; a sent reply is never resent."""
+        settings = self.settings
+        if not (settings.whatsapp_access_token and settings.whatsapp_phone_number_id):
+            log.warning("WhatsApp sending is not configured; reply %s stays queued", wamid)
+            return
+        for attempt in range(SEND_ATTEMPTS):
+            doc = await self.outbox.find_one_and_update(
+                {"_id": wamid, "state": "pending"}, {"$inc": {"attempts": 1}})
+            if doc is None:
+                return
+            try:
+                sent_id = await send_message(
+                    self.http, base_url=settings.whatsapp_api_base_url,
+                    phone_number_id=settings.whatsapp_phone_number_id,
+                    access_token=settings.whatsapp_access_token.get_secret_value(),
+                    body=doc["body"])
+            except SendError as exc:
+                if not exc.retryable or attempt == SEND_ATTEMPTS - 1:
+                    await self.outbox.update_one({"_id": wamid}, {"$set": {
+                        "state": "failed", "error": str(exc.status)}})
+                    return
+                await asyncio.sleep(self.backoff_s * 2**attempt)
+                continue
+            await self.outbox.update_one({"_id": wamid}, {"$set": {
+                "state": "sent", "message_id": sent_id, "sent_at": datetime.now(UTC)}})
+            return
+
+    async def recover(self) -> int:
+        """Process what was stored but not finished before a restart; how many were taken up."""
+        stale = datetime.now(UTC) - STALE_CLAIM
+        ids = await self.inbound.distinct("_id", {"$or": [
+            {"state": "received"}, {"state": "processing", "claimed_at": {"$lt": stale}}]})
+        for wamid in ids:
+            await self.process(wamid)
+        for wamid in await self.outbox.distinct("_id", {"state": "pending"}):
+            await self.deliver(wamid)
+        return len(ids)

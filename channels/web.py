@@ -1,0 +1,39 @@
+"""Request, response and error bodies of the web chat API."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, StringConstraints
+
+Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64,
+                                              pattern=r"^[A-Za-z0-9_.:@+-]+$")]
+MESSAGE_MAX = 4000
+
+
+class ChatRequest(BaseModel):
+    """One customer turn sent to `POST /chat`."""
+
+    user_id: Identifier
+    session_id: Identifier
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                              max_length=MESSAGE_MAX)]
+    channel: Literal["web"] = "web"
+
+
+class ChatResponse(BaseModel):
+    """The assistant's answer to one turn."""
+
+    reply: str
+    agent_used: str
+    actions: list[dict[str, Any]]
+    awaiting_confirmation: bool
+    answered_by: str
+
+
+class ErrorBody(BaseModel):
+    """Every error the API answers: a code, a safe sentence and the request id."""
+
+    error: str
+    detail: str
+    request_id: str

@@ -1,0 +1,135 @@
+"""The `omnisales` command: serve, seed, chat, ask and route."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from pydantic import ValidationError
+from pymongo.errors import PyMongoError
+
+from checkpoints.embedded import EmbeddedDatabaseError
+from settings import Settings
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"omnisales: {message} (see omnisales --help)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="omnisales", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    serve = commands.add_parser("serve", help="serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    seed = commands.add_parser("seed", help="load the demo shop")
+    seed.add_argument("--products", type=int, default=240)
+    seed.add_argument("--reset", action="store_true")
+    chat = commands.add_parser("chat", help="talk to the assistant in the terminal")
+    chat.add_argument("--user", default="demo-alice")
+    chat.add_argument("--session", default="terminal")
+    ask = commands.add_parser("ask", help="one turn; prints the JSON of POST /chat")
+    ask.add_argument("--user", required=True)
+    ask.add_argument("--session", required=True)
+    ask.add_argument("--channel", default="web", choices=["web", "whatsapp", "voice"])
+    ask.add_argument("message")
+    commands.add_parser("route", help="route utterances read from stdin, one a line")
+    return parser
+
+
+async def _seed(settings: Settings, products: int, reset: bool) -> None:
+    from tqdm import tqdm
+
+    from app import open_app
+    from tools.seed import DEFAULT_PRODUCTS, seed
+
+    async with open_app(settings) as app:
+        total = max(products, DEFAULT_PRODUCTS)
+        with tqdm(total=total, unit="products", disable=total < 5000) as bar:
+            counts = await seed(app.store, products=products, reset=reset, progress=bar.update)
+    print(json.dumps({"seeded": counts}))
+
+
+async def _ask(settings: Settings, user: str, session: str, channel: str, message: str) -> None:
+    from app import open_app
+    from graph.session import run_turn
+
+    async with open_app(settings, seed_if_empty=True) as app:
+        result = await run_turn(app.graph, customer_id=user, session_id=session,
+                                channel=channel, message=message)
+    print(json.dumps(result, default=str))
+
+
+async def _chat(settings: Settings, user: str, session: str) -> None:
+    from app import open_app
+    from graph.session import run_turn
+
+    async with open_app(settings, seed_if_empty=True) as app:
+        print(f"OmniSales ({settings.llm_mode}) as {user}. Empty line or Ctrl-D to quit.")
+        while True:
+            try:
+                line = await asyncio.to_thread(input, "you> ")
+            except EOFError:
+                break
+            if not line.strip():
+                break
+            result = await run_turn(app.graph, customer_id=user, session_id=session,
+                                    message=line)
+            print(f"[{result['agent_used']}] {result['reply']}")
+
+
+async def _route(settings: Settings) -> None:
+    from graph.classifier import build_classifier
+    from graph.llm import build_models
+    from graph.supervisor import Router
+
+    router = Router(build_classifier(), build_models(settings))
+    for line in sys.stdin:
+        text = line.strip()
+        if not text:
+            continue
+        decision = await router.route(text)
+        print(json.dumps({"route": decision.route, "confidence": round(decision.confidence, 4),
+                          "by": decision.by}), flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; a failure is one line on stderr and a non-zero status."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+        job: Any
+        if args.command == "serve":
+            from server import serve
+
+            serve(settings, host=args.host, port=args.port, workers=args.workers)
+            return 0
+        if args.command == "seed":
+            job = _seed(settings, args.products, args.reset)
+        elif args.command == "ask":
+            job = _ask(settings, args.user, args.session, args.channel, args.message)
+        elif args.command == "chat":
+            job = _chat(settings, args.user, args.session)
+        else:
+            job = _route(settings)
+        asyncio.run(job)
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except ValidationError as exc:
+        print(f"omnisales: invalid settings: {exc.errors()[0]['msg']}", file=sys.stderr)
+    except (EmbeddedDatabaseError, PyMongoError) as exc:
+        print(f"omnisales: database unreachable: {type(exc).__name__}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The sales graph: a supervisor routes each turn to one of eight agents."""

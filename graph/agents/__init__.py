@@ -1,0 +1,1 @@
+"""One module per agent: its prompt, its tools, and its offline planner."""

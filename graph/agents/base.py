@@ -1,0 +1,194 @@
+"""The node every agent shares: an LLM tool loop, or the offline planner, over its own tools."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import BaseTool
+from langgraph.runtime import Runtime
+from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure
+
+from graph.context import Context, tool_context
+from graph.llm import NamedModel, check
+from graph.prompts import SYSTEM_PROMPT
+from graph.routes import Route
+from graph.state import Pending, State
+from graph.trim import keep_last
+from tools.context import Services, ToolContext
+from tools.registry import ToolFn, error, make_tool
+
+log = logging.getLogger(__name__)
+
+MAX_TOOL_ROUNDS = 3
+Call = tuple[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What an offline planner reads: the customer's words, their brief, the recent history."""
+
+    text: str
+    brief: dict[str, Any]
+    history: Sequence[AnyMessage]
+    now: datetime
+
+    def last_action(self, kind: str) -> dict[str, Any] | None:
+        """The newest tool result of this type in the kept history, if any."""
+        for message in reversed(self.history):
+            if isinstance(message, ToolMessage):
+                result = parse_result(message)
+                if result.get("type") == kind:
+                    return result
+        return None
+
+
+@dataclass(frozen=True)
+class Agent:
+    """An agent: its route, prompt, tools, and offline plan and reply."""
+
+    name: Route
+    prompt: str
+    tools: tuple[ToolFn, ...]
+    plan: Callable[[Turn], list[Call]]
+    render: Callable[[Turn, list[dict[str, Any]]], str]
+    tool_names: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tool_names", frozenset(fn.__name__ for fn in self.tools))
+
+
+def parse_result(message: ToolMessage) -> dict[str, Any]:
+    """A tool result as the dict the tool returned."""
+    try:
+        value = json.loads(str(message.content))
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def latest_text(messages: Sequence[AnyMessage]) -> str:
+    """The customer's newest words."""
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            return message.text
+    return ""
+
+
+async def run_tool(agent: Agent, schemas: dict[str, BaseTool], ctx: ToolContext,
+                   name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Run one of the agent's own tools; bad arguments and failures become error results."""
+    if name not in agent.tool_names:
+        return error(f"{name} is not available here")
+    try:
+        validated = schemas[name].tool_call_schema.model_validate(args)  # type: ignore[union-attr]
+    except ValidationError as exc:
+        fields = ", ".join(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+        return error(f"invalid arguments for {name}: {fields or 'check the values'}")
+    fn = next(fn for fn in agent.tools if fn.__name__ == name)
+    try:
+        return await fn(ctx, **validated.model_dump())
+    except ConnectionFailure:
+        raise  # the database is down: the turn fails whole and the message is retried
+    except Exception:
+        log.exception("tool %s failed", name)
+        return error(f"{name} failed; please try again in a moment")
+
+
+def _pending(agent: Agent, results: list[dict[str, Any]], reply: str) -> Pending | None:
+    for result in reversed(results):
+        if result.get("confirmation_id") and result.get("type") != "error":
+            return Pending(confirmation_id=result["confirmation_id"],
+                           kind=result["type"], agent=agent.name, summary=reply,
+                           expires_at=str(result.get("expires_at", "")))
+    return None
+
+
+def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedModel]) -> Callable[
+        [State, Runtime[Context]], Any]:
+    """The graph node for `agent`: tries each model in turn, then the offline planner."""
+    schemas = {fn.__name__: make_tool(fn, services) for fn in agent.tools}
+
+    Outcome = tuple[list[AnyMessage], list[dict[str, Any]]]
+
+    async def offline(ctx: ToolContext, turn: Turn) -> Outcome:
+        calls = agent.plan(turn)
+        messages: list[AnyMessage] = []
+        results: list[dict[str, Any]] = []
+        if calls:
+            ids = [f"offline-{i}" for i in range(len(calls))]
+            messages.append(AIMessage("", tool_calls=[
+                {"name": n, "args": a, "id": i, "type": "tool_call"}
+                for (n, a), i in zip(calls, ids, strict=True)]))
+            for (name, args), call_id in zip(calls, ids, strict=True):
+                result = await run_tool(agent, schemas, ctx, name, args)
+                results.append(result)
+                messages.append(ToolMessage(json.dumps(result, default=str), tool_call_id=call_id,
+                                            name=name))
+        messages.append(AIMessage(agent.render(turn, results)))
+        return messages, results
+
+    async def with_model(model: BaseChatModel, ctx: ToolContext, turn: Turn,
+                         history: list[AnyMessage]) -> Outcome:
+        bound = model.bind_tools(list(schemas.values()))
+        system = SystemMessage(SYSTEM_PROMPT.format(agent_prompt=agent.prompt, brief=json.dumps(
+            turn.brief, default=str)))
+        messages: list[AnyMessage] = []
+        results: list[dict[str, Any]] = []
+        for _ in range(MAX_TOOL_ROUNDS):
+            reply = check(await bound.ainvoke([system, *history, *messages]))
+            messages.append(reply)
+            if not reply.tool_calls:
+                return messages, results
+            for call in reply.tool_calls:
+                result = await run_tool(agent, schemas, ctx, call["name"], call["args"])
+                results.append(result)
+                messages.append(ToolMessage(json.dumps(result, default=str),
+                                            tool_call_id=call["id"] or "", name=call["name"]))
+        messages.append(AIMessage(agent.render(turn, results)))
+        return messages, results
+
+    async def node(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        ctx = tool_context(services, runtime.context)
+        history = keep_last(state["messages"])
+        turn = Turn(text=latest_text(history), brief=state.get("customer", {}), history=history,
+                    now=services.clock())
+        answered_by = "offline"
+        for named in models:
+            try:
+                messages, results = await with_model(named.model, ctx, turn, history)
+                answered_by = named.name
+                break
+            except ConnectionFailure:
+                raise
+            except Exception as exc:  # a provider's failure of any kind: try the next one
+                log.warning("%s failed for %s: %s", named.name, agent.name, type(exc).__name__)
+        else:
+            messages, results = await offline(ctx, turn)
+        reply = messages[-1].text if messages else ""
+        return {
+            "messages": messages,
+            "actions": [r for r in results if r.get("type") != "error"],
+            "answered_by": answered_by,
+            "pending": _pending(agent, results, reply),
+        }
+
+    node.__name__ = agent.name
+    return node
+
+
+def usd(amount: float) -> str:
+    """A dollar amount as customers read it."""
+    return f"${amount:,.2f}"
+
+
+def first_error(results: list[dict[str, Any]]) -> str | None:
+    """The first error message among tool results, to relay as it is."""
+    return next((r["message"] for r in results if r.get("type") == "error"), None)

@@ -1,0 +1,65 @@
+"""Loyalty agent: points balance, rewards to redeem, and current offers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from graph import extract
+from graph.agents.base import Agent, Call, Turn, first_error
+from tools.loyalty import get_offers, get_points, redeem_rewards
+
+LOYALTY_PROMPT = """You handle loyalty points, rewards and offers. get_points shows the balance
+and the rewards; redeem_rewards prepares a redemption that the customer then confirms; get_offers
+lists current offers. Never promise points or discounts the tools do not show."""
+
+# Rewards by the points they cost, for "redeem 1000 points".
+_REWARD_BY_POINTS = {500: "RW-5OFF", 1000: "RW-10OFF", 2500: "RW-25OFF"}
+_REWARD_BY_DOLLARS = {5: "RW-5OFF", 10: "RW-10OFF", 25: "RW-25OFF"}
+
+
+def _reward(text: str) -> str | None:
+    if match := extract.REWARD.search(text):
+        return match.group(1).upper()
+    if (points := extract.points(text)) is not None:
+        return _REWARD_BY_POINTS.get(points, f"RW-{points}PTS")
+    if match := re.search(r"\$(\d+)\s*off", text):
+        return _REWARD_BY_DOLLARS.get(int(match.group(1)))
+    return None
+
+
+def plan(turn: Turn) -> list[Call]:
+    """Redeem, list offers, or show the balance."""
+    text = turn.text.lower()
+    if re.search(r"redeem|use my points|cash in|spend .*points", text):
+        reward = _reward(turn.text)
+        return [("redeem_rewards", {"reward_id": reward})] if reward else [("get_points", {})]
+    if re.search(r"offer|deal|discount|promo|coupon|sale|newsletter", text):
+        return [("get_offers", {"category": extract.category(turn.text)})]
+    return [("get_points", {})]
+
+
+def render(turn: Turn, results: list[dict[str, Any]]) -> str:
+    """Balance, offers, or the redemption to confirm."""
+    if message := first_error(results):
+        return f"Sorry, {message}."
+    result = results[0] if results else {}
+    kind = result.get("type")
+    if kind == "points":
+        rewards = "; ".join(f"{r['name']} for {r['points']} points ({r['reward_id']})"
+                            for r in result.get("rewards", []))
+        text = f"You have {result['balance']} points."
+        if re.search(r"redeem|use my points", turn.text, re.IGNORECASE):
+            text += " Which reward would you like?"
+        return f"{text} Rewards: {rewards}." if rewards else text
+    if kind == "offers":
+        if not result["offers"]:
+            return "There are no offers for you right now."
+        return "Current offers: " + "; ".join(o["title"] for o in result["offers"]) + "."
+    if kind == "redeem_confirmation":
+        return (f"Redeem {result['points']} points for {result['name']}? You would have "
+                f"{result['balance_after']} left. Reply yes or no.")
+    return "I can show your points, rewards and offers."
+
+
+AGENT = Agent("loyalty", LOYALTY_PROMPT, (get_points, redeem_rewards, get_offers), plan, render)

@@ -1,0 +1,47 @@
+"""POS adapter agent: syncs stock from the shop's till and rings up in-store sales."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from graph import extract
+from graph.agents.base import Agent, Call, Turn, first_error, usd
+from tools.pos import process_transaction, sync_inventory
+
+POS_ADAPTER_PROMPT = """You connect to the shop's till (POS). sync_inventory pulls stock counts
+from the till; process_transaction rings up an in-store sale with the till's transaction id, a
+SKU, a quantity and a store. Prices come from the catalogue, never from the message."""
+
+
+def plan(turn: Turn) -> list[Call]:
+    """Sync stock, or ring up a sale when the message names all its parts."""
+    text = turn.text
+    transaction = extract.TRANSACTION.search(text)
+    sku = extract.sku(text)
+    if transaction and sku:
+        return [("process_transaction", {
+            "transaction_id": transaction.group(1).upper(), "sku": sku,
+            "quantity": extract.quantity(text), "store_id": extract.store_id(text) or
+            "store-downtown"})]
+    if re.search(r"sync|refresh|update|pull", text, re.IGNORECASE):
+        return [("sync_inventory", {"sku": sku})]
+    return []
+
+
+def render(turn: Turn, results: list[dict[str, Any]]) -> str:
+    """Report the sync or the sale."""
+    if message := first_error(results):
+        return f"Sorry, {message}."
+    result = results[0] if results else {}
+    if result.get("type") == "inventory_sync":
+        return f"Stock synced from the till: {result['updated']} rows updated."
+    if result.get("type") == "pos_transaction":
+        return (f"Transaction {result['transaction_id']} {result['status']}: "
+                f"{usd(result['total'])} {result['currency']}.")
+    return ("I can sync stock from the till, or ring up a sale: give the transaction id "
+            "(TX-...), the SKU, the quantity and the store.")
+
+
+AGENT = Agent("pos_adapter", POS_ADAPTER_PROMPT, (sync_inventory, process_transaction), plan,
+              render)

@@ -1,0 +1,62 @@
+"""Post-purchase agent: returns with refunds the customer confirms, and warranty checks."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from graph import extract
+from graph.agents.base import Agent, Call, Turn, first_error, usd
+from tools.returns import check_warranty, initiate_return
+
+POST_PURCHASE_PROMPT = """You handle returns, refunds and warranty. initiate_return prepares a
+return and the refund the server computes; the customer then confirms it. check_warranty says
+whether an order's items are still covered. Complaints and reviews: thank the customer, and offer
+a return or a colleague."""
+
+
+def _order(turn: Turn, statuses: tuple[str, ...]) -> str | None:
+    named = extract.order_id(turn.text)
+    if named:
+        return named
+    return next((o["order_id"] for o in turn.brief.get("orders", []) if o["status"] in statuses),
+                None)
+
+
+def plan(turn: Turn) -> list[Call]:
+    """Check a warranty or start a return on the named or latest delivered order."""
+    text = turn.text.lower()
+    order_id = _order(turn, ("delivered",))
+    if order_id is None:
+        return []
+    sku = extract.sku(turn.text)
+    if re.search(r"warrant|guarantee|covered", text):
+        return [("check_warranty", {"order_id": order_id, "sku": sku})]
+    if re.search(r"return|refund|send (it )?back|broken|defective|faulty|damaged|exchange", text):
+        return [("initiate_return", {"order_id": order_id, "sku": sku, "reason": turn.text[:300]})]
+    return []
+
+
+def render(turn: Turn, results: list[dict[str, Any]]) -> str:
+    """Ask to confirm the refund, or report the warranty."""
+    if message := first_error(results):
+        return f"Sorry, {message}."
+    result = results[0] if results else {}
+    if result.get("type") == "return":
+        if result.get("status") == "awaiting_confirmation":
+            return (f"I can return order {result['order_id']} for a refund of "
+                    f"{usd(result['refund'])} {result['currency']}. Shall I go ahead? Reply yes "
+                    "or no.")
+        return f"Return {result.get('return_id', '')} is {result['status']}."
+    if result.get("type") == "warranty":
+        lines = [f"{i['name']}: {'covered until ' + i['expires'] if i['active'] else 'expired'}"
+                 for i in result["items"]]
+        return f"Warranty for {result['order_id']}: " + "; ".join(lines) + "."
+    if re.search(r"complain|review|feedback|terrible|awful|love", turn.text, re.IGNORECASE):
+        return ("Thank you for telling us. I have noted it; if something is wrong with an item, "
+                "I can start a return or get a colleague to call you.")
+    return "Which order is it about? Order numbers look like ORD-1001."
+
+
+AGENT = Agent("post_purchase", POST_PURCHASE_PROMPT, (initiate_return, check_warranty), plan,
+              render)

@@ -1,0 +1,58 @@
+"""The chat models in failover order: OpenRouter, then Ollama; none means offline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage
+from langchain_ollama import ChatOllama
+from langchain_openai import ChatOpenAI
+
+from settings import Settings
+
+
+@dataclass(frozen=True)
+class NamedModel:
+    """A chat model and the name the response reports in `answered_by`."""
+
+    name: str
+    model: BaseChatModel
+
+
+class ModelError(RuntimeError):
+    """A provider answered, but with an error instead of a message (e.g. inside a 200)."""
+
+
+def build_models(settings: Settings) -> list[NamedModel]:
+    """Configured models, primary first; each with a timeout, one retry and `max_tokens`."""
+    models: list[NamedModel] = []
+    if settings.openrouter_api_key is not None:
+        models.append(NamedModel("openrouter", ChatOpenAI(
+            model=settings.openrouter_model,
+            base_url=settings.openrouter_base_url,
+            api_key=settings.openrouter_api_key,
+            timeout=settings.llm_timeout_s,
+            max_retries=1,
+            max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]
+            temperature=0,
+        )))
+    if settings.ollama_base_url:
+        models.append(NamedModel("ollama", ChatOllama(
+            model=settings.ollama_model,
+            base_url=settings.ollama_base_url,
+            num_predict=settings.llm_max_tokens,
+            temperature=0,
+            client_kwargs={"timeout": settings.llm_timeout_s},
+        )))
+    return models
+
+
+def check(message: AIMessage) -> AIMessage:
+    """Raise when a provider's 200 carried an error rather than an answer."""
+    meta = message.response_metadata or {}
+    if meta.get("finish_reason") == "error" or meta.get("error"):
+        raise ModelError(str(meta.get("error") or "the provider reported an error"))
+    if not message.content and not message.tool_calls:
+        raise ModelError("the provider returned an empty message")
+    return message

@@ -1,0 +1,77 @@
+"""Run one customer turn through the compiled graph and shape the response clients get."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, TypedDict
+
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
+
+from graph.context import Context
+
+RECURSION_LIMIT = 25
+Graph = CompiledStateGraph[Any, Any, Any, Any]
+
+
+class TurnResult(TypedDict):
+    """The response of `POST /chat` and `omnisales ask`."""
+
+    reply: str
+    agent_used: str
+    actions: list[dict[str, Any]]
+    awaiting_confirmation: bool
+    answered_by: str
+
+
+def thread_id(channel: str, customer_id: str, session_id: str) -> str:
+    """A session is (channel, user, session id)."""
+    return f"{channel}:{customer_id}:{session_id}"
+
+
+async def _start(graph: Graph, customer_id: str, session_id: str, message: str,
+                 channel: str) -> tuple[Any, Any, Context]:
+    """The run's input: a new message, or the answer to the confirmation the session waits on."""
+    config: Any = {"configurable": {"thread_id": thread_id(channel, customer_id, session_id)},
+                   "recursion_limit": RECURSION_LIMIT}
+    snapshot = await graph.aget_state(config)
+    waiting = any(task.interrupts for task in snapshot.tasks)
+    payload: Any = Command(resume=message) if waiting else {"messages": [HumanMessage(message)]}
+    return payload, config, Context(customer_id=customer_id, channel=channel,
+                                    session_id=session_id)
+
+
+def _result(values: dict[str, Any]) -> TurnResult:
+    replies = [m for m in values["messages"] if isinstance(m, AIMessage) and not m.tool_calls]
+    return TurnResult(
+        reply=replies[-1].text if replies else "",
+        agent_used=values.get("route", "general"),
+        actions=values.get("actions", []),
+        awaiting_confirmation=bool(values.get("pending")),
+        answered_by=values.get("answered_by", "offline"),
+    )
+
+
+async def run_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
+                   channel: str = "web") -> TurnResult:
+    """One turn, with one checkpoint written at its end."""
+    payload, config, context = await _start(graph, customer_id, session_id, message, channel)
+    values = await graph.ainvoke(payload, config, context=context, durability="exit")
+    return _result(values)
+
+
+async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
+                      channel: str = "web") -> AsyncIterator[tuple[str, dict[str, Any]]]:
+    """One turn as events: `("step", {"node": ...})` as nodes finish, then `("response", ...)`."""
+    payload, config, context = await _start(graph, customer_id, session_id, message, channel)
+    values: Any = {}
+    async for mode, chunk in graph.astream(payload, config, context=context, durability="exit",
+                                           stream_mode=["updates", "values"]):
+        if mode == "updates":
+            for node in chunk:
+                if not node.startswith("__"):
+                    yield "step", {"node": node}
+        else:
+            values = chunk
+    yield "response", dict(_result(values))

@@ -1,0 +1,85 @@
+"""The supervisor: routes each message with a fast local classifier, or an LLM when unsure."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+from pydantic import BaseModel
+
+from graph.agents.base import latest_text
+from graph.classifier import RouteClassifier
+from graph.context import Context
+from graph.llm import NamedModel
+from graph.prompts import ROUTER_PROMPT
+from graph.routes import Route
+from graph.state import State
+
+log = logging.getLogger(__name__)
+
+CONFIDENT = 0.55
+FOLLOW_UP = re.compile(
+    r"^\s*(yes|yeah|yep|no|nope|ok|okay|sure|that one|this one|the (first|second|third|fourth|"
+    r"fifth|last|1st|2nd|3rd) one|what about|how about|and (in|with|for|the)|in (black|white|"
+    r"blue|red|green|silver|grey|gray)|cheaper|something cheaper|bigger|smaller|another|more "
+    r"like|tell me more|more details)\b",
+    re.IGNORECASE,
+)
+
+
+class RouteChoice(BaseModel):
+    """The route an LLM picks for a message."""
+
+    route: Route
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Where a message goes, how sure the router is, and which stage decided."""
+
+    route: Route
+    confidence: float
+    by: str
+
+
+@dataclass(frozen=True)
+class Router:
+    """Two stages: the local classifier, then (when unsure and a model exists) an LLM."""
+
+    classifier: RouteClassifier
+    models: Sequence[NamedModel] = ()
+
+    async def route(self, text: str, previous: Route | None = None) -> Decision:
+        """Route one message; a short follow-up stays with the agent that is mid-task."""
+        if previous is not None and previous != "general" and FOLLOW_UP.search(text) and len(
+                text.split()) <= 8:
+            return Decision(previous, 1.0, "follow_up")
+        route, confidence = self.classifier.predict(text)
+        if confidence >= CONFIDENT or not self.models:
+            return Decision(route, confidence, "classifier")
+        for named in self.models:
+            try:
+                chooser = named.model.with_structured_output(RouteChoice)
+                choice = await chooser.ainvoke([SystemMessage(ROUTER_PROMPT), HumanMessage(text)])
+                if isinstance(choice, RouteChoice):
+                    return Decision(choice.route, 1.0, "llm")
+            except Exception as exc:  # an unreachable model must not stop routing
+                log.warning("routing with %s failed: %s", named.name, type(exc).__name__)
+        return Decision(route, confidence, "classifier")
+
+
+def make_supervisor(router: Router) -> Any:
+    """The supervisor node: records the decision and hands the turn to that agent."""
+
+    async def supervisor(state: State, runtime: Runtime[Context]) -> Command[Route]:
+        decision = await router.route(latest_text(state["messages"]), state.get("route"))
+        return Command(goto=decision.route,
+                       update={"route": decision.route, "routed_by": decision.by})
+
+    return supervisor

@@ -1,0 +1,365 @@
+"""The HTTP API: `create_app()`, its lifespan, and thin handlers (parse, run the graph, format)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import uvicorn
+from litestar import Litestar, Request, Response, get, post
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State as AppState
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.response import ServerSentEvent
+from litestar.response.sse import ServerSentEventMessage
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
+
+from app import App, open_app
+from channels import voice, whatsapp
+from channels.inbox import WhatsAppInbox
+from channels.limits import Busy, ensure_indexes, hit, session_turn
+from channels.web import ChatRequest, ChatResponse
+from graph.session import run_turn, stream_turn, thread_id
+from settings import Settings
+from tools.customers import customer_for_phone
+
+log = logging.getLogger("omnisales.api")
+
+CHAT_BODY_LIMIT = 64 * 1024
+WEBHOOK_BODY_LIMIT = 3_500_000
+CHAT_LIMIT_PER_MIN = 20
+CALLER_LIMIT_PER_MIN = 100
+HEALTH_TIMEOUT_S = 1.5
+RETRY_AFTER_S = "5"
+
+
+class ApiError(HTTPException):
+    """An error with the body INTERFACE.md fixes: a code, a detail and the request id."""
+
+    def __init__(self, status: int, code: str, detail: str, retry_after: str | None = None):
+        super().__init__(status_code=status, detail=detail)
+        self.code = code
+        self.retry_after = retry_after
+
+
+def _request_id(request: Request[Any, Any, Any]) -> str:
+    return str(request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex)
+
+
+def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, str]]:
+    """Every error as JSON; never a traceback, a URI, a key or a path."""
+    rid = _request_id(request)
+    headers: dict[str, str] = {}
+    if isinstance(exc, ApiError):
+        status, code, detail = exc.status_code, exc.code, exc.detail
+        if exc.retry_after:
+            headers["Retry-After"] = exc.retry_after
+    elif isinstance(exc, ValidationException | ValidationError):
+        status, code, detail = 422, "invalid_request", "the request body is not valid"
+        if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
+            fields = [str(e.get("key", "")) for e in exc.extra if isinstance(e, dict)]
+            detail += ": " + ", ".join(f for f in fields if f) if any(fields) else ""
+    elif isinstance(exc, ConnectionFailure | PyMongoError):
+        status, code, detail = 503, "unavailable", "the database is unreachable; retry shortly"
+        headers["Retry-After"] = RETRY_AFTER_S
+        log.error("database error [%s]: %s", rid, type(exc).__name__)
+    elif isinstance(exc, HTTPException):
+        status = exc.status_code
+        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+                413: "payload_too_large"}.get(status, "error")
+        detail = {413: "the request body is too large"}.get(status, str(exc.detail))
+    else:
+        status, code, detail = 500, "internal_error", "something went wrong on our side"
+        log.exception("unhandled error [%s]", rid, exc_info=exc)
+    return Response({"error": code, "detail": detail, "request_id": rid}, status_code=status,
+                    headers=headers)
+
+
+def _security_headers(production: bool) -> Any:
+    def middleware(app: ASGIApp) -> ASGIApp:
+        async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            rid = uuid.uuid4().hex
+            scope.setdefault("state", {})["request_id"] = rid
+            docs = scope["path"].startswith("/docs")
+
+            async def send_with_headers(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers", []))
+                    headers += [(b"x-content-type-options", b"nosniff"),
+                                (b"x-frame-options", b"DENY"),
+                                (b"referrer-policy", b"no-referrer"),
+                                (b"x-request-id", rid.encode())]
+                    if not docs:  # the docs page loads its viewer's script and styles
+                        headers.append((b"content-security-policy",
+                                        b"default-src 'none'; frame-ancestors 'none'"))
+                    if production:
+                        headers.append((b"strict-transport-security",
+                                        b"max-age=63072000; includeSubDomains"))
+                    message["headers"] = headers
+                await send(message)
+
+            await app(scope, receive, send_with_headers)
+
+        return wrapped
+
+    return middleware
+
+
+def _app(request: Request[Any, Any, Any]) -> App:
+    return request.app.state.omnisales  # type: ignore[no-any-return]
+
+
+def _check_key(request: Request[Any, Any, Any]) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    expected = _app(request).settings.api_key
+    if scheme.lower() != "bearer" or not hmac.compare_digest(key.encode(), expected.encode()):
+        raise ApiError(401, "unauthorized", "a valid API key is required")
+    return key
+
+
+async def _limit(app: App, key: str, limit: int) -> None:
+    wait = await hit(app.store, key, limit)
+    if wait is not None:
+        raise ApiError(429, "rate_limited", "too many requests; slow down", str(wait))
+
+
+def _parse_chat(raw: bytes) -> ChatRequest:
+    try:
+        return ChatRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        fields = ", ".join(str(e["loc"][0]) for e in exc.errors() if e["loc"]) or "body"
+        raise ApiError(422, "invalid_request", f"invalid fields: {fields}") from None
+
+
+async def _chat_request(request: Request[Any, Any, Any]) -> tuple[App, ChatRequest]:
+    key = _check_key(request)
+    chat = _parse_chat(await request.body())
+    app = _app(request)
+    digest = hmac.new(b"omnisales-rate", key.encode(), "sha256").hexdigest()[:16]
+    await _limit(app, f"chat:{digest}:{chat.user_id}", CHAT_LIMIT_PER_MIN)
+    return app, chat
+
+
+@post("/chat", status_code=200, request_max_body_size=CHAT_BODY_LIMIT)
+async def chat(request: Request[Any, Any, Any]) -> ChatResponse:
+    """One chat turn for the user the API caller names."""
+    app, body = await _chat_request(request)
+    try:
+        async with session_turn(app.store, thread_id("web", body.user_id, body.session_id)):
+            result = await run_turn(app.graph, customer_id=body.user_id,
+                                    session_id=body.session_id, message=body.message)
+    except Busy:
+        raise ApiError(409, "session_busy", "this session is still answering; retry") from None
+    return ChatResponse(**result)
+
+
+@post("/chat/stream", status_code=200, request_max_body_size=CHAT_BODY_LIMIT)
+async def chat_stream(request: Request[Any, Any, Any]) -> ServerSentEvent:
+    """The same turn as server-sent events: each step, then the full response."""
+    app, body = await _chat_request(request)
+    lock = session_turn(app.store, thread_id("web", body.user_id, body.session_id))
+    try:
+        await lock.__aenter__()
+    except Busy:
+        raise ApiError(409, "session_busy", "this session is still answering; retry") from None
+
+    async def events() -> AsyncIterator[ServerSentEventMessage]:
+        try:
+            async for kind, data in stream_turn(app.graph, customer_id=body.user_id,
+                                                session_id=body.session_id, message=body.message):
+                yield ServerSentEventMessage(event=kind, data=json.dumps(data, default=str))
+        except Exception:
+            log.exception("stream failed")
+            yield ServerSentEventMessage(event="error", data=json.dumps(
+                {"error": "internal_error", "detail": "the turn failed; retry"}))
+        finally:
+            await lock.__aexit__(None, None, None)
+
+    return ServerSentEvent(events())
+
+
+@get("/health", sync_to_thread=False)
+async def health(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+    """Whether the API and its database answer, and which model answers first."""
+    app = _app(request)
+    try:
+        await asyncio.wait_for(app.store.ping(), HEALTH_TIMEOUT_S)
+    except (TimeoutError, PyMongoError):
+        return Response({"status": "unavailable", "database": "unreachable",
+                         "llm": app.settings.llm_mode}, status_code=503,
+                        headers={"Retry-After": RETRY_AFTER_S})
+    return Response({"status": "ok", "database": "ok", "llm": app.settings.llm_mode})
+
+
+@get("/webhook/whatsapp", media_type="text/plain")
+async def whatsapp_verify(request: Request[Any, Any, Any]) -> Response[str]:
+    """Meta's verification handshake: echo `hub.challenge` when the token matches."""
+    settings = _app(request).settings
+    token = settings.whatsapp_verify_token
+    challenge = whatsapp.verify_handshake(
+        request.query_params.get("hub.mode"), request.query_params.get("hub.verify_token"),
+        request.query_params.get("hub.challenge"),
+        token.get_secret_value() if token else None)
+    if challenge is None:
+        return Response("forbidden", status_code=403, media_type="text/plain")
+    return Response(challenge, media_type="text/plain")
+
+
+@post("/webhook/whatsapp", status_code=200, request_max_body_size=WEBHOOK_BODY_LIMIT)
+async def whatsapp_inbound(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """Store inbound messages, acknowledge at once, and process them in the background."""
+    app = _app(request)
+    raw = await request.body()
+    secret = app.settings.whatsapp_app_secret
+    if not whatsapp.verify_signature(raw, request.headers.get("x-hub-signature-256"),
+                                     secret.get_secret_value() if secret else None):
+        raise ApiError(401, "bad_signature", "the signature does not match")
+    try:
+        messages, statuses = whatsapp.parse_webhook(json.loads(raw))
+    except ValueError:
+        raise ApiError(400, "bad_request", "the body is not a WhatsApp webhook") from None
+    inbox: WhatsAppInbox = request.app.state.inbox
+    for wamid in await inbox.accept(messages, statuses):
+        _background(request.app.state, inbox.process(wamid))
+    return {"status": "received"}
+
+
+def _background(state: AppState, job: Any) -> None:
+    task = asyncio.create_task(job)
+    tasks: set[asyncio.Task[Any]] = state.tasks
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    task.add_done_callback(_log_failure)
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background job failed: %s", type(task.exception()).__name__)
+
+
+@post("/webhook/superu", status_code=200, request_max_body_size=WEBHOOK_BODY_LIMIT)
+async def superu_turn(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """A voice turn: the caller's words in, the text to speak out; a repeated event is a no-op."""
+    app = _app(request)
+    raw = await request.body()
+    secret = app.settings.superu_webhook_secret
+    verdict = voice.verify_voice_signature(
+        raw, request.headers.get("x-superu-timestamp"), request.headers.get("x-superu-signature"),
+        secret.get_secret_value() if secret else None, time.time())
+    if verdict != "ok":
+        raise ApiError(401, verdict, "the signature is not valid or the request is too old")
+    try:
+        turn = voice.VoiceTurn.model_validate_json(raw)
+    except ValidationError:
+        raise ApiError(422, "invalid_request", "the body is not a valid voice turn") from None
+    await _limit(app, f"voice:{turn.from_}", CALLER_LIMIT_PER_MIN)
+    try:
+        await app.store.db["voice_events"].insert_one({"_id": turn.event_id, "state": "started"})
+    except DuplicateKeyError:
+        return await _first_answer(app, turn.event_id)
+    return await _speak(app, turn)
+
+
+async def _speak(app: App, turn: voice.VoiceTurn) -> dict[str, Any]:
+    events = app.store.db["voice_events"]
+    try:
+        customer = await customer_for_phone(app.store, turn.from_)
+        async with session_turn(app.store, thread_id("voice", customer, turn.call_id)):
+            result = await run_turn(app.graph, customer_id=customer, session_id=turn.call_id,
+                                    message=turn.transcript, channel="voice")
+    except BaseException:
+        await events.delete_one({"_id": turn.event_id})  # let the provider's retry run it
+        raise
+    speech = voice.format_speech(result["reply"], result["actions"],
+                                 result["awaiting_confirmation"])
+    await events.update_one({"_id": turn.event_id}, {"$set": {"state": "done", "answer": speech}})
+    return speech
+
+
+async def _first_answer(app: App, event_id: str) -> dict[str, Any]:
+    for _ in range(100):
+        doc = await app.store.db["voice_events"].find_one({"_id": event_id})
+        if doc and doc.get("state") == "done":
+            return dict(doc["answer"])
+        await asyncio.sleep(0.1)
+    raise ApiError(409, "in_progress", "this event is still being answered")
+
+
+def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None) -> Litestar:
+    """The API; its lifespan opens the database, the checkpointer and the graph."""
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(api: Litestar) -> AsyncIterator[None]:
+        async with open_app(settings, seed_if_empty=True, uri=mongo_uri) as app:
+            await ensure_indexes(app.store)
+
+            async def whatsapp_turn(phone: str, name: str, text: str) -> dict[str, Any]:
+                customer = await customer_for_phone(app.store, phone, name or None)
+                async with session_turn(app.store, thread_id("whatsapp", customer, "wa")):
+                    return dict(await run_turn(app.graph, customer_id=customer, session_id="wa",
+                                               message=text, channel="whatsapp"))
+
+            api.state.omnisales = app
+            api.state.inbox = WhatsAppInbox(app.store, settings, app.services.http,
+                                            whatsapp_turn)
+            api.state.tasks = set()
+            _background(api.state, api.state.inbox.recover())
+            try:
+                yield
+            finally:
+                for task in list(api.state.tasks):
+                    task.cancel()
+                await asyncio.gather(*api.state.tasks, return_exceptions=True)
+
+    return Litestar(
+        route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
+                        superu_turn],
+        lifespan=[lifespan],
+        middleware=[_security_headers(settings.environment == "production")],
+        exception_handlers={Exception: _error_response},
+        cors_config=CORSConfig(allow_origins=settings.cors_origins,
+                               allow_methods=["GET", "POST"],
+                               allow_headers=["Authorization", "Content-Type"])
+        if settings.cors_origins else None,
+        openapi_config=OpenAPIConfig(title="OmniSales", version="0.1.0", path="/docs",
+                                     render_plugins=[ScalarRenderPlugin(path="/")]),
+        request_max_body_size=CHAT_BODY_LIMIT,
+        debug=False,
+    )
+
+
+def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
+          workers: int = 1) -> None:
+    """Serve the API under uvicorn; several workers share state through MongoDB."""
+    key = settings.api_key  # generated and stored now, so that every worker shares it
+    print(f"OmniSales API on http://{host}:{port} (LLM: {settings.llm_mode})")
+    print(f"Docs:    http://{host}:{port}/docs")
+    print(f"API key: {key}")
+    if workers > 1:
+        if settings.mongo_uri is None:
+            from app import database_uri
+
+            uri, _ = database_uri(settings)  # start it once; the workers join it
+            settings = settings.model_copy(update={"mongo_uri": uri})
+        import os
+
+        os.environ["MONGO_URI"] = settings.mongo_uri or ""
+        uvicorn.run("server:create_app", factory=True, host=host, port=port, workers=workers)
+        return
+    uvicorn.run(create_app(settings), host=host, port=port)

@@ -1,0 +1,163 @@
+import asyncio
+import inspect
+import json
+from dataclasses import replace
+
+import httpx
+import pytest
+import respx
+
+from tools.context import Services, ToolContext
+from tools.pos import process_transaction, sync_inventory
+from tools.registry import make_tool
+
+POS = "https://pos.test"
+WHERE = {"sku": "LAP-00001", "store_id": "store-downtown"}
+
+
+def with_pos(ctx: ToolContext) -> ToolContext:
+    configured = ctx.services.settings.model_copy(update={"pos_api_url": POS + "/"})
+    return replace(ctx, services=replace(ctx.services, settings=configured))
+
+
+@pytest.fixture
+async def stocked(alice: ToolContext) -> ToolContext:
+    """Alice at a configured till, with 10 LAP-00001 downtown."""
+    await alice.store.stock.update_one(WHERE, {"$set": {"quantity": 10}})
+    return with_pos(alice)
+
+
+async def quantity(ctx: ToolContext) -> int:
+    row = await ctx.store.stock.find_one(WHERE)
+    assert row is not None
+    return int(row["quantity"])
+
+
+async def price_cents(ctx: ToolContext, sku: str = "LAP-00001") -> int:
+    product = await ctx.store.products.find_one({"sku": sku})
+    assert product is not None
+    return int(product["price_cents"])
+
+
+@respx.mock
+async def test_sync_inventory_upserts_known_rows_only(alice: ToolContext) -> None:
+    route = respx.get(f"{POS}/inventory").mock(return_value=httpx.Response(200, json={"items": [
+        {"sku": "LAP-00001", "store_id": "store-downtown", "quantity": 7},
+        {"sku": "lap-00002", "store_id": "store-mall", "quantity": 0},
+        {"sku": "NOPE-1", "store_id": "store-mall", "quantity": 4},
+        {"sku": "LAP-00001", "store_id": "store-moon", "quantity": 4},
+        {"sku": "LAP-00003", "store_id": "store-mall", "quantity": -2},
+        "junk"]}))
+    result = await sync_inventory(with_pos(alice))
+    assert result == {"type": "inventory_sync", "updated": 2, "skipped": 4}
+    assert route.call_count == 1 and "sku" not in route.calls.last.request.url.params
+    assert await quantity(alice) == 7
+    mall = await alice.store.stock.find_one({"sku": "LAP-00002", "store_id": "store-mall"})
+    assert mall is not None and mall["quantity"] == 0
+    assert await alice.store.stock.count_documents({"sku": "NOPE-1"}) == 0
+    assert await alice.store.stock.count_documents({"store_id": "store-moon"}) == 0
+
+
+@respx.mock
+async def test_sync_one_sku_asks_the_pos_for_it(alice: ToolContext) -> None:
+    route = respx.get(f"{POS}/inventory", params={"sku": "LAP-00001"}).mock(
+        return_value=httpx.Response(200, json={"items": [
+            {"sku": "LAP-00001", "store_id": "store-mall", "quantity": 3}]}))
+    result = await sync_inventory(with_pos(alice), sku="lap-00001")
+    assert result["updated"] == 1 and route.call_count == 1
+
+
+@respx.mock
+async def test_sync_with_pos_down_leaves_stock_untouched(alice: ToolContext) -> None:
+    before = await alice.store.stock.find({}, {"_id": 0}).to_list()
+    respx.get(f"{POS}/inventory").mock(side_effect=[
+        httpx.Response(503), httpx.ConnectError("refused"), httpx.Response(200, text="<html>")])
+    for _ in range(3):
+        result = await sync_inventory(with_pos(alice))
+        assert result["type"] == "error" and "unavailable" in result["message"]
+    assert (await sync_inventory(alice))["type"] == "error"  # not configured
+    assert await alice.store.stock.find({}, {"_id": 0}).to_list() == before
+
+
+@respx.mock
+async def test_transaction_priced_from_catalogue_sent_and_recorded(stocked: ToolContext) -> None:
+    route = respx.post(f"{POS}/transactions").mock(
+        return_value=httpx.Response(201, json={"status": "accepted"}))
+    result = await process_transaction(stocked, "T-100", "lap-00001", 3, "store-downtown")
+    price = await price_cents(stocked)
+    assert result == {"type": "pos_transaction", "transaction_id": "T-100",
+                      "status": "completed", "total": round(3 * price / 100, 2),
+                      "currency": "USD"}
+    assert json.loads(route.calls.last.request.content) == {
+        "transaction_id": "T-100", "store_id": "store-downtown",
+        "lines": [{"sku": "LAP-00001", "quantity": 3, "unit_price_cents": price}],
+        "total_cents": 3 * price, "customer_id": "demo-alice"}
+    saved = await stocked.store.pos_transactions.find_one({"transaction_id": "T-100"})
+    assert saved is not None and saved["total_cents"] == 3 * price
+    assert saved["customer_id"] == "demo-alice" and saved["status"] == "completed"
+    assert await quantity(stocked) == 7
+
+
+@respx.mock
+async def test_twenty_concurrent_copies_act_once(stocked: ToolContext) -> None:
+    route = respx.post(f"{POS}/transactions").mock(return_value=httpx.Response(200, json={}))
+    results = await asyncio.gather(*(
+        process_transaction(stocked, "T-200", "LAP-00001", 2, "store-downtown")
+        for _ in range(20)))
+    assert all(r == results[0] for r in results) and results[0]["status"] == "completed"
+    assert route.call_count == 1
+    assert await quantity(stocked) == 8
+    assert await stocked.store.pos_transactions.count_documents({"transaction_id": "T-200"}) == 1
+
+
+@respx.mock(assert_all_called=False)
+async def test_bad_quantity_refused_without_a_request(stocked: ToolContext) -> None:
+    route = respx.post(f"{POS}/transactions").mock(return_value=httpx.Response(200))
+    for bad in (-1, 0, 21):
+        result = await process_transaction(stocked, f"T-Q{bad}", "LAP-00001", bad,
+                                           "store-downtown")
+        assert result["type"] == "error" and "between 1 and 20" in result["message"]
+    assert (await process_transaction(stocked, "T-X", "LAP-00001", 11,
+                                      "store-downtown"))["message"].startswith("only 10")
+    assert (await process_transaction(stocked, "T-X", "NOPE-1", 1, "store-downtown"))[
+        "message"] == "product NOPE-1 not found"
+    assert (await process_transaction(stocked, "T-X", "LAP-00001", 1, "store-moon"))[
+        "message"] == "store store-moon not found"
+    assert route.call_count == 0 and await quantity(stocked) == 10
+    assert await stocked.store.pos_transactions.count_documents({}) == 0
+
+
+def test_model_cannot_set_the_price(services: Services) -> None:
+    params = set(inspect.signature(process_transaction).parameters)
+    assert params == {"ctx", "transaction_id", "sku", "quantity", "store_id"}
+    schema = make_tool(process_transaction, services).args
+    assert set(schema) == {"transaction_id", "sku", "quantity", "store_id"}
+
+
+@respx.mock
+async def test_pos_refusal_restores_stock_and_a_retry_can_act(stocked: ToolContext) -> None:
+    route = respx.post(f"{POS}/transactions")
+    route.side_effect = [httpx.Response(500), httpx.Response(200, json={})]
+    failed = await process_transaction(stocked, "T-300", "LAP-00001", 1, "store-downtown")
+    assert failed["type"] == "error" and "500" in failed["message"]
+    assert await quantity(stocked) == 10
+    assert await stocked.store.pos_transactions.count_documents({}) == 0
+    retried = await process_transaction(stocked, "T-300", "LAP-00001", 1, "store-downtown")
+    assert retried["status"] == "completed" and await quantity(stocked) == 9
+
+
+async def test_offline_sale_is_recorded_locally(alice: ToolContext) -> None:
+    await alice.store.stock.update_one(WHERE, {"$set": {"quantity": 10}})
+    result = await process_transaction(alice, "T-400", "LAP-00001", 1, "store-downtown")
+    assert result["status"] == "recorded_offline" and await quantity(alice) == 9
+    saved = await alice.store.pos_transactions.find_one({"transaction_id": "T-400"})
+    assert saved is not None and saved["status"] == "recorded_offline"
+
+
+async def test_another_customers_transaction_id_shows_nothing(
+        alice: ToolContext, bob: ToolContext) -> None:
+    await alice.store.stock.update_one(WHERE, {"$set": {"quantity": 10}})
+    await process_transaction(alice, "T-500", "LAP-00001", 1, "store-downtown")
+    result = await process_transaction(bob, "T-500", "LAP-00001", 1, "store-downtown")
+    assert result == {"type": "error", "message": "transaction T-500 already exists"}
+    assert await quantity(alice) == 9

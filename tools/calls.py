@@ -1,0 +1,121 @@
+"""Call tools: schedule an outbound voice call through the voice provider (SuperU).
+
+The provider's call-creation scheme is not public, so the request shape is ours and kept in
+`_request_call` alone, to swap when the real one is known: POST `{SUPERU_API_BASE_URL}/v1/calls`
+with `Authorization: Bearer <SUPERU_API_KEY>` and JSON `{"to": E.164 phone, "purpose",
+"scheduled_at": ISO datetime, "metadata": {"customer_id", "call_job_id"}}`; a 2xx answer is JSON
+`{"id": provider call id, "status": ...}`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from tools.context import ToolContext
+from tools.registry import error
+from tools.store import ActionInFlightError, Doc
+
+PURPOSES = ("abandoned_cart", "promotion", "callback")
+# A callback is the customer's own request, so it is allowed even when they opted out of calls.
+PROACTIVE = frozenset({"abandoned_cart", "promotion"})
+MAX_AHEAD = timedelta(days=30)
+# "now" computed by the model or a client may trail the server clock by a little.
+PAST_GRACE = timedelta(minutes=2)
+PROVIDER_TIMEOUT_S = 10.0
+
+
+def _parse_when(when: str | None, now: datetime) -> datetime | str:
+    """The time to call, or why `when` is not acceptable."""
+    if when is None or not when.strip():
+        return now
+    try:
+        at = datetime.fromisoformat(when.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return "give the call time as an ISO date and time, e.g. 2025-06-02T15:00:00Z"
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    if at < now - PAST_GRACE:
+        return "that time is in the past; choose a time from now on"
+    if at > now + MAX_AHEAD:
+        return "calls can be scheduled at most 30 days ahead"
+    return max(at, now)
+
+
+async def _request_call(ctx: ToolContext, job: Doc) -> Doc:
+    """Ask the provider to place the call; the fields to store on the job, never raising."""
+    settings = ctx.services.settings
+    if not settings.superu_api_base_url:
+        return {"status": "queued"}
+    if settings.superu_api_key is None:
+        return {"status": "failed", "error": "SUPERU_API_KEY is not set"}
+    url = settings.superu_api_base_url.rstrip("/") + "/v1/calls"
+    body = {"to": job["phone"], "purpose": job["purpose"],
+            "scheduled_at": job["scheduled_for"].isoformat(),
+            "metadata": {"customer_id": job["customer_id"], "call_job_id": job["call_id"]}}
+    headers = {"Authorization": f"Bearer {settings.superu_api_key.get_secret_value()}"}
+    try:
+        response = await ctx.services.http.post(url, json=body, headers=headers,
+                                                 timeout=PROVIDER_TIMEOUT_S)
+    except httpx.HTTPError as exc:
+        return {"status": "failed", "error": f"provider unreachable: {type(exc).__name__}"}
+    if not response.is_success:
+        return {"status": "failed", "error": f"provider answered HTTP {response.status_code}"}
+    try:
+        answer = response.json()
+        provider_id = str(answer["id"])
+    except (ValueError, KeyError, TypeError):
+        return {"status": "failed", "error": "provider answered without a call id"}
+    return {"status": "scheduled", "provider_id": provider_id,
+            "provider_status": answer.get("status")}
+
+
+async def initiate_call(ctx: ToolContext, purpose: str, when: str | None = None) -> dict[str, Any]:
+    """Schedule a phone call to the customer at the number on their account.
+
+    A callback is one the customer asks for; abandoned_cart and promotion calls are never made
+    to a customer who opted out of calls.
+
+    Args:
+        purpose: abandoned_cart, promotion or callback.
+        when: When to call, as an ISO date and time (UTC if no zone); now if omitted.
+    """
+    purpose = purpose.strip().lower()
+    if purpose not in PURPOSES:
+        return error(f"unknown call purpose {purpose!r}; choose one of {', '.join(PURPOSES)}")
+    now = ctx.services.clock()
+    at = _parse_when(when, now)
+    if isinstance(at, str):
+        return error(at)
+    customer = await ctx.store.customers.find_one(
+        {"_id": ctx.customer_id}, {"phone": 1, "do_not_call": 1})
+    if customer is None or not customer.get("phone"):
+        return error("there is no phone number on your account to call")
+    if customer.get("do_not_call") and purpose in PROACTIVE:
+        return error("this customer has asked not to be called; no call was scheduled "
+                     "(they can still ask for a callback themselves)")
+
+    async def schedule() -> Doc:
+        job: Doc = {"call_id": f"CALL-{secrets.token_hex(6).upper()}",
+                    "customer_id": ctx.customer_id, "phone": customer["phone"],
+                    "purpose": purpose, "scheduled_for": at, "status": "requesting",
+                    "created_at": now}
+        await ctx.store.call_jobs.insert_one(job)
+        outcome = await _request_call(ctx, job)
+        await ctx.store.call_jobs.update_one({"call_id": job["call_id"]},
+                                             {"$set": outcome | {"updated_at": now}})
+        return {"type": "call_scheduled", "call_id": job["call_id"],
+                "status": outcome["status"], "purpose": purpose,
+                "scheduled_for": at.isoformat()}
+
+    key = f"call:{ctx.customer_id}:{purpose}:{at:%Y-%m-%dT%H}"
+    try:
+        result = await ctx.store.once(key, "call", ctx.customer_id, schedule)
+    except ActionInFlightError:
+        return error("this call is being scheduled right now; try again in a moment")
+    if result["status"] == "failed":
+        # Free the key so that asking again retries; the failed job stays on record.
+        await ctx.store.actions.delete_one({"key": key, "state": "done"})
+    return result

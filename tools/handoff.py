@@ -1,0 +1,68 @@
+"""Handoff tool: open a ticket for a human colleague and tell the customer how they will hear."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from tools.context import ToolContext
+from tools.registry import error
+from tools.store import ActionInFlightError, Doc
+
+MAX_REASON = 500
+BUSINESS_HOURS = "within business hours (Monday to Friday, 9am to 5pm)"
+
+
+def contact_route(channel: str, customer: Doc | None) -> str:
+    """How a colleague will reach the customer: their channel first, then phone, then email."""
+    customer = customer or {}
+    phone = str(customer.get("phone") or "")
+    if channel == "whatsapp":
+        how = "on WhatsApp, in this chat"
+    elif channel == "voice" or (phone and not customer.get("do_not_call")):
+        how = f"by phone at the number ending {phone[-4:]}" if phone else "by phone"
+    elif customer.get("email"):
+        how = "by email at the address on your account"
+    else:
+        how = "here, in this conversation"
+    return f"A member of our team will contact you {how} {BUSINESS_HOURS}."
+
+
+def _public(ticket: Doc, contact: str) -> dict[str, Any]:
+    return {"type": "handoff_ticket", "ticket_id": ticket["ticket_id"],
+            "status": ticket["status"], "contact": contact}
+
+
+async def open_handoff_ticket(ctx: ToolContext, reason: str) -> dict[str, Any]:
+    """Hand the conversation to a human colleague: open a ticket for them to contact the customer.
+
+    Args:
+        reason: What the customer needs help with, in a sentence.
+    """
+    customer = await ctx.store.customers.find_one(
+        {"_id": ctx.customer_id}, {"phone": 1, "email": 1, "do_not_call": 1})
+    contact = contact_route(ctx.channel, customer)
+    tickets = ctx.store.handoff_tickets
+    session = {"customer_id": ctx.customer_id, "session_key": ctx.session_key}
+    existing = await tickets.find_one(session | {"status": "open"})
+    if existing is not None:
+        return _public(existing, contact)
+    # Keyed by how many tickets the session has closed: concurrent asks share a key and open
+    # one ticket, and a session whose ticket was closed can open another.
+    closed = await tickets.count_documents(session | {"status": {"$ne": "open"}})
+    key = f"handoff:{ctx.session_key}:{closed}"
+
+    async def open_ticket() -> Doc:
+        ticket = session | {
+            "ticket_id": f"TCK-{secrets.token_hex(6).upper()}", "channel": ctx.channel,
+            "session_id": ctx.session_id,
+            "reason": (reason or "").strip()[:MAX_REASON] or "the customer asked for a person",
+            "status": "open", "created_at": ctx.services.clock()}
+        await tickets.insert_one(ticket)
+        return {"ticket_id": ticket["ticket_id"], "status": "open"}
+
+    try:
+        ticket = await ctx.store.once(key, "handoff", ctx.customer_id, open_ticket)
+    except ActionInFlightError:
+        return error("a colleague is being asked to help right now; try again in a moment")
+    return _public(ticket, contact)

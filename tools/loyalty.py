@@ -1,0 +1,186 @@
+"""Loyalty tools: the points balance, rewards to redeem on confirmation, offers for a tier."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from datetime import timedelta
+from typing import Any
+
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from tools.catalog import money
+from tools.catalog_data import CATEGORIES
+from tools.context import ToolContext
+from tools.pending import request_confirmation
+from tools.registry import error, not_found
+from tools.store import ActionInFlightError, Doc, now, stem
+
+TIERS = ("bronze", "silver", "gold")
+LOCK_LEASE = timedelta(seconds=30)
+_LOCK_WAIT_S = 10.0
+
+
+async def balance_of(ctx: ToolContext) -> int:
+    """The customer's points: the sum of their ledger entries."""
+    cursor = await ctx.store.loyalty_ledger.aggregate([
+        {"$match": {"customer_id": ctx.customer_id}},
+        {"$group": {"_id": None, "balance": {"$sum": "$delta"}}},
+    ])
+    rows = await cursor.to_list()
+    return int(rows[0]["balance"]) if rows else 0
+
+
+async def award_points(ctx: ToolContext, ref: str, points: int, reason: str) -> None:
+    """Credit points once per `ref`: a retried purchase earns nothing twice."""
+    if points <= 0:
+        return
+    with suppress(DuplicateKeyError):
+        await ctx.store.loyalty_ledger.insert_one(
+            {"_id": ref, "customer_id": ctx.customer_id, "delta": points, "reason": reason,
+             "at": ctx.services.clock()})
+
+
+async def _tier(ctx: ToolContext) -> str:
+    customer = await ctx.store.customers.find_one({"_id": ctx.customer_id}, {"tier": 1})
+    tier = (customer or {}).get("tier")
+    return tier if tier in TIERS else TIERS[0]
+
+
+def _public_reward(doc: Doc, balance: int) -> dict[str, Any]:
+    return {"reward_id": doc["_id"], "name": doc["name"], "points": doc["points"],
+            "value": money(doc["value_cents"]), "affordable": balance >= doc["points"]}
+
+
+async def get_points(ctx: ToolContext) -> dict[str, Any]:
+    """Show the customer's loyalty points balance, tier and the rewards points can buy."""
+    balance = await balance_of(ctx)
+    rewards = await ctx.store.rewards.find({}).sort("points", 1).to_list()
+    return {"type": "points", "balance": balance, "tier": await _tier(ctx),
+            "rewards": [_public_reward(r, balance) for r in rewards]}
+
+
+async def redeem_rewards(ctx: ToolContext, reward_id: str) -> dict[str, Any]:
+    """Redeem points for a reward; the customer is asked to confirm before points are spent.
+
+    Args:
+        reward_id: The reward to redeem, e.g. RW-10OFF.
+    """
+    key = reward_id.strip().upper()[:40]
+    reward = await ctx.store.rewards.find_one({"_id": key})
+    if reward is None:
+        return not_found(f"reward {key}")
+    balance = await balance_of(ctx)
+    if balance < reward["points"]:
+        return error(f"you have {balance} points and {reward['name']} needs "
+                     f"{reward['points']}")
+    confirmation = await request_confirmation(ctx, "redeem", {
+        "reward_id": reward["_id"], "name": reward["name"], "points": reward["points"],
+        "value_cents": reward["value_cents"]})
+    return {"type": "redeem_confirmation", "confirmation_id": confirmation["_id"],
+            "reward_id": reward["_id"], "name": reward["name"], "points": reward["points"],
+            "balance_after": balance - reward["points"],
+            "expires_at": confirmation["expires_at"].isoformat()}
+
+
+@asynccontextmanager
+async def _account_lock(ctx: ToolContext) -> AsyncIterator[None]:
+    """Hold the customer's points account alone, so two redemptions cannot both spend a balance.
+
+    A lease document, not a transaction: a single-node MongoDB has none. The lease expires so
+    that a process that died holding it does not lock the account forever.
+    """
+    accounts = ctx.store.db["loyalty_accounts"]
+    token = secrets.token_hex(8)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + _LOCK_WAIT_S
+    while True:
+        at = now()
+        try:
+            # Held by someone else: the filter misses and the upsert collides on `_id`.
+            await accounts.update_one(
+                {"_id": ctx.customer_id, "$or": [{"lock": None}, {"lock_until": {"$lte": at}}]},
+                {"$set": {"lock": token, "lock_until": at + LOCK_LEASE}}, upsert=True)
+            break
+        except DuplicateKeyError:
+            if loop.time() > deadline:
+                raise ActionInFlightError(f"loyalty:{ctx.customer_id}") from None
+            await asyncio.sleep(0.02)
+    try:
+        yield
+    finally:
+        await accounts.update_one({"_id": ctx.customer_id, "lock": token},
+                                  {"$set": {"lock": None}, "$inc": {"version": 1}})
+
+
+async def redeem_confirmed(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
+    """Spend the points of a confirmed redemption and issue its voucher, once.
+
+    Args:
+        ctx: Who confirmed, and in which session.
+        doc: The claimed `redeem` confirmation.
+    """
+    if doc["customer_id"] != ctx.customer_id:
+        return not_found("confirmation")
+    return await ctx.store.once(f"redeem:{doc['_id']}", "redeem", ctx.customer_id,
+                                lambda: _redeem(ctx, doc))
+
+
+async def _redeem(ctx: ToolContext, doc: Doc) -> Doc:
+    ref = f"redeem:{doc['_id']}"
+    reward = doc["payload"]
+    ledger = ctx.store.loyalty_ledger
+    async with _account_lock(ctx):
+        # A retry after a crash finds its own debit already written and must not spend again.
+        if await ledger.find_one({"_id": ref}) is None:
+            balance = await balance_of(ctx)
+            if balance < reward["points"]:
+                return error(f"you now have {balance} points and {reward['name']} needs "
+                             f"{reward['points']}")
+            await ledger.insert_one(
+                {"_id": ref, "customer_id": ctx.customer_id, "delta": -reward["points"],
+                 "reason": f"redeemed {reward['name']}", "at": ctx.services.clock()})
+        balance = await balance_of(ctx)
+    fields = {"code": f"VCH-{secrets.token_hex(5).upper()}", "customer_id": ctx.customer_id,
+              "reward_id": reward["reward_id"], "name": reward["name"],
+              "points": reward["points"], "value_cents": reward["value_cents"],
+              "status": "active", "created_at": ctx.services.clock()}
+    # Keyed by the redemption, so a retry finds the voucher it issued, not a second one.
+    voucher = await ctx.store.db["vouchers"].find_one_and_update(
+        {"_id": ref}, {"$setOnInsert": fields}, upsert=True,
+        return_document=ReturnDocument.AFTER) or fields
+    return {"type": "points", "balance": balance, "redeemed": {
+        "code": voucher["code"], "reward_id": voucher["reward_id"], "name": voucher["name"],
+        "points": voucher["points"], "value": money(voucher["value_cents"])}}
+
+
+async def redeem_cancelled(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
+    """The answer to a declined redemption: nothing spent, the balance as it is."""
+    return {"type": "points", "status": "cancelled", "reward_id": doc["payload"]["reward_id"],
+            "balance": await balance_of(ctx)}
+
+
+def _category(name: str) -> str:
+    folded = stem(name.strip().lower())
+    return next((c for c in CATEGORIES if stem(c) == folded), name.strip().lower())
+
+
+async def get_offers(ctx: ToolContext, category: str | None = None) -> dict[str, Any]:
+    """List the offers the customer can use now, for their loyalty tier.
+
+    Args:
+        category: Only offers for this catalogue category, e.g. laptops, plus store-wide ones.
+    """
+    tier = await _tier(ctx)
+    query: Doc = {"valid_until": {"$gt": ctx.services.clock()},
+                  "min_tier": {"$in": list(TIERS[: TIERS.index(tier) + 1])}}
+    if category:
+        query["category"] = {"$in": [_category(category), None]}
+    offers = await ctx.store.offers.find(query).sort("valid_until", 1).to_list()
+    return {"type": "offers", "tier": tier, "offers": [
+        {"offer_id": o["_id"], "title": o["title"], "category": o.get("category"),
+         "discount_pct": o.get("discount_pct", 0), "min_tier": o["min_tier"],
+         "valid_until": o["valid_until"].date().isoformat()} for o in offers]}

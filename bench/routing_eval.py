@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench.common import Measure
 from graph.classifier import RouteClassifier, build_classifier
 from graph.routes import ROUTES
 
@@ -102,3 +103,21 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def measures() -> list[Measure]:
+    """The report's routing rows: error rates on both splits and single-message p99."""
+    if not available():
+        print(f"Bitext data not found at {bitext_dir()}: the routing measure is skipped.")
+        return []
+    classifier = build_classifier()
+    rows = []
+    for split in ("dev", "holdout"):
+        result = evaluate(split, classifier)
+        error = 1 - result["accuracy"]
+        rows.append(Measure(f"routing_{split}_error", error, float(result["n"]), error, 0.05,
+                            "error rate", f"accuracy {result['accuracy']:.4f} on Bitext {split}"))
+    timing = latency(classifier, [text for text, _ in _load("dev")][:2000])
+    rows.append(Measure("routing_latency", timing["p99_ms"], 2.0, timing["p99_ms"] / 2.0, 1.0,
+                        "ms p99", "one offline routing decision vs the 2 ms budget"))
+    return rows

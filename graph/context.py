@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 from tools.cart import priced_cart
 from tools.catalog import money
 from tools.context import Services, ToolContext
+from tools.loyalty import balance_of
 
 OPEN_STATUSES = ("placed", "processing", "shipped")
 
@@ -30,21 +32,19 @@ def tool_context(services: Services, context: Context) -> ToolContext:
 async def customer_brief(ctx: ToolContext) -> dict[str, Any]:
     """What an agent should know about the customer this turn, read once from the store."""
     store = ctx.store
-    customer = await store.customers.find_one({"_id": ctx.customer_id}) or {}
-    cursor = await store.loyalty_ledger.aggregate([
-        {"$match": {"customer_id": ctx.customer_id}},
-        {"$group": {"_id": None, "balance": {"$sum": "$delta"}}},
-    ])
-    balance = await cursor.to_list()
-    orders = await store.orders.find(
-        {"customer_id": ctx.customer_id}, {"_id": 0, "order_id": 1, "status": 1}
-    ).sort("created_at", -1).limit(5).to_list()
-    lines, total = await priced_cart(ctx)
+    customer, points, orders, (lines, total) = await asyncio.gather(
+        store.customers.find_one({"_id": ctx.customer_id}),
+        balance_of(ctx),
+        store.orders.find({"customer_id": ctx.customer_id}, {"_id": 0, "order_id": 1, "status": 1})
+        .sort("created_at", -1).limit(5).to_list(),
+        priced_cart(ctx),
+    )
+    customer = customer or {}
     return {
         "name": customer.get("name", "there"),
         "known": bool(customer),
         "tier": customer.get("tier", "bronze"),
-        "points": balance[0]["balance"] if balance else 0,
+        "points": points,
         "cart": {"items": sum(line["quantity"] for line in lines), "total": money(total)},
         "orders": orders,
         "open_orders": [o["order_id"] for o in orders if o["status"] in OPEN_STATUSES],

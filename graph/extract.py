@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from tools.catalog_data import CATEGORIES
+from tools.catalog import category_of
+from tools.catalog_data import USE_TAGS
 from tools.store import stem, terms
 
 ORDER_ID = re.compile(r"\b(?:ord(?:er)?[\s#-]*)(\d{3,8})\b", re.IGNORECASE)
@@ -25,12 +26,7 @@ STORE_WORDS = {"downtown": "store-downtown", "mall": "store-mall", "riverside": 
                "airport": "store-airport"}
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
             "fifth": 4, "last": -1}
-USE_CASES = sorted({tag for spec in CATEGORIES.values() for tag in spec[4]})
-_CATEGORY_TERMS = {stem(name): name for name in CATEGORIES} | {
-    stem(name[:-1]): name for name in CATEGORIES} | {
-    "notebook": "laptops", "computer": "laptops", "smartphone": "phones", "earbud": "headphones",
-    "headset": "headphones", "screen": "monitors", "display": "monitors", "watch": "smartwatches",
-    "ipad": "tablets", "iphone": "phones", "charger": "accessories", "mouse": "accessories"}
+USE_CASES = USE_TAGS
 _TIME = re.compile(r"\b(?:at\s*)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|\bat\s+(\d{1,2}):(\d{2})\b",
                    re.IGNORECASE)
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -61,7 +57,7 @@ def budget(text: str) -> float | None:
 
 def category(text: str) -> str | None:
     """The catalogue category a message names, if any."""
-    return next((_CATEGORY_TERMS[w] for w in terms(text) if w in _CATEGORY_TERMS), None)
+    return category_of(text)
 
 
 def use_case(text: str) -> str | None:

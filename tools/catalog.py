@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from tools.catalog_data import CATEGORIES, STORES
+from tools.catalog_data import CATEGORIES, CATEGORY_SYNONYMS, STORES, USE_TAGS
 from tools.context import ToolContext
 from tools.registry import error, not_found
-from tools.store import Doc, stem, terms
+from tools.store import Doc, Store, stem, terms
 
-CANDIDATES = 120
+CANDIDATES = 40
+MAX_WINDOWS = 10
+FIRST_WINDOW_CENTS = 1000
+DEFAULT_CEILING_CENTS = 150_000
 _LIST_FIELDS = {"_id": 0, "sku": 1, "name": 1, "price_cents": 1, "currency": 1, "category": 1,
                 "tags": 1, "terms": 1, "popularity": 1, "brand": 1}
 _CATEGORY_BY_TERM = {stem(name): name for name in CATEGORIES} | {
-    stem(name[:-1]): name for name in CATEGORIES if name.endswith("s")}
+    stem(name[:-1]): name for name in CATEGORIES if name.endswith("s")} | CATEGORY_SYNONYMS
+_TAG_BY_TERM = {stem(tag): tag for tag in USE_TAGS} | {tag: tag for tag in USE_TAGS}
+# Words that say nothing about which product is wanted.
+_FILLER = frozenset(terms(
+    "a an and any are be best buy can could do for from get good have i im in is it looking me "
+    "my need of on one or please recommend show some something that the to under want what "
+    "which with would you your cheap new dollar budget less than below over about like"))
+
+
+def category_of(text: str) -> str | None:
+    """The catalogue category some words name, if any."""
+    words = [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
+    return next((_CATEGORY_BY_TERM[w] for w in words if w in _CATEGORY_BY_TERM), None)
 
 
 def money(cents: int) -> float:
@@ -75,6 +91,60 @@ def _score(doc: Doc, words: set[str], use: set[str], liked: set[str], band: floa
     return score, reasons
 
 
+def stats_key(where: Doc) -> str:
+    """The `catalog_stats` document that describes the products matching `where`."""
+    return "|".join(f"{k}={where[k]}" for k in sorted(where))
+
+
+async def refresh_catalog_stats(store: Store) -> None:
+    """Record price range and count per category, tag and category with tag.
+
+    The search reads them to size its price windows: a window then holds about as many products
+    as it needs, however large the catalogue.
+    """
+    figures = {"low": {"$min": "$price_cents"}, "high": {"$max": "$price_cents"},
+               "count": {"$sum": 1}}
+    for unwind, key in (([], {"category": "$category"}),
+                        ([{"$unwind": "$tags"}], {"tags": "$tags"}),
+                        ([{"$unwind": "$tags"}], {"category": "$category", "tags": "$tags"})):
+        cursor = await store.products.aggregate([*unwind, {"$group": {"_id": key, **figures}}])
+        async for row in cursor:
+            await store.db["catalog_stats"].replace_one(
+                {"_id": stats_key(row["_id"])},
+                {"low": row["low"], "high": row["high"], "count": row["count"]}, upsert=True)
+
+
+async def _in_price_windows(ctx: ToolContext, where: Doc, ceiling: int) -> list[Doc]:
+    """Candidates from the ceiling price downwards, a narrow price window at a time.
+
+    Each query matches a small slice of the index (category or tag, then price), so its cost
+    does not grow with the catalogue. The first window is sized from the catalogue's price
+    statistics when they exist; a window widens while it finds little.
+    """
+    found: list[Doc] = []
+    width, high = FIRST_WINDOW_CENTS, ceiling
+    stats = await ctx.store.db["catalog_stats"].find_one({"_id": stats_key(where)})
+    if stats is not None:
+        if stats["count"] == 0 or stats["low"] > ceiling:
+            return []
+        high = min(ceiling, stats["high"])
+        density = stats["count"] / max(1, stats["high"] - stats["low"])
+        width = max(100, round(CANDIDATES / density))
+    for _ in range(MAX_WINDOWS):
+        if len(found) >= CANDIDATES or high <= 0:
+            break
+        low = max(0, high - width)
+        batch = await ctx.store.products.find(
+            where | {"price_cents": {"$gt": low, "$lte": high}}, _LIST_FIELDS).to_list()
+        found += batch
+        high = low
+        if len(batch) < CANDIDATES // 4:
+            width *= 2
+        elif len(batch) > CANDIDATES * 2:
+            width = max(100, width // 2)
+    return found
+
+
 async def recommend_products(
     ctx: ToolContext,
     query: str = "",
@@ -94,36 +164,37 @@ async def recommend_products(
     """
     if budget is not None and budget < 0:
         return error("the budget cannot be negative")
-    words = set(terms(query))
+    words = set(terms(query)) - _FILLER
     use = set(terms(use_case or ""))
     if category:
         category = _CATEGORY_BY_TERM.get(stem(category.lower().strip()), category.lower().strip())
         if category not in CATEGORIES:
             return error(f"unknown category {category!r}; try one of {', '.join(CATEGORIES)}")
     else:
-        category = next((_CATEGORY_BY_TERM[w] for w in words if w in _CATEGORY_BY_TERM), None)
+        category = category_of(query)
     if not words and not use and category is None:
         return error("tell me what you are looking for: a product, a category or what it is for")
     limit = max(1, min(int(limit), 10))
     budget_cents = round(budget * 100) if budget is not None else None
-    query_filter: Doc = {}
-    if budget_cents is not None:
-        query_filter["price_cents"] = {"$lte": budget_cents}
-    if category is not None:
-        query_filter["category"] = category
-        cursor = ctx.store.products.find(query_filter, _LIST_FIELDS).sort("price_cents", -1)
-    else:
-        query_filter["terms"] = {"$in": sorted(words | use)}
-        cursor = ctx.store.products.find(query_filter, _LIST_FIELDS)
-    candidates = await cursor.limit(CANDIDATES).to_list()
-    if use and category is not None:
-        # The category's top price band may hold none for this use: look for the use itself.
-        tagged = await ctx.store.products.find(
-            query_filter | {"terms": {"$in": sorted(use)}}, _LIST_FIELDS
-        ).sort("price_cents", -1).limit(CANDIDATES).to_list()
-        seen = {doc["sku"] for doc in candidates}
-        candidates += [doc for doc in tagged if doc["sku"] not in seen]
     liked, band = await _history(ctx)
+    ceiling = budget_cents if budget_cents is not None else DEFAULT_CEILING_CENTS
+    tag = next((_TAG_BY_TERM[w] for w in sorted(use | words) if w in _TAG_BY_TERM), None)
+    wheres: list[Doc] = []
+    if category is not None and tag is not None:
+        wheres.append({"category": category, "tags": tag})
+    if category is not None:
+        wheres.append({"category": category})
+    elif tag is not None:
+        wheres.append({"tags": tag})
+    elif words:
+        wheres.append({"terms": {"$in": sorted(words)}})
+    candidates: list[Doc] = []
+    for where in wheres:
+        seen = {doc["sku"] for doc in candidates}
+        candidates += [d for d in await _in_price_windows(ctx, where, ceiling)
+                       if d["sku"] not in seen]
+        if len(candidates) >= limit:
+            break
     ranked = sorted(
         ((_score(doc, words - {stem(category or "")}, use, liked, band, budget_cents), doc)
          for doc in candidates),

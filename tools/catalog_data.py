@@ -49,6 +49,15 @@ CATEGORIES: dict[str, tuple[str, list[str], list[str], tuple[int, int], list[str
 }
 
 
+# Words customers use for a category, besides its own name.
+CATEGORY_SYNONYMS = {
+    "notebook": "laptops", "computer": "laptops", "smartphone": "phones", "earbud": "headphones",
+    "headset": "headphones", "screen": "monitors", "display": "monitors", "watch": "smartwatches",
+    "ipad": "tablets", "iphone": "phones", "charger": "accessories", "mouse": "accessories",
+}
+USE_TAGS = sorted({tag for spec in CATEGORIES.values() for tag in spec[4]})
+
+
 def _specs(category: str, rng: random.Random) -> dict[str, Any]:
     if category == "laptops":
         return {"cpu": rng.choice(["Intel Core i5", "Intel Core i7", "AMD Ryzen 5", "AMD Ryzen 7",

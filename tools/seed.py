@@ -9,6 +9,7 @@ from typing import Any
 
 from pymongo.errors import BulkWriteError
 
+from tools.catalog import refresh_catalog_stats
 from tools.catalog_data import CURRENCY, STORES, generate_products, stock_rows
 from tools.store import Store, now
 
@@ -126,7 +127,7 @@ async def _insert_new(store: Store, name: str, docs: Iterable[dict[str, Any]]) -
 
 
 async def seed(store: Store, *, products: int = DEFAULT_PRODUCTS, reset: bool = False,
-               progress: Callable[[int], None] | None = None) -> dict[str, int]:
+               progress: Callable[[int], object] | None = None) -> dict[str, int]:
     """Load the demo data; without `reset` a second run changes nothing.
 
     Args:
@@ -152,4 +153,6 @@ async def seed(store: Store, *, products: int = DEFAULT_PRODUCTS, reset: bool = 
             progress(len(batch))
     for name, docs in fixtures(known, now()).items():
         counts[name] = await _insert_new(store, name, docs)
+    if counts["products"]:
+        await refresh_catalog_stats(store)
     return counts

@@ -19,8 +19,10 @@ Doc = dict[str, Any]
 INDEXES: dict[str, list[IndexModel]] = {
     "products": [
         IndexModel([("sku", ASCENDING)], unique=True),
-        IndexModel([("terms", ASCENDING)]),
         IndexModel([("category", ASCENDING), ("price_cents", ASCENDING)]),
+        IndexModel([("category", ASCENDING), ("tags", ASCENDING), ("price_cents", ASCENDING)]),
+        IndexModel([("tags", ASCENDING), ("price_cents", ASCENDING)]),
+        IndexModel([("terms", ASCENDING), ("price_cents", ASCENDING)]),
     ],
     "stock": [IndexModel([("sku", ASCENDING), ("store_id", ASCENDING)], unique=True)],
     "customers": [IndexModel([("phone", ASCENDING)], unique=True, sparse=True)],

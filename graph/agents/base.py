@@ -102,13 +102,17 @@ async def run_tool(agent: Agent, schemas: dict[str, BaseTool], ctx: ToolContext,
         return error(f"{name} failed; please try again in a moment")
 
 
-def _pending(agent: Agent, results: list[dict[str, Any]], reply: str) -> Pending | None:
-    for result in reversed(results):
-        if result.get("confirmation_id") and result.get("type") != "error":
-            return Pending(confirmation_id=result["confirmation_id"],
-                           kind=result["type"], agent=agent.name, summary=reply,
-                           expires_at=str(result.get("expires_at", "")))
-    return None
+def _confirmation(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest tool result that waits for the customer's yes, if any."""
+    return next((r for r in reversed(results)
+                 if r.get("confirmation_id") and r.get("type") != "error"), None)
+
+
+def _pending(agent: Agent, result: dict[str, Any] | None, summary: str) -> Pending | None:
+    if result is None:
+        return None
+    return Pending(confirmation_id=result["confirmation_id"], kind=result["type"],
+                   agent=agent.name, summary=summary, expires_at=str(result.get("expires_at", "")))
 
 
 def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedModel]) -> Callable[
@@ -116,12 +120,9 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
     """The graph node for `agent`: tries each model in turn, then the offline planner."""
     schemas = {fn.__name__: make_tool(fn, services) for fn in agent.tools}
 
-    Outcome = tuple[list[AnyMessage], list[dict[str, Any]]]
-
-    async def offline(ctx: ToolContext, turn: Turn) -> Outcome:
+    async def offline(ctx: ToolContext, turn: Turn, messages: list[AnyMessage],
+                      results: list[dict[str, Any]]) -> None:
         calls = agent.plan(turn)
-        messages: list[AnyMessage] = []
-        results: list[dict[str, Any]] = []
         if calls:
             ids = [f"offline-{i}" for i in range(len(calls))]
             messages.append(AIMessage("", tool_calls=[
@@ -133,37 +134,44 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
                 messages.append(ToolMessage(json.dumps(result, default=str), tool_call_id=call_id,
                                             name=name))
         messages.append(AIMessage(agent.render(turn, results)))
-        return messages, results
 
     async def with_model(model: BaseChatModel, ctx: ToolContext, turn: Turn,
-                         history: list[AnyMessage]) -> Outcome:
-        bound = model.bind_tools(list(schemas.values()))
+                         history: list[AnyMessage], messages: list[AnyMessage],
+                         results: list[dict[str, Any]]) -> None:
+        """The tool loop; it carries on from `messages`, the rounds an earlier model finished.
+
+        Only whole rounds (a call and all its results) are appended, so a model that fails
+        mid-turn leaves a valid transcript and its tools' side effects are not repeated.
+        """
+        # An empty `tools` array is a 400 on OpenAI-compatible APIs: bind only real tools.
+        bound = model.bind_tools(list(schemas.values())) if schemas else model
         system = SystemMessage(SYSTEM_PROMPT.format(agent_prompt=agent.prompt, brief=json.dumps(
             turn.brief, default=str)))
-        messages: list[AnyMessage] = []
-        results: list[dict[str, Any]] = []
         for _ in range(MAX_TOOL_ROUNDS):
             reply = check(await bound.ainvoke([system, *history, *messages]))
-            messages.append(reply)
             if not reply.tool_calls:
-                return messages, results
+                messages.append(reply)
+                return
+            round_: list[AnyMessage] = [reply]
             for call in reply.tool_calls:
                 result = await run_tool(agent, schemas, ctx, call["name"], call["args"])
                 results.append(result)
-                messages.append(ToolMessage(json.dumps(result, default=str),
-                                            tool_call_id=call["id"] or "", name=call["name"]))
+                round_.append(ToolMessage(json.dumps(result, default=str),
+                                          tool_call_id=call["id"] or "", name=call["name"]))
+            messages.extend(round_)
         messages.append(AIMessage(agent.render(turn, results)))
-        return messages, results
 
     async def node(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx = tool_context(services, runtime.context)
         history = keep_last(state["messages"])
         turn = Turn(text=latest_text(history), brief=state.get("customer", {}), history=history,
                     now=services.clock())
-        answered_by = "offline"
+        answered_by, planned = "offline", False
+        messages: list[AnyMessage] = []
+        results: list[dict[str, Any]] = []
         for named in models:
             try:
-                messages, results = await with_model(named.model, ctx, turn, history)
+                await with_model(named.model, ctx, turn, history, messages, results)
                 answered_by = named.name
                 break
             except ConnectionFailure:
@@ -171,13 +179,22 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             except Exception as exc:  # a provider's failure of any kind: try the next one
                 log.warning("%s failed for %s: %s", named.name, agent.name, type(exc).__name__)
         else:
-            messages, results = await offline(ctx, turn)
+            if results:  # tools already ran for a model that then failed: report, never redo
+                messages.append(AIMessage(agent.render(turn, results)))
+            else:
+                await offline(ctx, turn, messages, results)
+                planned = True
+        confirmation = _confirmation(results)
+        if confirmation is not None and not planned:
+            # The customer confirms the server's terms in the server's words, never a model's
+            # (which may state another amount, or claim the payment is already done).
+            messages[-1] = AIMessage(agent.render(turn, [confirmation]))
         reply = messages[-1].text if messages else ""
         return {
             "messages": messages,
             "actions": [r for r in results if r.get("type") != "error"],
             "answered_by": answered_by,
-            "pending": _pending(agent, results, reply),
+            "pending": _pending(agent, confirmation, reply),
         }
 
     node.__name__ = agent.name

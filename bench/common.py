@@ -1,0 +1,63 @@
+"""What the benchmarks share: a throwaway embedded database, timing and the report rows."""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from checkpoints.embedded import start_embedded
+
+
+@dataclass
+class Measure:
+    """One row of the report: side a against side b, their ratio and the target."""
+
+    name: str
+    a: float
+    b: float
+    ratio: float
+    target: float
+    unit: str
+    note: str = ""
+
+    @property
+    def passed(self) -> bool:
+        """Whether the ratio is within the target."""
+        return self.ratio <= self.target
+
+    def as_json(self) -> dict[str, object]:
+        """The machine-readable row."""
+        return asdict(self) | {"pass": self.passed}
+
+
+@contextlib.contextmanager
+def embedded_database() -> Iterator[str]:
+    """A fresh embedded server in a temporary folder; its URI."""
+    with tempfile.TemporaryDirectory(prefix="omnisales-bench-") as folder:
+        server = start_embedded(Path(folder))
+        try:
+            yield server.uri
+        finally:
+            server.stop()
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """The q-th percentile (0-100) of some samples."""
+    ordered = sorted(samples)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def median(samples: list[float]) -> float:
+    """The median of some samples."""
+    return statistics.median(samples)
+
+
+def timed_ms(started: float) -> float:
+    """Milliseconds since `started` (a `time.perf_counter()` value)."""
+    return (time.perf_counter() - started) * 1000

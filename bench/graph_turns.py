@@ -1,0 +1,109 @@
+"""Measure a graph turn against a minimal LangGraph turn, and a long session against a short one."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import bson
+import httpx
+from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.graph import START, MessagesState, StateGraph
+
+from bench.common import Measure, embedded_database, median, timed_ms
+from checkpoints.saver import LatestOnlyMongoDBSaver, make_checkpointer
+from graph.builder import build_graph
+from graph.session import run_turn, thread_id
+from settings import Settings
+from tools.context import Services
+from tools.gateway import SandboxGateway
+from tools.seed import seed
+from tools.store import Store
+
+MESSAGES = ["hello", "where is my order ORD-1002?", "laptop for coding under $900",
+            "is LAP-00001 in stock at the mall?", "how many points do I have?"]
+
+
+class CountingSaver(LatestOnlyMongoDBSaver):
+    """Counts checkpoint writes, to report writes per turn."""
+
+    puts = 0
+
+    def put(self, *args: Any, **kwargs: Any) -> Any:
+        """Count, then save."""
+        CountingSaver.puts += 1
+        return super().put(*args, **kwargs)
+
+
+def _minimal_graph(saver: LatestOnlyMongoDBSaver) -> Any:
+    async def echo(state: MessagesState) -> dict[str, Any]:
+        return {"messages": [AIMessage(f"echo: {state['messages'][-1].text}")]}
+
+    graph = StateGraph(MessagesState)
+    graph.add_node("echo", echo)
+    graph.add_edge(START, "echo")
+    return graph.compile(checkpointer=saver)
+
+
+def session_bytes(saver: LatestOnlyMongoDBSaver, thread: str) -> int:
+    """Bytes stored for one session: its checkpoints and pending writes."""
+    total = 0
+    for collection in (saver.checkpoint_collection, saver.writes_collection):
+        total += sum(len(bson.encode(doc)) for doc in collection.find({"thread_id": thread}))
+    return total
+
+
+async def measure(turns: int = 500, rounds: int = 60) -> list[Measure]:
+    """graph_floor, long_session (latency and bytes) and checkpoint_writes."""
+    with embedded_database() as uri:
+        store = Store.connect(uri, "bench_graph")
+        await seed(store, reset=True)
+        saver = CountingSaver(make_checkpointer(uri, "bench_graph").client, db_name="bench_graph")
+        async with httpx.AsyncClient() as http:
+            services = Services(store=store, settings=Settings(_env_file=None),  # type: ignore[call-arg]
+                                gateway=SandboxGateway(store), http=http)
+            graph = build_graph(services).compile(checkpointer=saver)
+            minimal = _minimal_graph(saver)
+            ours, floor = [], []
+            for i in range(rounds):  # interleaved, so that drift hits both sides alike
+                text = MESSAGES[i % len(MESSAGES)]
+                started = time.perf_counter()
+                await run_turn(graph, customer_id="demo-alice", session_id=f"f{i}", message=text)
+                ours.append(timed_ms(started))
+                started = time.perf_counter()
+                await minimal.ainvoke({"messages": [HumanMessage(text)]},
+                                      {"configurable": {"thread_id": f"m{i}"}},
+                                      durability="exit")
+                floor.append(timed_ms(started))
+            thread = thread_id("web", "demo-alice", "long")
+            latencies: list[float] = []
+            size_at: dict[int, int] = {}
+            puts_before = CountingSaver.puts
+            for n in range(1, turns + 1):
+                started = time.perf_counter()
+                await run_turn(graph, customer_id="demo-alice", session_id="long",
+                               message=MESSAGES[n % len(MESSAGES)])
+                latencies.append(timed_ms(started))
+                if n in (5, turns):
+                    size_at[n] = session_bytes(saver, thread)
+            writes_per_turn = (CountingSaver.puts - puts_before) / turns
+        saver.client.close()
+        await store.close()
+    early = median(latencies[:10])
+    late = median(latencies[-10:])
+    return [
+        Measure("graph_floor", median(ours), median(floor), median(ours) / median(floor), 1.3,
+                "ms p50", "an offline turn vs a one-node LangGraph turn, same saver"),
+        Measure("long_session_latency", late, early, late / early, 1.1, "ms p50",
+                f"turns {turns - 9}-{turns} vs turns 1-10 of one session"),
+        Measure("long_session_bytes", size_at[turns], size_at[5], size_at[turns] / size_at[5], 1.1,
+                "bytes", f"stored for the session after {turns} vs 5 turns"),
+        Measure("checkpoint_writes", writes_per_turn, 1.0, writes_per_turn, 1.0, "writes/turn",
+                "checkpoint documents written per turn"),
+    ]
+
+
+if __name__ == "__main__":
+    for row in asyncio.run(measure()):
+        print(row.as_json())

@@ -1,0 +1,94 @@
+"""Measure `recommend_products` on 10,000 and 100,000 products, and against a full scan."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import httpx
+
+from bench.common import Measure, embedded_database, percentile, timed_ms
+from settings import Settings
+from tools.catalog import recommend_products
+from tools.context import Services, ToolContext
+from tools.gateway import SandboxGateway
+from tools.seed import seed
+from tools.store import Store, terms
+
+QUERIES: list[dict[str, Any]] = [
+    {"query": "laptop for coding", "budget": 1000, "use_case": "coding"},
+    {"query": "gaming laptop", "budget": 1500},
+    {"query": "noise cancelling headphones for travel", "budget": 300},
+    {"query": "running watch with gps"},
+    {"query": "cheap phone with a good camera", "budget": 400},
+    {"query": "4k monitor for design"},
+    {"query": "mechanical keyboard", "budget": 150},
+    {"query": "waterproof portable speaker"},
+    {"query": "camera for vlogging", "budget": 800},
+    {"query": "usb-c charger"},
+]
+
+
+async def _latencies(ctx: ToolContext, rounds: int = 5) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        for args in QUERIES:
+            started = time.perf_counter()
+            result = await recommend_products(ctx, **args)
+            samples.append(timed_ms(started))
+            assert result["type"] == "product_list", result
+    return samples
+
+
+async def _scan_latencies(store: Store) -> list[float]:
+    """The naive way: read every product and score it in Python."""
+    samples = []
+    for args in QUERIES[:3]:
+        started = time.perf_counter()
+        words = set(terms(args["query"]))
+        best = []
+        async for doc in store.products.find({}, {"terms": 1, "price_cents": 1, "sku": 1}):
+            if words & set(doc["terms"]):
+                best.append(doc)
+        samples.append(timed_ms(started))
+    return samples
+
+
+async def _one_size(uri: str, size: int) -> tuple[list[float], list[float] | None]:
+    store = Store.connect(uri, f"bench_search_{size}")
+    async with httpx.AsyncClient() as http:
+        try:
+            await seed(store, products=size, reset=True)
+            services = Services(store=store, settings=Settings(_env_file=None),  # type: ignore[call-arg]
+                                gateway=SandboxGateway(store), http=http)
+            ctx = ToolContext(services=services, customer_id="demo-alice")
+            await _latencies(ctx, rounds=1)  # warm the cache
+            samples = await _latencies(ctx)
+            scan = await _scan_latencies(store) if size >= 100_000 else None
+            return samples, scan
+        finally:
+            await store.client.drop_database(store.db.name)
+            await store.close()
+
+
+async def measure(large: int = 100_000, small: int = 10_000) -> list[Measure]:
+    """p95 at two catalogue sizes, and the large one against a full scan."""
+    with embedded_database() as uri:
+        small_samples, _ = await _one_size(uri, small)
+        large_samples, scan = await _one_size(uri, large)
+    p95_small, p95_large = percentile(small_samples, 95), percentile(large_samples, 95)
+    p50_large = percentile(large_samples, 50)
+    assert scan is not None
+    scan_ms = percentile(scan, 50)
+    return [
+        Measure("search_scale", p95_large, p95_small, p95_large / p95_small, 2.0, "ms p95",
+                f"{large:,} vs {small:,} products; p50 at {large:,}: {p50_large:.1f} ms"),
+        Measure("search_vs_scan", p50_large, scan_ms, p50_large / scan_ms, 1 / 20, "ms p50",
+                f"indexed search vs reading all {large:,} products"),
+    ]
+
+
+if __name__ == "__main__":
+    for row in asyncio.run(measure()):
+        print(row.as_json())

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     ollama_model: str = "llama3.1"
     llm_timeout_s: float = Field(default=20.0, gt=0)
     llm_max_tokens: int = Field(default=512, gt=0)
+    llm_daily_tokens_per_customer: int = Field(default=50_000, gt=0)
 
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_app_secret: SecretStr | None = None

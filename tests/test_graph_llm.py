@@ -539,3 +539,24 @@ async def test_confident_classifier_makes_no_routing_call(say: Say, fakes: Fakes
     assert result["agent_used"] == "loyalty"
     assert all(not body.get("response_format") for body in fakes.openrouter.bodies)
 
+
+
+async def test_customer_over_the_daily_token_budget_gets_the_offline_answer(
+        services: Services, checkpointer: Any, seeded: Store) -> None:
+    from datetime import UTC, datetime
+
+    settings = services.settings.model_copy(update={
+        "openrouter_api_key": SecretStr("k"), "openrouter_base_url": "http://openrouter.test/v1",
+        "llm_daily_tokens_per_customer": 100})
+    llm_services = dataclasses.replace(services, settings=settings)
+    graph = build_graph(llm_services, build_models(settings)).compile(checkpointer=checkpointer)
+    day = f"demo-alice:{datetime.now(UTC).date().isoformat()}"
+    await seeded.db["llm_usage"].insert_one({"_id": day, "tokens": 100})
+    with mock_providers() as router:
+        route = router.post("http://openrouter.test/v1/chat/completions").mock(
+            return_value=ok(completion("from the model")))
+        result = await run_turn(graph, customer_id="demo-alice", session_id="b1",
+                                message="I need a laptop for coding under $1000")
+    assert route.call_count == 0
+    assert result["answered_by"] == "offline"
+    assert result["actions"][0]["type"] == "product_list"

@@ -16,6 +16,7 @@ from langgraph.runtime import Runtime
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
+from graph.budget import has_budget, spend
 from graph.context import Context, tool_context
 from graph.llm import NamedModel, check
 from graph.prompts import SYSTEM_PROMPT
@@ -137,7 +138,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
 
     async def with_model(model: BaseChatModel, ctx: ToolContext, turn: Turn,
                          history: list[AnyMessage], messages: list[AnyMessage],
-                         results: list[dict[str, Any]]) -> None:
+                         results: list[dict[str, Any]], used: list[int]) -> None:
         """The tool loop; it carries on from `messages`, the rounds an earlier model finished.
 
         Only whole rounds (a call and all its results) are appended, so a model that fails
@@ -149,6 +150,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             turn.brief, default=str)))
         for _ in range(MAX_TOOL_ROUNDS):
             reply = check(await bound.ainvoke([system, *history, *messages]))
+            used.append(reply.usage_metadata["total_tokens"] if reply.usage_metadata else 0)
             if not reply.tool_calls:
                 messages.append(reply)
                 return
@@ -169,9 +171,13 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         answered_by, planned = "offline", False
         messages: list[AnyMessage] = []
         results: list[dict[str, Any]] = []
-        for named in models:
+        used: list[int] = []
+        budget = services.settings.llm_daily_tokens_per_customer
+        allowed = models if models and await has_budget(
+            services.store, ctx.customer_id, turn.now, budget) else ()
+        for named in allowed:
             try:
-                await with_model(named.model, ctx, turn, history, messages, results)
+                await with_model(named.model, ctx, turn, history, messages, results, used)
                 answered_by = named.name
                 break
             except ConnectionFailure:
@@ -184,6 +190,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             else:
                 await offline(ctx, turn, messages, results)
                 planned = True
+        await spend(services.store, ctx.customer_id, turn.now, sum(used))
         confirmation = _confirmation(results)
         if confirmation is not None and not planned:
             # The customer confirms the server's terms in the server's words, never a model's

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from langgraph.graph.state import CompiledStateGraph
 
-from checkpoints.embedded import EmbeddedServer, start_embedded
+from checkpoints.embedded import EmbeddedServer, forget, start_embedded
 from checkpoints.saver import LatestOnlyMongoDBSaver, make_checkpointer
 from graph.builder import build_graph
 from graph.llm import build_models
@@ -36,7 +36,7 @@ class App:
     settings: Settings
     services: Services
     graph: CompiledStateGraph[Any, Any, Any, Any]
-    checkpointer: LatestOnlyMongoDBSaver
+    checkpointer: LatestOnlyMongoDBSaver | None
     embedded: EmbeddedServer | None
 
     @property
@@ -54,30 +54,38 @@ def database_uri(settings: Settings) -> tuple[str, EmbeddedServer | None]:
 
 
 @contextlib.asynccontextmanager
-async def open_app(settings: Settings, *, seed_if_empty: bool = False,
-                   uri: str | None = None) -> AsyncIterator[App]:
-    """Open the database, create indexes, optionally seed, and compile the graph."""
+async def open_app(settings: Settings, *, seed_if_empty: bool = False, uri: str | None = None,
+                   checkpointer: bool = True) -> AsyncIterator[App]:
+    """Open the database, create indexes, optionally seed, and compile the graph.
+
+    Args:
+        settings: The product's settings.
+        seed_if_empty: Load the demo shop when the catalogue is empty.
+        uri: A database to use instead of MONGO_URI or the embedded one.
+        checkpointer: Compile with the MongoDB checkpointer (Studio brings its own).
+    """
     embedded = None
     if uri is None:
         uri, embedded = await asyncio.to_thread(database_uri, settings)
     assert uri is not None
-    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(CHECKPOINT_THREADS))
     store = Store.connect(uri, settings.db_name)
-    checkpointer = None
+    saver = None
     try:
         await store.ensure_indexes()
         if seed_if_empty and await store.products.estimated_document_count() == 0:
             log.info("seeding the demo shop: %s", await seed(store))
-        checkpointer = await asyncio.to_thread(make_checkpointer, uri, settings.db_name)
+        if checkpointer:
+            asyncio.get_running_loop().set_default_executor(
+                ThreadPoolExecutor(CHECKPOINT_THREADS))
+            saver = await asyncio.to_thread(make_checkpointer, uri, settings.db_name)
         async with httpx.AsyncClient(timeout=10.0) as http:
             services = Services(store=store, settings=settings, gateway=SandboxGateway(store),
                                 http=http)
-            graph = build_graph(services, build_models(settings)).compile(
-                checkpointer=checkpointer)
-            yield App(settings, services, graph, checkpointer, embedded)
+            graph = build_graph(services, build_models(settings)).compile(checkpointer=saver)
+            yield App(settings, services, graph, saver, embedded)
     finally:
-        if checkpointer is not None:
-            checkpointer.client.close()
+        if saver is not None:
+            await asyncio.to_thread(saver.client.close)
         await store.close()
         if embedded is not None:
-            embedded.stop()
+            await asyncio.to_thread(forget, settings.data_dir, embedded)

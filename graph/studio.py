@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 from langgraph.graph.state import CompiledStateGraph
 
-from graph.builder import build_graph
-from graph.llm import build_models
 from settings import Settings
-from tools.context import Services
-from tools.gateway import SandboxGateway
-from tools.store import Store
 
 
-def make_graph() -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Connect to MONGO_URI or the embedded database and build the graph for Studio."""
-    from app import database_uri
+@contextlib.asynccontextmanager
+async def make_graph() -> AsyncIterator[CompiledStateGraph[Any, Any, Any, Any]]:
+    """Open the database (MONGO_URI, or the embedded one under DATA_DIR) for one Studio run.
 
-    settings = Settings()
-    uri, _ = database_uri(settings)
-    store = Store.connect(uri, settings.db_name)
-    services = Services(store=store, settings=settings, gateway=SandboxGateway(store),
-                        http=httpx.AsyncClient(timeout=10.0))
-    return build_graph(services, build_models(settings)).compile()
+    An embedded server started here keeps running after the run, so the next run joins it.
+    """
+    from app import database_uri, open_app
+
+    settings = await asyncio.to_thread(Settings)
+    uri, _ = await asyncio.to_thread(database_uri, settings)
+    async with open_app(settings, seed_if_empty=True, uri=uri, checkpointer=False) as app:
+        yield app.graph

@@ -21,7 +21,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
@@ -53,8 +53,13 @@ class ApiError(HTTPException):
         self.retry_after = retry_after
 
 
+def _scope_request_id(scope: Any) -> str:
+    """The request's correlation id, made on first use and kept in the scope's state."""
+    return str(scope.setdefault("state", {}).setdefault("request_id", uuid.uuid4().hex))
+
+
 def _request_id(request: Request[Any, Any, Any]) -> str:
-    return str(request.scope.get("state", {}).get("request_id") or uuid.uuid4().hex)
+    return _scope_request_id(request.scope)
 
 
 def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, str]]:
@@ -87,36 +92,25 @@ def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response
 
 
 def _security_headers(production: bool) -> Any:
-    def middleware(app: ASGIApp) -> ASGIApp:
-        async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
-                return
-            rid = uuid.uuid4().hex
-            scope.setdefault("state", {})["request_id"] = rid
-            docs = scope["path"].startswith("/docs")
+    """A `before_send` hook: it sees every response, a 404 or 405 of no route included."""
 
-            async def send_with_headers(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    headers = list(message.get("headers", []))
-                    headers += [(b"x-content-type-options", b"nosniff"),
-                                (b"x-frame-options", b"DENY"),
-                                (b"referrer-policy", b"no-referrer"),
-                                (b"x-request-id", rid.encode())]
-                    if not docs:  # the docs page loads its viewer's script and styles
-                        headers.append((b"content-security-policy",
-                                        b"default-src 'none'; frame-ancestors 'none'"))
-                    if production:
-                        headers.append((b"strict-transport-security",
-                                        b"max-age=63072000; includeSubDomains"))
-                    message["headers"] = headers
-                await send(message)
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if scope["type"] != "http" or message["type"] != "http.response.start":
+            return
+        headers = list(message.get("headers", []))
+        headers += [(b"x-content-type-options", b"nosniff"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-request-id", _scope_request_id(scope).encode())]
+        if not scope["path"].startswith("/docs"):  # the docs load their viewer's script
+            headers.append((b"content-security-policy",
+                            b"default-src 'none'; frame-ancestors 'none'"))
+        if production:
+            headers.append((b"strict-transport-security",
+                            b"max-age=63072000; includeSubDomains"))
+        message["headers"] = headers
 
-            await app(scope, receive, send_with_headers)
-
-        return wrapped
-
-    return middleware
+    return add_headers
 
 
 def _app(request: Request[Any, Any, Any]) -> App:
@@ -193,7 +187,7 @@ async def chat_stream(request: Request[Any, Any, Any]) -> ServerSentEvent:
     return ServerSentEvent(events())
 
 
-@get("/health", sync_to_thread=False)
+@get("/health")
 async def health(request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
     """Whether the API and its database answer, and which model answers first."""
     app = _app(request)
@@ -319,19 +313,19 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
             api.state.inbox = WhatsAppInbox(app.store, settings, app.services.http,
                                             whatsapp_turn)
             api.state.tasks = set()
-            _background(api.state, api.state.inbox.recover())
+            sweeper = asyncio.create_task(api.state.inbox.sweep())
             try:
                 yield
             finally:
-                for task in list(api.state.tasks):
+                for task in [sweeper, *api.state.tasks]:
                     task.cancel()
-                await asyncio.gather(*api.state.tasks, return_exceptions=True)
+                await asyncio.gather(sweeper, *api.state.tasks, return_exceptions=True)
 
     return Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
                         superu_turn],
         lifespan=[lifespan],
-        middleware=[_security_headers(settings.environment == "production")],
+        before_send=[_security_headers(settings.environment == "production")],
         exception_handlers={Exception: _error_response},
         cors_config=CORSConfig(allow_origins=settings.cors_origins,
                                allow_methods=["GET", "POST"],

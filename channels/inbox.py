@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from channels.limits import hit
 from channels.whatsapp import InboundMessage, SendError, format_reply, send_message
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 SENDER_LIMIT_PER_MIN = 100
 SEND_ATTEMPTS = 5
 STALE_CLAIM = timedelta(minutes=5)
+PROCESS_TRIES = 3
+SEND_LEASE = timedelta(seconds=60)
+SWEEP_EVERY_S = 60.0
 Turn = Callable[[str, str, str], Awaitable[dict[str, Any]]]
 UNSUPPORTED_REPLY = "Sorry, I can only read text messages for now."
 
@@ -67,8 +71,8 @@ class WhatsAppInbox:
         claimable = [{"state": "received"},
                      {"state": "processing", "claimed_at": {"$lt": now - STALE_CLAIM}}]
         doc = await self.inbound.find_one_and_update(
-            {"_id": wamid, "$or": claimable},
-            {"$set": {"state": "processing", "claimed_at": now}})
+            {"_id": wamid, "$or": claimable, "tries": {"$not": {"$gte": PROCESS_TRIES}}},
+            {"$set": {"state": "processing", "claimed_at": now}, "$inc": {"tries": 1}})
         if doc is None:
             return  # processed, or being processed, elsewhere
         if await self.outbox.find_one({"_id": wamid}, {"_id": 1}) is None:
@@ -90,11 +94,17 @@ class WhatsAppInbox:
         if not (settings.whatsapp_access_token and settings.whatsapp_phone_number_id):
             log.warning("WhatsApp sending is not configured; reply %s stays queued", wamid)
             return
+        lease = uuid.uuid4().hex  # one sender at a time, across tasks and workers
         for attempt in range(SEND_ATTEMPTS):
+            now = datetime.now(UTC)
             doc = await self.outbox.find_one_and_update(
-                {"_id": wamid, "state": "pending"}, {"$inc": {"attempts": 1}})
+                {"_id": wamid, "state": "pending", "$or": [
+                    {"lease": lease}, {"lease_until": {"$exists": False}},
+                    {"lease_until": {"$lt": now}}]},
+                {"$inc": {"attempts": 1},
+                 "$set": {"lease": lease, "lease_until": now + SEND_LEASE}})
             if doc is None:
-                return
+                return  # sent, failed for good, or being sent by another task
             try:
                 sent_id = await send_message(
                     self.http, base_url=settings.whatsapp_api_base_url,
@@ -113,12 +123,37 @@ class WhatsAppInbox:
             return
 
     async def recover(self) -> int:
-        """Process what was stored but not finished before a restart; how many were taken up."""
+        """Process what was stored but not finished (a restart, a dead worker); how many."""
         stale = datetime.now(UTC) - STALE_CLAIM
-        ids = await self.inbound.distinct("_id", {"$or": [
-            {"state": "received"}, {"state": "processing", "claimed_at": {"$lt": stale}}]})
+        ids = await self.inbound.distinct("_id", {
+            "$or": [{"state": "received"},
+                    {"state": "processing", "claimed_at": {"$lt": stale}}],
+            "tries": {"$not": {"$gte": PROCESS_TRIES}}})
         for wamid in ids:
-            await self.process(wamid)
+            await _guarded(self.process(wamid), wamid)
         for wamid in await self.outbox.distinct("_id", {"state": "pending"}):
-            await self.deliver(wamid)
+            await _guarded(self.deliver(wamid), wamid)
         return len(ids)
+
+    async def sweep(self, every_s: float | None = None) -> None:
+        """Recover now, then every minute: work a dead worker left behind is taken up.
+
+        A message claimed by a worker that died mid-turn, or a reply it was sending, is taken
+        up once its claim or lease is stale, without waiting for another restart.
+        """
+        while True:
+            try:
+                await self.recover()
+            except PyMongoError as exc:  # the database is away: try again at the next sweep
+                log.warning("inbox sweep failed: %s", type(exc).__name__)
+            await asyncio.sleep(SWEEP_EVERY_S if every_s is None else every_s)
+
+
+async def _guarded(job: Awaitable[None], wamid: str) -> None:
+    """Run one message's job; its failure is logged and leaves the others to run."""
+    try:
+        await job
+    except PyMongoError:
+        raise
+    except Exception as exc:
+        log.error("inbox job for %s failed: %s", wamid, type(exc).__name__)

@@ -35,5 +35,5 @@ class LatestOnlyMongoDBSaver(MongoDBSaver):
 def make_checkpointer(uri: str, db_name: str) -> LatestOnlyMongoDBSaver:
     """A checkpointer on its own (synchronous) client; close it with `.client.close()`."""
     client: MongoClient[dict[str, Any]] = MongoClient(uri, tz_aware=True,
-                                                      serverSelectionTimeoutMS=5000)
+                                                      serverSelectionTimeoutMS=2000)
     return LatestOnlyMongoDBSaver(client, db_name=db_name)

@@ -33,6 +33,9 @@ FOLLOW_UP = re.compile(
 )
 
 
+BARE_ANSWER = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|no|nope|confirm(ed)?)\W*$", re.IGNORECASE)
+
+
 class RouteChoice(BaseModel):
     """The route an LLM picks for a message."""
 
@@ -60,6 +63,9 @@ class Router:
         if previous is not None and previous != "general" and FOLLOW_UP.search(text) and len(
                 text.split()) <= 8:
             return Decision(previous, 1.0, "follow_up")
+        if previous is None and BARE_ANSWER.search(text):
+            # A yes or no with nothing asked: never a reason to start a payment.
+            return Decision("general", 1.0, "classifier")
         route, confidence = self.classifier.predict(text)
         if confidence >= CONFIDENT or not self.models:
             return Decision(route, confidence, "classifier")

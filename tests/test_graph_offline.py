@@ -157,3 +157,9 @@ async def test_thirty_turns_keep_five_messages(turn: Say, graph: Any) -> None:
         assert len(messages) <= 5
         called = {c["id"] for m in messages if isinstance(m, AIMessage) for c in m.tool_calls}
         assert all(m.tool_call_id in called for m in messages if isinstance(m, ToolMessage))
+
+
+async def test_yes_with_nothing_pending_starts_nothing(turn: Say, seeded: Store) -> None:
+    result = await turn("yes", session="fresh")
+    assert result["agent_used"] == "general" and result["actions"] == []
+    assert await seeded.payments.count_documents({}) == 0

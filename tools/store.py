@@ -90,7 +90,7 @@ class Store:
     def connect(cls, uri: str, db_name: str, **client_options: Any) -> Store:
         """Open a client (lazily: nothing is sent until the first command)."""
         client: AsyncMongoClient[Doc] = AsyncMongoClient(
-            uri, tz_aware=True, serverSelectionTimeoutMS=5000, **client_options
+            uri, tz_aware=True, serverSelectionTimeoutMS=2000, **client_options
         )
         return cls(client[db_name])
 

@@ -85,14 +85,19 @@ def latest_text(messages: Sequence[AnyMessage]) -> str:
 
 async def run_tool(agent: Agent, schemas: dict[str, BaseTool], ctx: ToolContext,
                    name: str, args: dict[str, Any]) -> dict[str, Any]:
-    """Run one of the agent's own tools; bad arguments and failures become error results."""
+    """Run one of the agent's own tools; bad arguments and failures become error results.
+
+    The messages never name the tool: the model knows which one it called, and when the server
+    writes the reply itself (tool rounds used up, or every model failed) `render` relays the
+    first error to the customer, who must not learn internal tool names (abuse suite, d22).
+    """
     if name not in agent.tool_names:
-        return error(f"{name} is not available here")
+        return error("that action is not available here")
     try:
         validated = schemas[name].tool_call_schema.model_validate(args)  # type: ignore[union-attr]
     except ValidationError as exc:
         fields = ", ".join(str(e["loc"][0]) for e in exc.errors() if e["loc"])
-        return error(f"invalid arguments for {name}: {fields or 'check the values'}")
+        return error(f"invalid values for {fields or 'that request'}")
     fn = next(fn for fn in agent.tools if fn.__name__ == name)
     try:
         return await fn(ctx, **validated.model_dump())
@@ -100,7 +105,7 @@ async def run_tool(agent: Agent, schemas: dict[str, BaseTool], ctx: ToolContext,
         raise  # the database is down: the turn fails whole and the message is retried
     except Exception:
         log.exception("tool %s failed", name)
-        return error(f"{name} failed; please try again in a moment")
+        return error("that did not work; please try again in a moment")
 
 
 def _confirmation(results: list[dict[str, Any]]) -> dict[str, Any] | None:

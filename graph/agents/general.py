@@ -31,6 +31,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         return ("You can manage your account (password, details, sign-up) in the account "
                 "settings page; if something does not work, ask for a human and a colleague "
                 "will help.")
+    if re.fullmatch(r"\s*(yes|yeah|yep|sure|ok|okay|no|nope|confirm(ed)?)\W*", text):
+        return "There is nothing waiting for your answer right now. What can I do for you?"
     if re.search(r"thank|cheers|bye", text):
         return "You are welcome! Anything else I can do?"
     return (f"Hi {name}! I can recommend products, check stock, take payments, track orders, "

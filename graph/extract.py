@@ -69,8 +69,9 @@ def use_case(text: str) -> str | None:
 
 def quantity(text: str, default: int = 1) -> int:
     """How many units: "2 units", "3x", or a lone small number; negative numbers are kept."""
-    match = QUANTITY.search(text) or re.search(r"(-?\d{1,3})\b(?!\s*(?:\$|usd|dollars|%))",
-                                               re.sub(SKU, "", re.sub(ORDER_ID, "", text)))
+    match = QUANTITY.search(text) or re.search(
+        r"(?<![\w-])(-?\d{1,3})\b(?!\s*(?:\$|usd|dollars|%))",
+        re.sub(SKU, "", re.sub(ORDER_ID, "", re.sub(TRANSACTION, "", text))))
     return int(match.group(1)) if match else default
 
 

@@ -48,7 +48,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
             text += " To change or cancel it, ask for a human and a colleague will do it."
         return text
     if result.get("type") == "delivery_estimate":
-        return (f"{result['method'].replace('_', ' ').title()} delivery to {result['postcode']}: "
+        where = f" to {result['postcode']}" if result.get("postcode") else ""
+        return (f"{result['method'].replace('_', ' ').title()} delivery{where}: "
                 f"between {result['earliest']} and {result['latest']}.")
     return "Which order do you mean? Order numbers look like ORD-1002."
 

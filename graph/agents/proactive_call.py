@@ -17,6 +17,8 @@ given, an ISO date and time. The phone number is the customer's own on file."""
 def plan(turn: Turn) -> list[Call]:
     """Schedule a call for the purpose and time the customer names."""
     text = turn.text.lower()
+    if not re.search(r"\b(call|ring|phone|callback|call-back|contact)\b", text):
+        return []  # no call is booked unless the customer asks for one
     purpose = "callback"
     if re.search(r"\bcart\b|checkout", text):
         purpose = "abandoned_cart"
@@ -32,7 +34,12 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         return f"Sorry, {message}."
     result = results[0] if results else {}
     if result.get("type") == "call_scheduled":
-        return (f"Done: we will call you at {result['scheduled_for']} "
+        if result["status"] == "failed":
+            return ("Sorry, I could not book the call just now. Please try again in a few "
+                    f"minutes (reference {result['call_id']}).")
+        booked = "Done: we will call you" if result["status"] == "scheduled" else (
+            "Noted: your call is queued, and we will call you")
+        return (f"{booked} at {result['scheduled_for']} "
                 f"({result['purpose'].replace('_', ' ')}). Reference {result['call_id']}.")
     return "When would you like us to call?"
 

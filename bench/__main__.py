@@ -8,7 +8,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import graph_turns, routing_eval, search
+from bench import graph_turns, http, load, memory, routing_eval, search
 from bench.common import Measure
 
 HERE = Path(__file__).resolve().parent
@@ -38,6 +38,9 @@ async def run() -> list[Measure]:
     rows += await graph_turns.measure()
     rows += await search.measure()
     rows += routing_eval.measures()
+    rows += await http.measure()
+    rows += await load.measure()
+    rows += await memory.measure()
     return rows
 
 

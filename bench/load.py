@@ -1,0 +1,274 @@
+"""Measure 200 concurrent sessions against one session alone, the LLM faked at 300 ms.
+
+The model is a local server in the OpenAI chat-completions wire format (its own process, on
+127.0.0.1) that waits 300 ms and answers with text, no tool call. The turns run through
+`graph.session.run_turn` on the product graph as `open_app` builds it (project checkpointer,
+64-thread default executor), without HTTP.
+
+    .venv/bin/python -m bench.load
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import logging
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from app import App, open_app
+from bench.common import Measure, embedded_database, median
+from bench.http import MESSAGES, free_port, served
+from graph.session import TurnResult, run_turn
+from settings import Settings
+
+LLM_DELAY_S = 0.3
+REPLY = "Here is what I found for you."
+
+
+# --- the fake model ----------------------------------------------------------------------------
+
+
+def _fake_llm_app(delay: float) -> Any:
+    from litestar import Litestar, get, post
+
+    calls = [0]
+
+    @post("/v1/chat/completions", status_code=200)
+    async def completions(data: dict[str, Any]) -> dict[str, Any]:
+        calls[0] += 1
+        await asyncio.sleep(delay)
+        return {"id": f"chatcmpl-bench-{calls[0]}", "object": "chat.completion",
+                "created": int(time.time()), "model": data.get("model", "bench"),
+                "choices": [{"index": 0, "finish_reason": "stop", "logprobs": None,
+                             "message": {"role": "assistant", "content": REPLY}}],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 8, "total_tokens": 108}}
+
+    @get("/calls")
+    async def count() -> dict[str, int]:
+        return {"calls": calls[0]}
+
+    @get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return Litestar(route_handlers=[completions, count, health])
+
+
+def _serve_fake_llm(port: int, delay: float) -> None:
+    import uvicorn
+
+    uvicorn.run(_fake_llm_app(delay), host="127.0.0.1", port=port, log_level="warning",
+                access_log=False, backlog=4096,
+                timeout_keep_alive=600)  # never close a pooled connection mid-benchmark
+
+
+# --- instruments -------------------------------------------------------------------------------
+
+
+@dataclass
+class Probe:
+    """What a burst of turns cost: loop lag, GC pauses, the checkpointer's thread time, failures.
+
+    The 200-turn burst is CPU-bound in the event loop's thread; these figures say whether
+    anything else (a blocking call, the executor, the collector, the model) takes its share.
+    """
+
+    lag_ms: list[float] = field(default_factory=list)
+    gc_ms: list[tuple[int, float]] = field(default_factory=list)
+    queued_ms: list[float] = field(default_factory=list)
+    running_ms: list[float] = field(default_factory=list)
+    threads: set[int] = field(default_factory=set)
+    failures: Counter[str] = field(default_factory=Counter)
+    _gc_started: float = 0.0
+
+    def reset(self) -> None:
+        """Forget the previous burst."""
+        for figures in (self.lag_ms, self.gc_ms, self.queued_ms, self.running_ms, self.threads,
+                        self.failures):
+            figures.clear()
+
+    def on_gc(self, phase: str, info: dict[str, int]) -> None:
+        """A `gc.callbacks` hook: the length of each collection and its generation."""
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        else:
+            self.gc_ms.append((info["generation"], (time.perf_counter() - self._gc_started) * 1000))
+
+
+class _Failures(logging.Handler):
+    """Counts the model failures the agents and the supervisor log (then answer offline)."""
+
+    def __init__(self, probe: Probe):
+        super().__init__(logging.WARNING)
+        self.probe = probe
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.WARNING and "failed" in str(record.msg):
+            args = record.args if isinstance(record.args, tuple) else ()
+            self.probe.failures[str(args[-1]) if args else record.getMessage()] += 1
+
+
+def _time_checkpointer(app: App, probe: Probe) -> None:
+    """Time the checkpointer's calls: waiting for an executor thread vs running in one.
+
+    `MongoDBSaver.aget_tuple`/`aput`/`aput_writes` hand the synchronous methods to the default
+    executor; this replaces them, on this instance only, with the same hand-over, timed.
+    """
+    saver: Any = app.checkpointer
+
+    def timed(sync_fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+        async def submit(*args: Any, **kwargs: Any) -> Any:
+            submitted = time.perf_counter()
+
+            def run() -> Any:
+                started = time.perf_counter()
+                probe.queued_ms.append((started - submitted) * 1000)
+                probe.threads.add(threading.get_ident())
+                try:
+                    return sync_fn(*args, **kwargs)
+                finally:
+                    probe.running_ms.append((time.perf_counter() - started) * 1000)
+
+            return await asyncio.get_running_loop().run_in_executor(None, run)
+
+        return submit
+
+    for name in ("get_tuple", "put", "put_writes"):
+        setattr(saver, f"a{name}", timed(getattr(saver, name)))
+
+
+@contextlib.contextmanager
+def _probing(app: App) -> Iterator[Probe]:
+    probe = Probe()
+    _time_checkpointer(app, probe)
+    handler = _Failures(probe)
+    logging.getLogger("graph").addHandler(handler)
+    gc.callbacks.append(probe.on_gc)
+    try:
+        yield probe
+    finally:
+        gc.callbacks.remove(probe.on_gc)
+        logging.getLogger("graph").removeHandler(handler)
+
+
+async def _lag(probe: Probe, stop: asyncio.Event, tick_s: float = 0.005) -> None:
+    """How late the event loop wakes a 5 ms sleeper: how long something held the loop."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        await asyncio.sleep(tick_s)
+        probe.lag_ms.append((time.perf_counter() - started - tick_s) * 1000)
+
+
+@dataclass
+class Burst:
+    """One burst of concurrent turns and what the probe saw during it."""
+
+    wall_s: float
+    cpu_s: float
+    max_lag_ms: float
+    gc_ms: float
+    max_gc_ms: float
+    queued_ms: float
+    running_ms: float
+    threads: int
+    offline: int
+    failures: Counter[str]
+
+
+async def _burst(probe: Probe, llm: httpx.AsyncClient, tag: str, sessions: int,
+                 turn: Callable[[str, int], Awaitable[TurnResult]]) -> Burst:
+    before = (await llm.get("/calls")).json()["calls"]
+    probe.reset()
+    stop = asyncio.Event()
+    ticker = asyncio.create_task(_lag(probe, stop))
+    cpu, started = time.process_time(), time.perf_counter()
+    results = await asyncio.gather(*(turn(f"{tag}-{i}", i) for i in range(sessions)))
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    stop.set()
+    await ticker
+    calls = (await llm.get("/calls")).json()["calls"] - before
+    offline = sum(r["answered_by"] != "openrouter" or r["reply"] != REPLY for r in results)
+    if calls < sessions - offline:
+        raise RuntimeError(f"{calls} model calls for {sessions - offline} model answers")
+    return Burst(wall, cpu, max(probe.lag_ms, default=0.0), sum(ms for _, ms in probe.gc_ms),
+                 max((ms for _, ms in probe.gc_ms), default=0.0),
+                 sum(probe.queued_ms) / max(1, len(probe.queued_ms)),
+                 sum(probe.running_ms) / max(1, len(probe.running_ms)), len(probe.threads),
+                 offline, Counter(probe.failures))
+
+
+def _note(sessions: int, rounds: int, many: list[Burst], alone: list[Burst]) -> str:
+    worst = max(many, key=lambda x: x.wall_s)
+    offline = sum(x.offline for x in many + alone)
+    failures = sum((x.failures for x in many + alone), Counter[str]())
+    note = (
+        f"{sessions} concurrent sessions (one turn each) vs one session alone, LLM faked at "
+        f"{LLM_DELAY_S * 1000:.0f} ms over HTTP, median of {rounds} rounds. At {sessions}: "
+        f"{median([x.cpu_s for x in many]) / sessions * 1000:.1f} ms CPU per turn in this "
+        f"process (alone: {median([x.cpu_s for x in alone]) * 1000:.1f} ms), of which garbage "
+        f"collection {median([x.gc_ms for x in many]) / sessions:.1f} ms (longest pause "
+        f"{max(x.max_gc_ms for x in many):.0f} ms); slowest burst: loop held up to "
+        f"{worst.max_lag_ms:.0f} ms, checkpointer calls waited {worst.queued_ms:.1f} ms for an "
+        f"executor thread and ran {worst.running_ms:.1f} ms (averages, {worst.threads} threads)")
+    if offline:
+        note += (f". WARNING: {offline} turns fell back to offline answers (model failures: "
+                 f"{dict(failures) or 'none logged'})")
+    return note
+
+
+async def measure(sessions: int = 200, rounds: int = 3) -> list[Measure]:
+    """concurrency: wall time of 200 concurrent first turns vs one turn alone."""
+    port = free_port()
+    command = [sys.executable, "-m", "bench.load", "fake-llm", "--port", str(port)]
+    with embedded_database() as uri, served(command, port) as fake:
+        settings = Settings(_env_file=None, mongo_uri=uri,  # type: ignore[call-arg]
+                            db_name="bench_load", openrouter_api_key=SecretStr("x"),
+                            openrouter_base_url=f"{fake.base}/v1")
+        async with (open_app(settings, seed_if_empty=True, uri=uri) as app,
+                    httpx.AsyncClient(base_url=fake.base) as llm):
+
+            async def turn(session: str, i: int) -> TurnResult:
+                # a customer per session: one customer's daily model budget would run out
+                return await run_turn(app.graph, customer_id=f"load-{session}", session_id="s",
+                                      message=MESSAGES[i % len(MESSAGES)])
+
+            with _probing(app) as probe:
+                await _burst(probe, llm, "warm1", 1, turn)
+                await _burst(probe, llm, "warm20", 20, turn)
+                alone, many = [], []
+                for r in range(rounds):
+                    alone.append(await _burst(probe, llm, f"one{r}", 1, turn))
+                    many.append(await _burst(probe, llm, f"many{r}", sessions, turn))
+    a, b = median([x.wall_s for x in many]), median([x.wall_s for x in alone])
+    return [Measure("concurrency", a, b, a / b, 3.0, "s wall",
+                    _note(sessions, rounds, many, alone))]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the measure, or (`fake-llm`) serve the fake model."""
+    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    fake = commands.add_parser("fake-llm", help="serve the fake chat-completions model")
+    fake.add_argument("--port", type=int, required=True)
+    fake.add_argument("--delay", type=float, default=LLM_DELAY_S)
+    args = parser.parse_args(argv)
+    if args.command == "fake-llm":
+        _serve_fake_llm(args.port, args.delay)
+        return
+    for row in asyncio.run(measure()):
+        print(row.as_json())
+
+
+if __name__ == "__main__":
+    main()

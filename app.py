@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -82,6 +83,10 @@ async def open_app(settings: Settings, *, seed_if_empty: bool = False, uri: str 
             services = Services(store=store, settings=settings, gateway=SandboxGateway(store),
                                 http=http)
             graph = build_graph(services, build_models(settings)).compile(checkpointer=saver)
+            # What start-up built (libraries, models, the graph) lives as long as the process:
+            # keep it out of the collector's full passes, which otherwise pause busy turns.
+            gc.collect()
+            gc.freeze()
             yield App(settings, services, graph, saver, embedded)
     finally:
         if saver is not None:

@@ -8,7 +8,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import graph_turns, http, load, memory, routing_eval, search
+from bench import graph_turns, http, load, memory, routing_eval, search, webhook
 from bench.common import Measure
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +41,7 @@ async def run() -> list[Measure]:
     rows += await http.measure()
     rows += await load.measure()
     rows += await memory.measure()
+    rows += await webhook.measure()
     return rows
 
 

@@ -49,10 +49,12 @@ async def session_turn(store: Store, session: str, wait_s: float = 30.0) -> Asyn
     delay = 0.01
     while True:
         now = datetime.now(UTC)
-        await locks.delete_one({"_id": session, "lease_until": {"$lt": now}})
         try:
-            await locks.insert_one({"_id": session, "token": token,
-                                    "lease_until": now + timedelta(seconds=LOCK_LEASE_S)})
+            # One write: take a free or lapsed lock; a live one makes the upsert collide.
+            await locks.update_one(
+                {"_id": session, "lease_until": {"$lt": now}},
+                {"$set": {"token": token, "lease_until": now + timedelta(seconds=LOCK_LEASE_S)}},
+                upsert=True)
             break
         except DuplicateKeyError:
             if time.monotonic() > deadline:

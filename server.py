@@ -8,7 +8,6 @@ import hmac
 import json
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,17 +15,16 @@ import uvicorn
 from litestar import Litestar, Request, Response, get, post
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State as AppState
-from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
-from litestar.types import Message, Scope
 from pydantic import ValidationError
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
+from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from app import App, open_app
 from channels import voice, whatsapp
+from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_headers
 from channels.inbox import WhatsAppInbox
 from channels.limits import Busy, ensure_indexes, hit, session_turn
 from channels.web import ChatRequest, ChatResponse
@@ -41,76 +39,6 @@ WEBHOOK_BODY_LIMIT = 3_500_000
 CHAT_LIMIT_PER_MIN = 20
 CALLER_LIMIT_PER_MIN = 100
 HEALTH_TIMEOUT_S = 1.5
-RETRY_AFTER_S = "5"
-
-
-class ApiError(HTTPException):
-    """An error with the body INTERFACE.md fixes: a code, a detail and the request id."""
-
-    def __init__(self, status: int, code: str, detail: str, retry_after: str | None = None):
-        super().__init__(status_code=status, detail=detail)
-        self.code = code
-        self.retry_after = retry_after
-
-
-def _scope_request_id(scope: Any) -> str:
-    """The request's correlation id, made on first use and kept in the scope's state."""
-    return str(scope.setdefault("state", {}).setdefault("request_id", uuid.uuid4().hex))
-
-
-def _request_id(request: Request[Any, Any, Any]) -> str:
-    return _scope_request_id(request.scope)
-
-
-def _error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, str]]:
-    """Every error as JSON; never a traceback, a URI, a key or a path."""
-    rid = _request_id(request)
-    headers: dict[str, str] = {}
-    if isinstance(exc, ApiError):
-        status, code, detail = exc.status_code, exc.code, exc.detail
-        if exc.retry_after:
-            headers["Retry-After"] = exc.retry_after
-    elif isinstance(exc, ValidationException | ValidationError):
-        status, code, detail = 422, "invalid_request", "the request body is not valid"
-        if isinstance(exc, ValidationException) and isinstance(exc.extra, list):
-            fields = [str(e.get("key", "")) for e in exc.extra if isinstance(e, dict)]
-            detail += ": " + ", ".join(f for f in fields if f) if any(fields) else ""
-    elif isinstance(exc, ConnectionFailure | PyMongoError):
-        status, code, detail = 503, "unavailable", "the database is unreachable; retry shortly"
-        headers["Retry-After"] = RETRY_AFTER_S
-        log.error("database error [%s]: %s", rid, type(exc).__name__)
-    elif isinstance(exc, HTTPException):
-        status = exc.status_code
-        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
-                413: "payload_too_large"}.get(status, "error")
-        detail = {413: "the request body is too large"}.get(status, str(exc.detail))
-    else:
-        status, code, detail = 500, "internal_error", "something went wrong on our side"
-        log.exception("unhandled error [%s]", rid, exc_info=exc)
-    return Response({"error": code, "detail": detail, "request_id": rid}, status_code=status,
-                    headers=headers)
-
-
-def _security_headers(production: bool) -> Any:
-    """A `before_send` hook: it sees every response, a 404 or 405 of no route included."""
-
-    async def add_headers(message: Message, scope: Scope) -> None:
-        if scope["type"] != "http" or message["type"] != "http.response.start":
-            return
-        headers = list(message.get("headers", []))
-        headers += [(b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-request-id", _scope_request_id(scope).encode())]
-        if not scope["path"].startswith("/docs"):  # the docs load their viewer's script
-            headers.append((b"content-security-policy",
-                            b"default-src 'none'; frame-ancestors 'none'"))
-        if production:
-            headers.append((b"strict-transport-security",
-                            b"max-age=63072000; includeSubDomains"))
-        message["headers"] = headers
-
-    return add_headers
 
 
 def _app(request: Request[Any, Any, Any]) -> App:
@@ -325,8 +253,8 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
                         superu_turn],
         lifespan=[lifespan],
-        before_send=[_security_headers(settings.environment == "production")],
-        exception_handlers={Exception: _error_response},
+        before_send=[security_headers(settings.environment == "production")],
+        exception_handlers={Exception: error_response},
         cors_config=CORSConfig(allow_origins=settings.cors_origins,
                                allow_methods=["GET", "POST"],
                                allow_headers=["Authorization", "Content-Type"])

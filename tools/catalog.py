@@ -70,7 +70,7 @@ def _score(doc: Doc, words: set[str], use: set[str], liked: set[str], band: floa
            budget_cents: int | None) -> tuple[float, list[str]]:
     reasons: list[str] = []
     score = 0.0
-    matched = words & set(doc["terms"])
+    matched = (words - use) & set(doc["terms"])
     if matched:
         score += 2.0 * len(matched)
         reasons.append("matches " + ", ".join(sorted(matched)))

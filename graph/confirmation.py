@@ -21,6 +21,14 @@ NO = re.compile(r"^\s*(no|n|nope|nah|cancel|stop|don'?t|do not|never ?mind|confi
                 re.IGNORECASE)
 
 
+BARE_ANSWER = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|no|nope|confirm(ed)?)\W*$", re.IGNORECASE)
+
+
+def is_bare_answer(text: str) -> bool:
+    """A yes or no and nothing else: an answer, when nothing was asked, to nothing."""
+    return BARE_ANSWER.search(text) is not None
+
+
 def answer_of(text: str) -> bool | None:
     """Yes, no, or neither: decided by the server, never by the model."""
     if NO.search(text):

@@ -26,7 +26,6 @@ STORE_WORDS = {"downtown": "store-downtown", "mall": "store-mall", "riverside": 
                "airport": "store-airport"}
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
             "fifth": 4, "last": -1}
-USE_CASES = USE_TAGS
 _TIME = re.compile(r"\b(?:at\s*)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|\bat\s+(\d{1,2}):(\d{2})\b",
                    re.IGNORECASE)
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -64,7 +63,7 @@ def use_case(text: str) -> str | None:
     """What the product is for, among the catalogue's use-case tags."""
     words = set(terms(text)) | {w for w in re.findall(r"[a-z0-9-]+", text.lower())}
     words |= {"coding"} if words & {"programming", "developer", "code", "software"} else set()
-    return next((use for use in USE_CASES if stem(use) in words or use in words), None)
+    return next((use for use in USE_TAGS if stem(use) in words or use in words), None)
 
 
 def quantity(text: str, default: int = 1) -> int:

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from graph.agents.base import latest_text
 from graph.classifier import RouteClassifier
+from graph.confirmation import is_bare_answer
 from graph.context import Context
 from graph.llm import NamedModel
 from graph.prompts import ROUTER_PROMPT
@@ -31,9 +32,6 @@ FOLLOW_UP = re.compile(
     r"like|tell me more|more details)\b",
     re.IGNORECASE,
 )
-
-
-BARE_ANSWER = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|no|nope|confirm(ed)?)\W*$", re.IGNORECASE)
 
 
 class RouteChoice(BaseModel):
@@ -63,7 +61,7 @@ class Router:
         if previous is not None and previous != "general" and FOLLOW_UP.search(text) and len(
                 text.split()) <= 8:
             return Decision(previous, 1.0, "follow_up")
-        if previous is None and BARE_ANSWER.search(text):
+        if previous is None and is_bare_answer(text):
             # A yes or no with nothing asked: never a reason to start a payment.
             return Decision("general", 1.0, "classifier")
         route, confidence = self.classifier.predict(text)

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from graph.agents.base import Agent, Call, Turn
+from graph.confirmation import is_bare_answer
 from tools.catalog_data import STORES
 
 GENERAL_PROMPT = """You handle greetings, account questions and store information. Stores: """ + (
@@ -31,7 +32,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         return ("You can manage your account (password, details, sign-up) in the account "
                 "settings page; if something does not work, ask for a human and a colleague "
                 "will help.")
-    if re.fullmatch(r"\s*(yes|yeah|yep|sure|ok|okay|no|nope|confirm(ed)?)\W*", text):
+    if is_bare_answer(text):
         return "There is nothing waiting for your answer right now. What can I do for you?"
     if re.search(r"thank|cheers|bye", text):
         return "You are welcome! Anything else I can do?"

@@ -7,7 +7,6 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +14,7 @@ import httpx
 from langgraph.graph.state import CompiledStateGraph
 
 from checkpoints.embedded import EmbeddedServer, forget, start_embedded
-from checkpoints.saver import LatestOnlyMongoDBSaver, make_checkpointer
+from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.llm import build_models
 from settings import Settings
@@ -26,10 +25,6 @@ from tools.store import Store
 
 log = logging.getLogger(__name__)
 
-# MongoDBSaver runs the synchronous driver in the default executor: size it for many sessions.
-CHECKPOINT_THREADS = 64
-
-
 @dataclass
 class App:
     """Everything a channel needs to run a turn."""
@@ -37,7 +32,7 @@ class App:
     settings: Settings
     services: Services
     graph: CompiledStateGraph[Any, Any, Any, Any]
-    checkpointer: LatestOnlyMongoDBSaver | None
+    checkpointer: SessionSaver | None
     embedded: EmbeddedServer | None
 
     @property
@@ -76,9 +71,8 @@ async def open_app(settings: Settings, *, seed_if_empty: bool = False, uri: str 
         if seed_if_empty and await store.products.estimated_document_count() == 0:
             log.info("seeding the demo shop: %s", await seed(store))
         if checkpointer:
-            asyncio.get_running_loop().set_default_executor(
-                ThreadPoolExecutor(CHECKPOINT_THREADS))
-            saver = await asyncio.to_thread(make_checkpointer, uri, settings.db_name)
+            saver = SessionSaver(store.db)
+            await saver.setup()
         async with httpx.AsyncClient(timeout=10.0) as http:
             services = Services(store=store, settings=settings, gateway=SandboxGateway(store),
                                 http=http)
@@ -89,8 +83,6 @@ async def open_app(settings: Settings, *, seed_if_empty: bool = False, uri: str 
             gc.freeze()
             yield App(settings, services, graph, saver, embedded)
     finally:
-        if saver is not None:
-            await asyncio.to_thread(saver.client.close)
         await store.close()
         if embedded is not None:
             await asyncio.to_thread(forget, settings.data_dir, embedded)

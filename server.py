@@ -26,9 +26,10 @@ from app import App, open_app
 from channels import voice, whatsapp
 from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_headers
 from channels.inbox import WhatsAppInbox
-from channels.limits import Busy, ensure_indexes, hit, session_turn
+from channels.limits import ensure_indexes, hit
 from channels.web import ChatRequest, ChatResponse
-from graph.session import run_turn, stream_turn, thread_id
+from checkpoints.saver import Busy
+from graph.session import run_turn, stream_turn
 from settings import Settings
 from tools.customers import customer_for_phone
 
@@ -82,9 +83,8 @@ async def chat(request: Request[Any, Any, Any]) -> ChatResponse:
     """One chat turn for the user the API caller names."""
     app, body = await _chat_request(request)
     try:
-        async with session_turn(app.store, thread_id("web", body.user_id, body.session_id)):
-            result = await run_turn(app.graph, customer_id=body.user_id,
-                                    session_id=body.session_id, message=body.message)
+        result = await run_turn(app.graph, customer_id=body.user_id, session_id=body.session_id,
+                                message=body.message)
     except Busy:
         raise ApiError(409, "session_busy", "this session is still answering; retry") from None
     return ChatResponse(**result)
@@ -94,25 +94,31 @@ async def chat(request: Request[Any, Any, Any]) -> ChatResponse:
 async def chat_stream(request: Request[Any, Any, Any]) -> ServerSentEvent:
     """The same turn as server-sent events: each step, then the full response."""
     app, body = await _chat_request(request)
-    lock = session_turn(app.store, thread_id("web", body.user_id, body.session_id))
-    try:
-        await lock.__aenter__()
+    turn = stream_turn(app.graph, customer_id=body.user_id, session_id=body.session_id,
+                       message=body.message)
+    try:  # the first event comes once the session is held: a busy one is still a 409
+        first = await anext(turn)
     except Busy:
         raise ApiError(409, "session_busy", "this session is still answering; retry") from None
 
     async def events() -> AsyncIterator[ServerSentEventMessage]:
         try:
-            async for kind, data in stream_turn(app.graph, customer_id=body.user_id,
-                                                session_id=body.session_id, message=body.message):
-                yield ServerSentEventMessage(event=kind, data=json.dumps(data, default=str))
+            yield _event(first)
+            async for event in turn:
+                yield _event(event)
         except Exception:
             log.exception("stream failed")
             yield ServerSentEventMessage(event="error", data=json.dumps(
                 {"error": "internal_error", "detail": "the turn failed; retry"}))
         finally:
-            await lock.__aexit__(None, None, None)
+            await turn.aclose()
 
     return ServerSentEvent(events())
+
+
+def _event(event: tuple[str, dict[str, Any]]) -> ServerSentEventMessage:
+    kind, data = event
+    return ServerSentEventMessage(event=kind, data=json.dumps(data, default=str))
 
 
 @get("/health")
@@ -201,9 +207,8 @@ async def _speak(app: App, turn: voice.VoiceTurn) -> dict[str, Any]:
     events = app.store.db["voice_events"]
     try:
         customer = await customer_for_phone(app.store, turn.from_)
-        async with session_turn(app.store, thread_id("voice", customer, turn.call_id)):
-            result = await run_turn(app.graph, customer_id=customer, session_id=turn.call_id,
-                                    message=turn.transcript, channel="voice")
+        result = await run_turn(app.graph, customer_id=customer, session_id=turn.call_id,
+                                message=turn.transcript, channel="voice")
     except BaseException:
         await events.delete_one({"_id": turn.event_id})  # let the provider's retry run it
         raise
@@ -233,9 +238,8 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
 
             async def whatsapp_turn(phone: str, name: str, text: str) -> dict[str, Any]:
                 customer = await customer_for_phone(app.store, phone, name or None)
-                async with session_turn(app.store, thread_id("whatsapp", customer, "wa")):
-                    return dict(await run_turn(app.graph, customer_id=customer, session_id="wa",
-                                               message=text, channel="whatsapp"))
+                return dict(await run_turn(app.graph, customer_id=customer, session_id="wa",
+                                           message=text, channel="whatsapp"))
 
             api.state.omnisales = app
             api.state.inbox = WhatsAppInbox(app.store, settings, app.services.http,

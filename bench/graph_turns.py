@@ -12,7 +12,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.graph import START, MessagesState, StateGraph
 
 from bench.common import Measure, embedded_database, median, timed_ms
-from checkpoints.saver import LatestOnlyMongoDBSaver, make_checkpointer
+from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.context import customer_brief
 from graph.session import run_turn, thread_id
@@ -26,18 +26,18 @@ MESSAGES = ["hello", "where is my order ORD-1002?", "laptop for coding under $90
             "is LAP-00001 in stock at the mall?", "how many points do I have?"]
 
 
-class CountingSaver(LatestOnlyMongoDBSaver):
+class CountingSaver(SessionSaver):
     """Counts checkpoint writes, to report writes per turn."""
 
     puts = 0
 
-    def put(self, *args: Any, **kwargs: Any) -> Any:
+    async def aput(self, *args: Any, **kwargs: Any) -> Any:
         """Count, then save."""
         CountingSaver.puts += 1
-        return super().put(*args, **kwargs)
+        return await super().aput(*args, **kwargs)
 
 
-def _minimal_graph(saver: LatestOnlyMongoDBSaver) -> Any:
+def _minimal_graph(saver: SessionSaver) -> Any:
     async def echo(state: MessagesState) -> dict[str, Any]:
         return {"messages": [AIMessage(f"echo: {state['messages'][-1].text}")]}
 
@@ -47,12 +47,9 @@ def _minimal_graph(saver: LatestOnlyMongoDBSaver) -> Any:
     return graph.compile(checkpointer=saver)
 
 
-def session_bytes(saver: LatestOnlyMongoDBSaver, thread: str) -> int:
-    """Bytes stored for one session: its checkpoints and pending writes."""
-    total = 0
-    for collection in (saver.checkpoint_collection, saver.writes_collection):
-        total += sum(len(bson.encode(doc)) for doc in collection.find({"thread_id": thread}))
-    return total
+async def session_bytes(saver: SessionSaver, thread: str) -> int:
+    """Bytes stored for one session: its checkpoint and pending writes."""
+    return sum([len(bson.encode(doc)) async for doc in saver.sessions.find({"thread_id": thread})])
 
 
 async def measure(turns: int = 500, rounds: int = 60) -> list[Measure]:
@@ -60,7 +57,8 @@ async def measure(turns: int = 500, rounds: int = 60) -> list[Measure]:
     with embedded_database() as uri:
         store = Store.connect(uri, "bench_graph")
         await seed(store, reset=True)
-        saver = CountingSaver(make_checkpointer(uri, "bench_graph").client, db_name="bench_graph")
+        saver = CountingSaver(store.db)
+        await saver.setup()
         async with httpx.AsyncClient() as http:
             services = Services(store=store, settings=Settings(_env_file=None),  # type: ignore[call-arg]
                                 gateway=SandboxGateway(store), http=http)
@@ -96,9 +94,8 @@ async def measure(turns: int = 500, rounds: int = 60) -> list[Measure]:
                                message=MESSAGES[n % len(MESSAGES)])
                 latencies.append(timed_ms(started))
                 if n in (5, turns):
-                    size_at[n] = session_bytes(saver, thread)
+                    size_at[n] = await session_bytes(saver, thread)
             writes_per_turn = (CountingSaver.puts - puts_before) / turns
-        saver.client.close()
         await store.close()
     early = median(latencies[:10])
     late = median(latencies[-10:])

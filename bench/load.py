@@ -2,8 +2,8 @@
 
 The model is a local server in the OpenAI chat-completions wire format (its own process, on
 127.0.0.1) that waits 300 ms and answers with text, no tool call. The turns run through
-`graph.session.run_turn` on the product graph as `open_app` builds it (project checkpointer,
-64-thread default executor), without HTTP.
+`graph.session.run_turn` on the product graph as `open_app` builds it (project checkpointer on
+the async driver), without HTTP.
 
     .venv/bin/python -m bench.load
 """
@@ -16,7 +16,6 @@ import contextlib
 import gc
 import logging
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -78,24 +77,21 @@ def _serve_fake_llm(port: int, delay: float) -> None:
 
 @dataclass
 class Probe:
-    """What a burst of turns cost: loop lag, GC pauses, the checkpointer's thread time, failures.
+    """What a burst of turns cost: loop lag, GC pauses, the checkpointer's time, failures.
 
     The 200-turn burst is CPU-bound in the event loop's thread; these figures say whether
-    anything else (a blocking call, the executor, the collector, the model) takes its share.
+    anything else (a blocking call, the database, the collector, the model) takes its share.
     """
 
     lag_ms: list[float] = field(default_factory=list)
     gc_ms: list[tuple[int, float]] = field(default_factory=list)
-    queued_ms: list[float] = field(default_factory=list)
-    running_ms: list[float] = field(default_factory=list)
-    threads: set[int] = field(default_factory=set)
+    saver_ms: list[float] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
     _gc_started: float = 0.0
 
     def reset(self) -> None:
         """Forget the previous burst."""
-        for figures in (self.lag_ms, self.gc_ms, self.queued_ms, self.running_ms, self.threads,
-                        self.failures):
+        for figures in (self.lag_ms, self.gc_ms, self.saver_ms, self.failures):
             figures.clear()
 
     def on_gc(self, phase: str, info: dict[str, int]) -> None:
@@ -120,32 +116,21 @@ class _Failures(logging.Handler):
 
 
 def _time_checkpointer(app: App, probe: Probe) -> None:
-    """Time the checkpointer's calls: waiting for an executor thread vs running in one.
-
-    `MongoDBSaver.aget_tuple`/`aput`/`aput_writes` hand the synchronous methods to the default
-    executor; this replaces them, on this instance only, with the same hand-over, timed.
-    """
+    """Time the checkpointer's calls (read, write, writes), on this instance only."""
     saver: Any = app.checkpointer
 
-    def timed(sync_fn: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
-        async def submit(*args: Any, **kwargs: Any) -> Any:
-            submitted = time.perf_counter()
+    def timed(call: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return await call(*args, **kwargs)
+            finally:
+                probe.saver_ms.append((time.perf_counter() - started) * 1000)
 
-            def run() -> Any:
-                started = time.perf_counter()
-                probe.queued_ms.append((started - submitted) * 1000)
-                probe.threads.add(threading.get_ident())
-                try:
-                    return sync_fn(*args, **kwargs)
-                finally:
-                    probe.running_ms.append((time.perf_counter() - started) * 1000)
+        return run
 
-            return await asyncio.get_running_loop().run_in_executor(None, run)
-
-        return submit
-
-    for name in ("get_tuple", "put", "put_writes"):
-        setattr(saver, f"a{name}", timed(getattr(saver, name)))
+    for name in ("aget_tuple", "aput", "aput_writes"):
+        setattr(saver, name, timed(getattr(saver, name)))
 
 
 @contextlib.contextmanager
@@ -179,9 +164,7 @@ class Burst:
     max_lag_ms: float
     gc_ms: float
     max_gc_ms: float
-    queued_ms: float
-    running_ms: float
-    threads: int
+    saver_ms: float
     offline: int
     failures: Counter[str]
 
@@ -203,9 +186,8 @@ async def _burst(probe: Probe, llm: httpx.AsyncClient, tag: str, sessions: int,
         raise RuntimeError(f"{calls} model calls for {sessions - offline} model answers")
     return Burst(wall, cpu, max(probe.lag_ms, default=0.0), sum(ms for _, ms in probe.gc_ms),
                  max((ms for _, ms in probe.gc_ms), default=0.0),
-                 sum(probe.queued_ms) / max(1, len(probe.queued_ms)),
-                 sum(probe.running_ms) / max(1, len(probe.running_ms)), len(probe.threads),
-                 offline, Counter(probe.failures))
+                 sum(probe.saver_ms) / max(1, len(probe.saver_ms)), offline,
+                 Counter(probe.failures))
 
 
 def _note(sessions: int, rounds: int, many: list[Burst], alone: list[Burst]) -> str:
@@ -219,8 +201,7 @@ def _note(sessions: int, rounds: int, many: list[Burst], alone: list[Burst]) -> 
         f"process (alone: {median([x.cpu_s for x in alone]) * 1000:.1f} ms), of which garbage "
         f"collection {median([x.gc_ms for x in many]) / sessions:.1f} ms (longest pause "
         f"{max(x.max_gc_ms for x in many):.0f} ms); slowest burst: loop held up to "
-        f"{worst.max_lag_ms:.0f} ms, checkpointer calls waited {worst.queued_ms:.1f} ms for an "
-        f"executor thread and ran {worst.running_ms:.1f} ms (averages, {worst.threads} threads)")
+        f"{worst.max_lag_ms:.0f} ms, a checkpointer call took {worst.saver_ms:.1f} ms on average")
     if offline:
         note += (f". WARNING: {offline} turns fell back to offline answers (model failures: "
                  f"{dict(failures) or 'none logged'})")

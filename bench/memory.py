@@ -19,7 +19,7 @@ import httpx
 
 from bench.common import Measure, embedded_database, median
 from bench.http import MESSAGES
-from checkpoints.saver import LatestOnlyMongoDBSaver, make_checkpointer
+from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.session import run_turn, thread_id
 from settings import Settings
@@ -52,14 +52,13 @@ async def _sessions(graph: Any, tag: str, count: int) -> None:
         assert result["reply"], result
 
 
-def stored_bytes(saver: LatestOnlyMongoDBSaver, tag: str) -> tuple[int, int]:
+async def stored_bytes(saver: SessionSaver, tag: str) -> tuple[int, int]:
     """BSON bytes of the checkpoints (and pending writes) of the sessions `tag` names; threads."""
     prefix = {"$regex": "^" + re.escape(thread_id("web", CUSTOMER, f"{tag}-"))}
     total, threads = 0, set()
-    for collection in (saver.checkpoint_collection, saver.writes_collection):
-        for doc in collection.find({"thread_id": prefix}):
-            total += len(bson.encode(doc))
-            threads.add(doc["thread_id"])
+    async for doc in saver.sessions.find({"thread_id": prefix}):
+        total += len(bson.encode(doc))
+        threads.add(doc["thread_id"])
     return total, len(threads)
 
 
@@ -68,7 +67,8 @@ async def measure(sessions: int = 1000, rounds: int = 3, warm: int = 300) -> lis
     with embedded_database() as uri:
         store = Store.connect(uri, "bench_memory")
         await seed(store, reset=True)
-        saver = make_checkpointer(uri, "bench_memory")
+        saver = SessionSaver(store.db)
+        await saver.setup()
         try:
             async with httpx.AsyncClient() as http:
                 services = Services(store=store, settings=Settings(_env_file=None),  # type: ignore[call-arg]
@@ -81,11 +81,10 @@ async def measure(sessions: int = 1000, rounds: int = 3, warm: int = 300) -> lis
                     before = settled_rss()
                     await _sessions(graph, f"mem{r}", sessions)
                     growth.append(settled_rss() - before)
-                    size, threads = stored_bytes(saver, f"mem{r}")
+                    size, threads = await stored_bytes(saver, f"mem{r}")
                     assert threads == sessions, (threads, sessions)
                     stored.append(size)
         finally:
-            saver.client.close()
             await store.close()
     a, b = median(growth), median(stored)
     return [Measure(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, TypedDict
 
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
+from checkpoints.saver import SessionSaver
 from graph.context import Context
 
 RECURSION_LIMIT = 25
@@ -30,16 +32,27 @@ def thread_id(channel: str, customer_id: str, session_id: str) -> str:
     return f"{channel}:{customer_id}:{session_id}"
 
 
-async def _start(graph: Graph, customer_id: str, session_id: str, message: str,
-                 channel: str) -> tuple[Any, Any, Context]:
-    """The run's input: a new message, or the answer to the confirmation the session waits on."""
-    config: Any = {"configurable": {"thread_id": thread_id(channel, customer_id, session_id)},
-                   "recursion_limit": RECURSION_LIMIT}
-    snapshot = await graph.aget_state(config)
-    waiting = any(task.interrupts for task in snapshot.tasks)
-    payload: Any = Command(resume=message) if waiting else {"messages": [HumanMessage(message)]}
-    return payload, config, Context(customer_id=customer_id, channel=channel,
-                                    session_id=session_id)
+@contextlib.asynccontextmanager
+async def _turn(graph: Graph, customer_id: str, session_id: str, message: str,
+                channel: str) -> AsyncIterator[tuple[Any, Any, Context]]:
+    """Hold the session for one turn and give the run's input.
+
+    The input is a new message, or the answer to the confirmation the session waits on.
+    """
+    thread = thread_id(channel, customer_id, session_id)
+    config: Any = {"configurable": {"thread_id": thread}, "recursion_limit": RECURSION_LIMIT}
+    context = Context(customer_id=customer_id, channel=channel, session_id=session_id)
+    saver = graph.checkpointer
+    if not isinstance(saver, SessionSaver):  # another saver (Studio, tools): no lock to take
+        waiting = any(task.interrupts for task in (await graph.aget_state(config)).tasks)
+        yield _input(waiting, message), config, context
+        return
+    async with saver.turn(thread):
+        yield _input(await saver.awaits_answer(thread), message), config, context
+
+
+def _input(waiting: bool, message: str) -> Any:
+    return Command(resume=message) if waiting else {"messages": [HumanMessage(message)]}
 
 
 def _result(values: dict[str, Any]) -> TurnResult:
@@ -55,23 +68,26 @@ def _result(values: dict[str, Any]) -> TurnResult:
 
 async def run_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
                    channel: str = "web") -> TurnResult:
-    """One turn, with one checkpoint written at its end."""
-    payload, config, context = await _start(graph, customer_id, session_id, message, channel)
-    values = await graph.ainvoke(payload, config, context=context, durability="exit")
+    """One turn, with one checkpoint written at its end; `Busy` if the session stays busy."""
+    async with _turn(graph, customer_id, session_id, message, channel) as (payload, config,
+                                                                           context):
+        values = await graph.ainvoke(payload, config, context=context, durability="exit")
     return _result(values)
 
 
 async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
-                      channel: str = "web") -> AsyncIterator[tuple[str, dict[str, Any]]]:
+                      channel: str = "web") -> AsyncGenerator[tuple[str, dict[str, Any]]]:
     """One turn as events: `("step", {"node": ...})` as nodes finish, then `("response", ...)`."""
-    payload, config, context = await _start(graph, customer_id, session_id, message, channel)
     values: Any = {}
-    async for mode, chunk in graph.astream(payload, config, context=context, durability="exit",
-                                           stream_mode=["updates", "values"]):
-        if mode == "updates":
-            for node in chunk:
-                if not node.startswith("__"):
-                    yield "step", {"node": node}
-        else:
-            values = chunk
+    async with _turn(graph, customer_id, session_id, message, channel) as (payload, config,
+                                                                           context):
+        async for mode, chunk in graph.astream(payload, config, context=context,
+                                               durability="exit",
+                                               stream_mode=["updates", "values"]):
+            if mode == "updates":
+                for node in chunk:
+                    if not node.startswith("__"):
+                        yield "step", {"node": node}
+            else:
+                values = chunk
     yield "response", dict(_result(values))

@@ -24,11 +24,13 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from langgraph.types import Command
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 import channels.limits
 import server
+from checkpoints.saver import Busy
 from graph.session import TurnResult, run_turn
 from server import create_app
 from settings import Settings
@@ -78,6 +80,7 @@ class Api:
     graph_api: respx.Route
     turns: list[Turn] = field(default_factory=list)
     max_parallel: dict[str, int] = field(default_factory=dict)
+    ran: list[tuple[str, str]] = field(default_factory=list)  # (thread, message) as runs began
 
     @property
     def app(self) -> Litestar:
@@ -261,8 +264,9 @@ async def running_api(settings: Settings, store: Store,
                       monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
     """The API on the test's database (seeded by its lifespan), with the Graph API faked.
 
-    Every `run_turn` the API makes is recorded in `Api.turns`, with the most turns of one
-    session that ran at the same time in `Api.max_parallel`.
+    Every `run_turn` the API makes is recorded in `Api.turns`; the graph runs, in the order
+    they began, in `Api.ran`, with the most runs of one session at the same time in
+    `Api.max_parallel`.
     """
     with respx.mock(assert_all_called=False) as router:
         route = router.post(SEND_URL).mock(side_effect=graph_ok)
@@ -273,16 +277,30 @@ async def running_api(settings: Settings, store: Store,
 
             async def recorded(graph: Any, *, customer_id: str, session_id: str, message: str,
                                channel: str = "web") -> TurnResult:
-                api.turns.append(Turn(channel, customer_id, session_id, message))
-                key = f"{channel}:{customer_id}:{session_id}"
-                active[key] = active.get(key, 0) + 1
-                api.max_parallel[key] = max(api.max_parallel.get(key, 0), active[key])
+                turn = Turn(channel, customer_id, session_id, message)
+                api.turns.append(turn)
                 try:
                     return await run_turn(graph, customer_id=customer_id, session_id=session_id,
                                           message=message, channel=channel)
+                except Busy:  # the session stayed busy: this message never ran
+                    api.turns.remove(turn)
+                    raise
+
+            graph = client.app.state.omnisales.graph
+            ainvoke = graph.ainvoke
+
+            async def counted(payload: Any, config: Any, **kwargs: Any) -> Any:
+                key = config["configurable"]["thread_id"]  # inside the turn's session lock
+                api.ran.append((key, payload.resume if isinstance(payload, Command)
+                                else payload["messages"][-1].text))
+                active[key] = active.get(key, 0) + 1
+                api.max_parallel[key] = max(api.max_parallel.get(key, 0), active[key])
+                try:
+                    return await ainvoke(payload, config, **kwargs)
                 finally:
                     active[key] -= 1
 
             monkeypatch.setattr(server, "run_turn", recorded)
+            monkeypatch.setattr(graph, "ainvoke", counted)
             await api.settled()  # the start-up recovery of the inbox
             yield api

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from checkpoints.embedded import EmbeddedServer, start_embedded
-from checkpoints.saver import LatestOnlyMongoDBSaver, make_checkpointer
+from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.session import TurnResult, run_turn
 from settings import Settings
@@ -73,15 +73,14 @@ def bob(services: Services) -> ToolContext:
 
 
 @pytest.fixture
-def checkpointer(settings: Settings) -> Iterator[LatestOnlyMongoDBSaver]:
-    assert settings.mongo_uri
-    saver = make_checkpointer(settings.mongo_uri, settings.db_name)
-    yield saver
-    saver.client.close()
+async def checkpointer(store: Store) -> SessionSaver:
+    saver = SessionSaver(store.db)
+    await saver.setup()
+    return saver
 
 
 @pytest.fixture
-def graph(services: Services, checkpointer: LatestOnlyMongoDBSaver) -> Any:
+def graph(services: Services, checkpointer: SessionSaver) -> Any:
     """The product graph, offline, on the test database."""
     return build_graph(services).compile(checkpointer=checkpointer)
 

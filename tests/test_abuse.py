@@ -28,7 +28,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from checkpoints.saver import LatestOnlyMongoDBSaver
+from checkpoints.saver import SessionSaver
 from graph.agents.base import MAX_TOOL_ROUNDS
 from graph.builder import AGENTS, build_graph
 from graph.llm import build_models
@@ -418,7 +418,7 @@ def abuse_services(services: Services, clock: Clock) -> Services:
 
 
 @pytest.fixture
-def offline_graph(abuse_services: Services, checkpointer: LatestOnlyMongoDBSaver) -> Graph:
+def offline_graph(abuse_services: Services, checkpointer: SessionSaver) -> Graph:
     return build_graph(abuse_services).compile(checkpointer=checkpointer)
 
 
@@ -431,7 +431,7 @@ def provider() -> Iterator[Provider]:
 
 
 @pytest.fixture
-def llm_graph(abuse_services: Services, checkpointer: LatestOnlyMongoDBSaver) -> Graph:
+def llm_graph(abuse_services: Services, checkpointer: SessionSaver) -> Graph:
     settings = Settings(_env_file=None,  # type: ignore[call-arg]
                         mongo_uri=abuse_services.settings.mongo_uri,
                         db_name=abuse_services.settings.db_name,
@@ -547,8 +547,7 @@ async def test_the_checks_flag_planted_violations(
     """A turn whose side effects are planted by a fake graph trips every kind of check."""
 
     class Planting:
-        async def aget_state(self, config: Any) -> Any:
-            return await offline_graph.aget_state(config)
+        checkpointer = offline_graph.checkpointer
 
         async def ainvoke(self, payload: Any, config: Any, **kwargs: Any) -> dict[str, Any]:
             await seeded.payments.insert_one({"payment_id": "PAY-X", "customer_id": BOB,

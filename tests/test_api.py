@@ -18,6 +18,7 @@ from pydantic import SecretStr, ValidationError
 
 import server
 from checkpoints.embedded import EmbeddedServer, ping, start_embedded
+from checkpoints.saver import SessionSaver
 from graph.session import thread_id
 from server import create_app
 from settings import Settings
@@ -294,10 +295,11 @@ async def test_concurrent_turns_of_one_session_run_one_at_a_time(api: Api) -> No
     assert api.max_parallel["web:demo-bob:busy"] == 1
     for busy in (r for r in responses if r.status_code == 409):
         assert_error(busy, 409, "session_busy")
-    state = await api.app.state.omnisales.graph.aget_state(
+    saved = await SessionSaver(api.store.db).aget_tuple(
         {"configurable": {"thread_id": thread_id("web", "demo-bob", "busy")}})
-    humans = [m.text for m in state.values["messages"] if m.type == "human"]
-    assert humans and humans[-1] == ran[-1]
+    assert saved is not None
+    humans = [m.text for m in saved.checkpoint["channel_values"]["messages"] if m.type == "human"]
+    assert humans and humans[-1] == api.ran[-1][1]
     assert len(humans) == len(set(humans))
     assert await api.store.db["session_locks"].count_documents({}) == 0
 

@@ -20,7 +20,7 @@ import respx
 from pydantic import SecretStr
 from respx.models import AllMockedAssertionError
 
-from checkpoints.saver import LatestOnlyMongoDBSaver
+from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.llm import build_models
 from graph.prompts import ROUTER_PROMPT
@@ -84,7 +84,7 @@ def llm_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 def llm_graph(services: Services, llm_settings: Settings,
-              checkpointer: LatestOnlyMongoDBSaver) -> Graph:
+              checkpointer: SessionSaver) -> Graph:
     services = dataclasses.replace(services, settings=llm_settings)
     return build_graph(services, build_models(llm_settings)).compile(checkpointer=checkpointer)
 

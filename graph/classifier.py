@@ -42,7 +42,9 @@ _RULE_SOURCES: tuple[tuple[str, Route, float], ...] = (
     (r"\b(human|real person|live (agent|person)|representative|operator)\b", "handoff", 1.0),
     (r"\b(speak|talk|chat)\w* (to|with) (an? |your )?(agent|person|someone|somebody|manager)",
      "handoff", 1.0),
-    (r"\btxid\b|\btills?\b|\b(cash|store|shop) registers?\b|\bregisters? \d|\bpos\b"
+    # "till" is a cash register after an article or with a number; "how long till" is "until".
+    (r"\btxid\b|^till\b|\b(the|a|our|each|every|that|this|which|my) till\b|\btills\b"
+     r"|\btill (number|no|#|\d)|\b(cash|store|shop) registers?\b|\bregisters? \d|\bpos\b"
      r"|\bpoint[- ]of[- ]sale\b|\bterminal \d|\bring(ing)? (it |this |them )?up\b",
      "pos_adapter", 1.0),
     (r"\b(loyalty|points?|rewards?|newsletter|coupons?|vouchers?|promo)\b", "loyalty", 0.6),

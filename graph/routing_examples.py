@@ -107,6 +107,20 @@ is LAP-00001 good for coding?
 which is the better deal, MON-00004 or MON-00010
 help me find something for my home office
 I need a new laptop, what are my options
+what laptop should I buy for gaming
+any recommendations for a good budget phone
+I need help choosing a monitor
+suggest some headphones for working from home
+what's a good gift for someone who loves tech
+which tablet would you recommend for kids
+is LAP-00011 better than LAP-00014
+I'm looking for a camera to take on holiday
+recommend something for music production
+which keyboard is best for gaming
+what's your best laptop for battery life
+tell me more about the specs of MON-00005
+show me phones with good cameras
+help me pick a present for my mum
 """,
     "inventory": """
 I'm calling to check if you have the Sony headphones in stock
@@ -191,6 +205,19 @@ is there any stock of the camera at Shelbyville
 will the mall get more of these soon
 limited stock? how many left
 do u have LAP-00005 at downtown
+is this laptop in stock
+do you have HPH-00010 available
+is MON-00006 available in the downtown store
+when is the phone coming back in stock
+have you got any of the wireless earbuds left
+is the keyboard sold out
+how many of LAP-00013 are in stock
+can you check if the store near me has it
+availability of the tablet in blue
+is the grey version available
+is the speaker available for pickup today
+do you have stock of the 32gb model
+is it in stock online
 """,
     "payment": """
 what's in my cart
@@ -330,6 +357,62 @@ i'd like to order the monitor and the keyboard together
 submit my order
 card declined again ffs
 can i split the payment
+I want to place an order
+how can I place an order
+help me order a laptop
+I'd like to purchase a few things
+can I order online and pay now
+I want to buy the monitor, can you help
+making a purchase
+I'd like to make an order
+I need to order a couple of items
+how do I order from you?
+I need assistance placing an order
+could you assist me with buying this
+I wanna order sth
+i'd like to buy two of these
+I need to see my invoice
+can you check my invoice for me
+invoice for my purchase
+I need an invoice for my company expense report
+where do I get a copy of my invoice
+I want to download an invoice
+could I get my invoice by email
+show me the bill for ORD-1210
+I want to check my latest bill
+I need my billing history
+can i see the invoices from my last few purchases
+how to find my invoice number
+get me an invoice
+I never got an invoice for my order
+what payment options do you have
+which payment methods can I use
+how can I pay
+can I pay by bank transfer
+do you accept credit cards
+is PayPal available at checkout
+payment options available
+list the payment methods
+can I pay with a gift card
+payment problem, please help
+my payment didn't go through
+there's something wrong with my payment
+I was charged the wrong amount
+payment error at checkout
+I can't pay for my order, the card keeps getting declined
+why did my payment fail
+report an issue with a payment
+my card payment is stuck on processing
+I got charged but have no order confirmation
+I want to check the payment options
+check which payment methods are available
+I'm having trouble paying for my order
+the payment for my order failed
+I can't complete the payment on my order
+problem paying for an order
+how does ordering online work
+I want to order something, how do I go about it
+ordering from your site
 """,
     "fulfillment": """
 I want to remove several items from the order
@@ -482,6 +565,180 @@ my parcel is stuck in transit
 the delivery is delayed
 delivery estimate for my order
 can I pick up my order in store instead of delivery
+I need to cancel a purchase I made
+cancel my purchase please
+help me cancel the purchase I made last week
+I want to cancel the purchase I just made
+how can I cancel a purchase?
+cancelling a purchase
+i have to cancel an order i made on your website
+I'd like to cancel order ORD-2219
+could you cancel my most recent order
+please cancel everything I ordered today
+I want to withdraw my order
+I no longer need the items I ordered, please cancel
+can I still cancel if the order hasn't shipped
+is it possible to cancel an order after paying for it
+I paid for an order but I want to cancel it now
+I don't want to go through with this order, cancel it
+I don't want to pay for this order anymore, please cancel it
+scrap my last order
+abort the order
+how to cancel an order online
+where's the cancel button for my order
+i want to cancle my order
+cancell purchase ORD-8890
+can you help me to cancel my purchase?
+I ordered by mistake, please cancel it
+I accidentally bought this twice, cancel one of the orders
+I want to annul my order
+need to cancel an order asap
+what do I need to do to cancel a purchase
+I'm trying to cancel an order but can't find how
+revoke my order
+cancel the order for the headphones
+please don't ship my order, I want to cancel it
+how do I cancel an order placed as a guest
+I want to change my purchase
+can I modify a purchase I already made?
+help me edit my purchase
+I need to update the purchase I made yesterday
+how do I make changes to a purchase
+I'd like to amend my order
+amend order ORD-5512
+can I swap an item in my purchase for a different one
+I bought the wrong size, can I change it on the order before it ships
+I'd like to substitute one product in my order
+replace the blue case in my order with the black one
+I want to add another item to my purchase
+can I add a product to an order I've already paid for
+please remove one of the items from my purchase
+take one laptop off ORD-6602
+I ordered two but only need one, can you change the quantity
+increase the quantity on my order to three
+I need to make a change to my order
+edit items in an order
+modify purchase
+modifying my order
+changing an order I made
+can I still change my order after checkout?
+i put the wrong item in my order, how do i fix that
+correct the items in my order
+there's a mistake in my order, I need to change one item
+I picked the wrong model when I ordered, can you change it
+add one more mouse to the order I placed
+can you update my order to the 1TB version
+upgrade the item in my order to the pro model
+help with removing an item from an order
+problem adding an item to my existing order
+I want to delete an item from my order
+modfy my order pls
+i need to chnage my order
+I need to change the delivery address on my order
+how can I update my shipping address?
+edit the shipping address for ORD-4403
+I entered the wrong shipping address
+my delivery address is out of date, I need to change it
+the address on my order is incorrect, please update it
+I'd like to modify my shipping address
+can the parcel go to a different address than the one I gave
+send my order to my work instead of home
+change delivery adress
+i gave you my old address by mistake
+can you update the postcode for my delivery
+there's a typo in my shipping address
+fix the shipping address on my order
+I need my package delivered somewhere else
+change the address my order ships to
+update my shipping details
+I want to set up a shipping address
+how do I set a default shipping address
+add another shipping address to my account
+I need to enter a new address for shipping
+set up a different delivery address
+I want to save my work address for deliveries
+can I have more than one shipping address
+create a shipping address
+where do I add my delivery address
+I can't add a new shipping address, it keeps giving an error
+setting up a delivery address for my orders
+set up shiping address
+what delivery methods do you offer
+which shipping options do you have
+I want to know my shipping options
+do you have same day delivery
+can I choose a courier
+what types of delivery are available
+do you offer store pickup or only home delivery
+what are the options for getting my order
+is express delivery available for my area
+tell me about your delivery services
+do you deliver on weekends
+can I get my order delivered to a locker
+what's the cheapest shipping option
+how much is express shipping
+shipping methods available
+options for shipping
+delivery options list
+do you ship to PO boxes
+i need to check the delivery options for my country
+how long will my order take to arrive
+how long does shipping usually take
+when should my package arrive
+how long is the delivery time
+how many days does standard delivery take
+what's the delivery time for express
+when will my purchase be delivered
+how soon will I receive my order
+I want to know when my purchase will arrive
+expected delivery time for ORD-3320
+is it going to arrive before the weekend
+will my order get here by Friday
+how fast is your shipping
+what's the estimated delivery date for my purchase
+how long until my purchase is delivered
+delivery times
+how long do deliveries take to Australia
+is there a cancellation fee
+what's the early termination fee
+how much is the early exit fee
+are there costs involved in cancelling
+what are the fees for cancelling
+how much will it cost to cancel my contract
+what's the penalty for ending my contract early
+termination fees
+check early termination charges
+I want to know the cancellation penalty
+cancelling costs
+is cancellation free of charge
+do you charge a cancellation fee on orders that have shipped
+I'd like to know the fee for ending my plan early
+cancellation charge for ORD-2201
+any penalty for cancelling before delivery?
+how much is the exit fee if I terminate
+what's the fee to cancel
+can I see the cancellation fees
+termination penalty
+cancelation fee
+where's my parcel
+I want to track my purchase
+can you tell me where my order is
+tracking info for my order
+has my purchase been shipped
+my order still hasn't shown up
+status update on ORD-2290 please
+I'd like to check the status of my order
+where is the stuff I ordered
+track my purchase
+take the charger out of my purchase
+remove an item from the purchase I made
+delete the keyboard from my purchase
+call off my order
+what delivery companies do you work with
+do you ship with DHL or UPS
+I need to cancel order number 48213
+change order number 55102
+I'd like to change the items in order number 77310
 """,
     "loyalty": """
 I'm calling about my reward points
@@ -558,6 +815,25 @@ is anything on sale this weekend
 exclusive deals for loyalty members
 I have 1200 points, what can I get
 transfer my points to my partner
+I want to subscribe to the newsletter
+put me on the newsletter list
+how can I unsubscribe from the newsletter
+remove me from your newsletter
+I'd like to receive your newsletter
+I want to stop my newsletter subscription
+subscribe me to your mailing list
+newsletter sign up
+can I get your newsletter
+my points balance is wrong
+how do I claim my rewards
+are there any deals for members
+do you have a discount code for me
+use my loyalty points on this order
+what rewards can I get
+cancel the newsletter
+I want to cancel my subscription to your newsletter
+unsubscribe me from the company newsletter
+stop my newsletter emails
 """,
     "post_purchase": """
 I want to make a reclamation
@@ -675,6 +951,48 @@ has the warehouse received my return
 I want to make a complaint about a delivery driver
 how do i give a review
 help me leave a review of the laptop
+how do I get a refund
+I'd like to request a refund
+can I get a refund for my purchase
+I need a refund for an item I returned
+refund me please
+I'd like to get reimbursed
+can you give me my money back for this order
+where's my refund
+I'm waiting for a refund, what's the status
+has my refund been sent yet
+check the status of my refund
+refund still hasn't arrived
+how long until I get my refund
+what's your refund policy
+can I get a refund after 30 days
+what is your money back guarantee
+do you refund digital products
+in which cases do you offer refunds
+I've got a complaint
+I'd like to complain about your service
+I'm very dissatisfied with your service
+how do I file a complaint
+I want to raise a complaint about my order
+the service I got was terrible
+I want to complain about how my delivery was handled
+I need to submit a claim
+I'm not happy and want to make a formal complaint
+I want to leave a review
+how can I give you feedback
+I'd like to write a review of my purchase
+where can I leave a product review
+I want to share feedback about your customer service
+can I rate the support I got
+let me give my opinion on the service
+submit a review
+feedback on my order
+I want to return my purchase
+how do I return a product I bought
+I'd like to give feedback on how customer service treated me
+give a rating for the help I received
+leave feedback about the support team
+how can I review your service
 """,
     "proactive_call": """
 call me back
@@ -738,6 +1056,16 @@ is it possible to schedule a call with you
 arrange a callback
 I missed your call, can you call me again
 can you call me at 3:30 today
+could you phone me later
+can someone ring me this afternoon
+I'd like to book a callback
+please call me back tomorrow
+call me on my mobile
+arrange for someone to phone me
+can I get a call from a sales advisor
+schedule a callback for monday
+I want someone to call me this evening
+can you give me a ring later
 """,
     "pos_adapter": """
 ring up 3 monitors for a walk-in customer
@@ -807,6 +1135,15 @@ update inventory from the store registers
 add in store transaction TX-7007
 what's the status of the POS connection
 record a till sale for the customer
+ring up this sale at the counter
+sync the register with the stock system
+the till at the mall isn't connecting
+what's the status of transaction TX-9090
+record a counter sale of LAP-00002
+the POS terminal is showing an error
+cash register won't sync stock
+process a walk-in sale at the downtown till
+update stock from in-store sales
 """,
     "handoff": """
 can you direct me to somebody
@@ -876,6 +1213,24 @@ talk 2 a real person
 i want to reach someone in customer service
 I'd like to speak to someone from sales staff
 hand me over to an agent
+I want to speak to customer service
+how can I get in touch with customer service
+I need to contact customer support
+can I talk to an agent
+please connect me with an agent
+what's the customer service phone number
+when is customer support available
+customer support hours
+put me through to someone
+put me in touch with an assistant
+can I contact your customer service by email
+I'd like to chat with customer service
+I need help from a person
+talk to customer care
+is there someone I can speak to
+get me an agent
+contact an agent
+I want assistance from a customer service agent
 """,
     "general": """
 tell me more about the cancellation of my account
@@ -999,6 +1354,57 @@ password
 login problems
 i cant log in
 how do i change my password
+I'd like to create a new account
+how do I open an account
+I want to sign up
+can I create an account with my email
+make me an account
+register a new account
+I want to delete my account
+shut down my account for good
+remove my account
+cancel my user account
+delete my profile please
+I'd like to deactivate my account
+I want to edit my account details
+change my personal details
+update my email address on my account
+how do I change my profile information
+modify my account
+change the phone number on my account
+edit my user profile
+I forgot my password, help
+password reset please, I'm locked out
+send me a password reset
+recover my account password
+lost my password
+I can't sign up
+there's an error when I try to register
+registration isn't working for me
+I'm having trouble creating an account
+the registration page won't let me finish
+I need to swap accounts
+change to my other account
+move over to my other account
+switch profile
+how can I use another account
+hiya
+thank you, goodbye
+great thanks
+how do I cancel my account
+is there a way to cancel my online account
+I want to terminate my user profile
+close down my customer account
+help me cancel my account on your site
+I'd like my account deleted, how is it done
+I need to change my user details
+update the personal info on my account
+good day to you
+morning
+I want to update my user info
+how can I change my personal data
+edit the personal information on my profile
+modify the user details on my account
 """,
 }
 

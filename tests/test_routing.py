@@ -58,6 +58,14 @@ CASES: list[tuple[str, Route]] = [
     ("I forgot my password", "general"),
     ("how do I create an account", "general"),
     ("what are your opening hours on Saturday", "general"),
+    # The fulfillment / payment / post-purchase / account boundary.
+    ("I want to cancel my purchase", "fulfillment"),
+    ("can I change the items in my order", "fulfillment"),
+    ("is there a fee if I cancel my order", "fulfillment"),
+    ("I'd like to place an order for the ThinkPad", "payment"),
+    ("I can't find the invoice for my last purchase", "payment"),
+    ("I need my money back for the broken charger", "post_purchase"),
+    ("how do I cancel my account", "general"),
 ]
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from tools.cart import priced_cart
+from tools.cart import price_lines
 from tools.catalog import money
 from tools.context import Services, ToolContext
-from tools.loyalty import balance_of
+from tools.store import Doc
 
 OPEN_STATUSES = ("placed", "processing", "shipped")
 
@@ -29,17 +28,51 @@ def tool_context(services: Services, context: Context) -> ToolContext:
                        channel=context.channel, session_id=context.session_id)
 
 
+def _brief_pipeline(customer_id: str) -> list[Doc]:
+    """One round trip for what the brief reads: customer, points, recent orders, cart.
+
+    Each `$lookup` joins with `localField`/`foreignField`, i.e. the same equality a find filter
+    `{field: customer_id}` applies, and so uses the same index. `$documents` starts from the id
+    rather than the customer document, so that an unknown customer still gets their cart and
+    points. Standard stages and operators only: `$documents` needs MongoDB 6.0 (5.1 at the least).
+    """
+    return [
+        {"$documents": [{"_id": customer_id}]},
+        {"$lookup": {"from": "customers", "localField": "_id", "foreignField": "_id",
+                     "pipeline": [{"$project": {"name": 1, "tier": 1, "preferences": 1,
+                                                "address": 1}}],
+                     "as": "customer"}},
+        # The pipeline of tools.loyalty.balance_of, after its $match.
+        {"$lookup": {"from": "loyalty_ledger", "localField": "_id", "foreignField": "customer_id",
+                     "pipeline": [{"$group": {"_id": None, "balance": {"$sum": "$delta"}}}],
+                     "as": "points"}},
+        {"$lookup": {"from": "orders", "localField": "_id", "foreignField": "customer_id",
+                     "pipeline": [{"$sort": {"created_at": -1}}, {"$limit": 5},
+                                  {"$project": {"_id": 0, "order_id": 1, "status": 1}}],
+                     "as": "orders"}},
+        # The cart and the catalogue rows of its SKUs, as tools.cart.priced_cart reads them. The
+        # SKUs are gathered with $map: SecantusDB does not walk arrays in a `localField` (or a
+        # `$items.sku` expression) the way MongoDB does.
+        {"$lookup": {"from": "carts", "localField": "_id", "foreignField": "_id", "pipeline": [
+            {"$project": {"_id": 0, "items": 1,
+                          "skus": {"$map": {"input": "$items", "as": "item", "in": "$$item.sku"}}}},
+            {"$lookup": {"from": "products", "localField": "skus", "foreignField": "sku",
+                         "pipeline": [{"$project": {"_id": 0, "sku": 1, "name": 1,
+                                                    "price_cents": 1}}],
+                         "as": "products"}},
+        ], "as": "cart"}},
+    ]
+
+
 async def customer_brief(ctx: ToolContext) -> dict[str, Any]:
-    """What an agent should know about the customer this turn, read once from the store."""
-    store = ctx.store
-    customer, points, orders, (lines, total) = await asyncio.gather(
-        store.customers.find_one({"_id": ctx.customer_id}),
-        balance_of(ctx),
-        store.orders.find({"customer_id": ctx.customer_id}, {"_id": 0, "order_id": 1, "status": 1})
-        .sort("created_at", -1).limit(5).to_list(),
-        priced_cart(ctx),
-    )
-    customer = customer or {}
+    """What an agent should know about the customer this turn, read in one round trip."""
+    cursor = await ctx.store.db.aggregate(_brief_pipeline(ctx.customer_id))
+    row = (await cursor.to_list())[0]
+    customer = row["customer"][0] if row["customer"] else {}
+    points = int(row["points"][0]["balance"]) if row["points"] else 0
+    cart = row["cart"][0] if row["cart"] else {"items": [], "products": []}
+    lines, total = price_lines(cart["items"], cart["products"])
+    orders = row["orders"]
     return {
         "name": customer.get("name", "there"),
         "known": bool(customer),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from tools.catalog import find_product, money
@@ -16,10 +17,16 @@ async def priced_cart(ctx: ToolContext) -> tuple[list[Doc], int]:
     """The customer's cart lines with catalogue prices, and the total in cents."""
     cart = await ctx.store.carts.find_one({"_id": ctx.customer_id}) or {"items": []}
     skus = [item["sku"] for item in cart["items"]]
-    products = {p["sku"]: p async for p in ctx.store.products.find({"sku": {"$in": skus}})}
+    return price_lines(cart["items"], await ctx.store.products.find({"sku": {"$in": skus}})
+                       .to_list())
+
+
+def price_lines(items: list[Doc], products: Iterable[Doc]) -> tuple[list[Doc], int]:
+    """Cart items priced from their catalogue rows; unknown products and bad quantities drop."""
+    by_sku = {p["sku"]: p for p in products if "sku" in p}
     lines = []
-    for item in cart["items"]:
-        product = products.get(item["sku"])
+    for item in items:
+        product = by_sku.get(item["sku"])
         if product is None or item["quantity"] <= 0:
             continue
         lines.append({"sku": product["sku"], "name": product["name"],

@@ -1,18 +1,21 @@
-"""The MongoDB checkpointer: each session's latest checkpoint in one document, on the async driver.
+"""The MongoDB checkpointer: each session in one document, on the async driver, with its lock.
 
 `langgraph-checkpoint-mongodb`'s `MongoDBSaver` keeps every checkpoint and runs the synchronous
 driver in a thread pool; a turn then costs five round trips (read the checkpoint, read its
 writes, write, delete older checkpoints, delete older writes) made from pool threads that compete
 for the GIL with the event loop. A sales session needs only its latest state, so this saver keeps
-one document per session in `sessions` and uses the async client the store already has:
+one document per session in `sessions`, on the async client the store already has:
 
-- a checkpoint document, `_id: {t: thread_id, ns: checkpoint_ns}`, replaced by each `aput`;
-- write documents (the pending writes of an interrupted run, e.g. a confirmation that waits),
+- the session document, `_id: {t: thread_id, ns: checkpoint_ns}`: the latest checkpoint, the
+  turn lock (`token`, `lease_until`), and which checkpoint has pending writes (`writes_for`) or
+  stopped at an `interrupt()` (`interrupted`);
+- write documents (the pending writes of an interrupted or failed run),
   `_id: {t, ns, cp, task, idx}`, filed under the checkpoint they belong to.
 
-A turn reads both kinds with one query and writes its checkpoint with one; writes of a superseded
-checkpoint are deleted by the next `aput` of the session. The price: no time travel to older turns
-in the product database (Studio runs on its own in-memory saver, where history is kept).
+A turn (`turn()`) takes the lock and reads the checkpoint in one operation, and `aput` writes the
+new checkpoint and releases the lock in another: two round trips, three when a confirmation
+waits. Writes of a superseded checkpoint are deleted by the next `aput`. The price: no time travel
+to older turns in the product database (Studio runs on its own in-memory saver with history).
 """
 
 from __future__ import annotations
@@ -36,13 +39,14 @@ from langgraph.checkpoint.base import (
     get_checkpoint_metadata,
 )
 from langgraph.constants import INTERRUPT
-from pymongo import ASCENDING, UpdateOne
+from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 Doc = dict[str, Any]
 COLLECTION = "sessions"
 LOCK_LEASE_S = 120.0
+_LOCK = {"token": "", "lease_until": ""}
 
 
 class Busy(Exception):
@@ -50,14 +54,14 @@ class Busy(Exception):
 
 
 class SessionSaver(BaseCheckpointSaver[Any]):
-    """The latest checkpoint of each session, and its pending writes, in `sessions`."""
+    """The latest checkpoint of each session, its pending writes and its turn lock."""
 
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         super().__init__()
         self.sessions = db[COLLECTION]
-        self.locks = db["session_locks"]
-        # Sessions whose last read found write documents: the next `aput` deletes the stale ones.
-        self._with_writes: set[tuple[str, str]] = set()
+        # The session documents of the turns this process holds, as their lock read them: the
+        # turn's `aget_tuple` needs no second read, since nobody else writes a held session.
+        self._held: dict[str, Doc] = {}
 
     async def setup(self) -> None:
         """Create the index the per-session query uses (idempotent)."""
@@ -71,27 +75,69 @@ class SessionSaver(BaseCheckpointSaver[Any]):
             raise ValueError("thread_id and checkpoint_ns must be strings")
         return thread, ns
 
-    async def _documents(self, thread: str, ns: str) -> list[Doc]:
-        return await self.sessions.find({"thread_id": thread, "checkpoint_ns": ns}).to_list()
+    @contextlib.asynccontextmanager
+    async def turn(self, thread: str, wait_s: float = 30.0) -> AsyncIterator[bool]:
+        """Hold the session for one turn; yield whether its run waits for the customer's answer.
+
+        Turns of a session run one at a time, across workers: the lock is a lease on the session
+        document, taken in one write that also reads the checkpoint. A live lease makes the
+        upsert collide on `_id`; the turn retries for `wait_s`, then raises `Busy`. A crashed
+        holder's lease lapses after `LOCK_LEASE_S`. The turn's `aput` releases the lock.
+        """
+        deadline = time.monotonic() + wait_s
+        token = f"{id(asyncio.current_task())}:{time.monotonic_ns()}"
+        key = {"t": thread, "ns": ""}
+        delay = 0.01
+        while True:
+            now = datetime.now(UTC)
+            try:
+                doc = await self.sessions.find_one_and_update(
+                    {"_id": key, "lease_until": {"$not": {"$gte": now}}},
+                    {"$set": {"token": token,
+                              "lease_until": now + timedelta(seconds=LOCK_LEASE_S)}},
+                    upsert=True, return_document=ReturnDocument.AFTER)
+                if doc is None:  # the embedded server answers some lost races with no document
+                    doc = await self.sessions.find_one({"_id": key})
+                if doc is not None and doc.get("token") == token:
+                    break
+            except DuplicateKeyError:
+                pass
+            if time.monotonic() > deadline:
+                raise Busy(thread) from None
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.2)
+        self._held[thread] = doc
+        try:
+            yield doc.get("interrupted") is not None and doc.get("interrupted") == doc.get(
+                "checkpoint_id")
+        finally:
+            if self._held.pop(thread, None) is not None:  # no checkpoint written: release here
+                await self.sessions.update_one({"_id": key, "token": token}, {"$unset": _LOCK})
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The session's latest checkpoint with its pending writes (older ones are not kept)."""
         thread, ns = self._where(config)
-        docs = await self._documents(thread, ns)
-        saved = next((d for d in docs if d["kind"] == "checkpoint"), None)
+        held = self._held.get(thread) if ns == "" else None
+        if held is not None:
+            saved: Doc | None = held if held.get("kind") == "checkpoint" else None
+            writes = []
+            if saved is not None and saved.get("writes_for") == saved["checkpoint_id"]:
+                writes = await self.sessions.find({
+                    "thread_id": thread, "checkpoint_ns": ns, "kind": "write",
+                    "checkpoint_id": saved["checkpoint_id"]}).to_list()
+        else:
+            docs = await self.sessions.find({"thread_id": thread, "checkpoint_ns": ns}).to_list()
+            saved = next((d for d in docs if d.get("kind") == "checkpoint"), None)
+            writes = [d for d in docs if d.get("kind") == "write"
+                      and saved is not None and d["checkpoint_id"] == saved["checkpoint_id"]]
         wanted = get_checkpoint_id(config)
         if saved is None or (wanted and wanted != saved["checkpoint_id"]):
             return None
-        checkpoint_id = saved["checkpoint_id"]
-        writes = sorted((d for d in docs if d["kind"] == "write"
-                         and d["checkpoint_id"] == checkpoint_id),
-                        key=lambda d: (d["task_path"], d["task_id"], d["idx"]))
-        if len(docs) > 1:
-            self._with_writes.add((thread, ns))
+        writes.sort(key=lambda d: (d["task_path"], d["task_id"], d["idx"]))
         parent = saved.get("parent_checkpoint_id")
         return CheckpointTuple(
             config={"configurable": {"thread_id": thread, "checkpoint_ns": ns,
-                                     "checkpoint_id": checkpoint_id}},
+                                     "checkpoint_id": saved["checkpoint_id"]}},
             checkpoint=self.serde.loads_typed((saved["type"], saved["checkpoint"])),
             metadata=self.serde.loads_typed((saved["metadata_type"], saved["metadata"])),
             parent_config={"configurable": {"thread_id": thread, "checkpoint_ns": ns,
@@ -99,18 +145,6 @@ class SessionSaver(BaseCheckpointSaver[Any]):
             pending_writes=[(d["task_id"], d["channel"],
                              self.serde.loads_typed((d["type"], d["value"]))) for d in writes],
         )
-
-    async def awaits_answer(self, thread: str) -> bool:
-        """Whether the session's run stopped at an `interrupt()` and waits for the customer.
-
-        One small read, instead of `aget_state` (which loads and replays the whole state).
-        """
-        docs = await self.sessions.find(
-            {"thread_id": thread, "checkpoint_ns": ""},
-            {"kind": 1, "checkpoint_id": 1, "channel": 1}).to_list()
-        current = next((d["checkpoint_id"] for d in docs if d["kind"] == "checkpoint"), None)
-        return any(d["kind"] == "write" and d["channel"] == INTERRUPT
-                   and d["checkpoint_id"] == current for d in docs)
 
     async def alist(self, config: RunnableConfig | None, *, filter: dict[str, Any] | None = None,
                     before: RunnableConfig | None = None, limit: int | None = None
@@ -124,20 +158,24 @@ class SessionSaver(BaseCheckpointSaver[Any]):
 
     async def aput(self, config: RunnableConfig, checkpoint: Checkpoint,
                    metadata: CheckpointMetadata, new_versions: ChannelVersions) -> RunnableConfig:
-        """Replace the session's checkpoint in one write; drop writes of the one it replaces."""
+        """Write the session's new checkpoint in one operation, which also ends a held turn."""
         thread, ns = self._where(config)
         type_, data = self.serde.dumps_typed(checkpoint)
         metadata_type, metadata_data = self.serde.dumps_typed(
             get_checkpoint_metadata(config, metadata))
-        await self.sessions.replace_one({"_id": {"t": thread, "ns": ns}}, {
+        held = self._held.get(thread) if ns == "" else None
+        update: Doc = {"$set": {
             "kind": "checkpoint", "thread_id": thread, "checkpoint_ns": ns,
             "checkpoint_id": checkpoint["id"],
             "parent_checkpoint_id": config["configurable"].get("checkpoint_id"),
             "type": type_, "checkpoint": data,
-            "metadata_type": metadata_type, "metadata": metadata_data,
-        }, upsert=True)
-        if (thread, ns) in self._with_writes:
-            self._with_writes.discard((thread, ns))
+            "metadata_type": metadata_type, "metadata": metadata_data}}
+        if held is not None:
+            update["$unset"] = _LOCK
+        await self.sessions.update_one({"_id": {"t": thread, "ns": ns}}, update, upsert=True)
+        if held is not None:
+            del self._held[thread]
+        if held is None or "writes_for" in held:  # writes of the replaced checkpoint may exist
             await self.sessions.delete_many({"thread_id": thread, "checkpoint_ns": ns,
                                              "kind": "write",
                                              "checkpoint_id": {"$ne": checkpoint["id"]}})
@@ -149,7 +187,9 @@ class SessionSaver(BaseCheckpointSaver[Any]):
         """File a task's writes under their checkpoint; a retried task's writes are kept once.
 
         Special writes (errors, interrupts, resume values) replace earlier ones, as in the
-        reference savers; ordinary writes keep the first copy.
+        reference savers; ordinary writes keep the first copy. The session document records
+        which checkpoint has writes, and whether its run stopped at an interrupt; these are
+        compared with its `checkpoint_id`, so they hold whichever of this and `aput` lands first.
         """
         if not writes:
             return
@@ -166,40 +206,14 @@ class SessionSaver(BaseCheckpointSaver[Any]):
                 "kind": "write", "thread_id": thread, "checkpoint_ns": ns,
                 "checkpoint_id": checkpoint_id, "task_id": task_id, "task_path": task_path,
                 "idx": idx, "channel": channel, "type": type_, "value": data}}, upsert=True))
+        marks = {"writes_for": checkpoint_id}
+        if any(channel == INTERRUPT for channel, _ in writes):
+            marks["interrupted"] = checkpoint_id
+        operations.append(UpdateOne({"_id": {"t": thread, "ns": ns}}, {"$set": marks},
+                                    upsert=True))
         await self.sessions.bulk_write(operations)
-        self._with_writes.add((thread, ns))
-
-    @contextlib.asynccontextmanager
-    async def turn(self, thread: str, wait_s: float = 30.0) -> AsyncIterator[None]:
-        """Hold the session's lock for one turn: turns of a session run one at a time.
-
-        The lock is a document under the unique `_id`, so workers in other processes see it
-        too; its lease lets a crashed holder's lock lapse. A turn that cannot take it within
-        `wait_s` raises `Busy`.
-        """
-        deadline = time.monotonic() + wait_s
-        token = f"{id(asyncio.current_task())}:{time.monotonic_ns()}"
-        delay = 0.01
-        while True:
-            now = datetime.now(UTC)
-            try:
-                # One write: take a free or lapsed lock; a live one makes the upsert collide.
-                await self.locks.update_one(
-                    {"_id": thread, "lease_until": {"$lt": now}},
-                    {"$set": {"token": token,
-                              "lease_until": now + timedelta(seconds=LOCK_LEASE_S)}},
-                    upsert=True)
-                break
-            except DuplicateKeyError:
-                if time.monotonic() > deadline:
-                    raise Busy(thread) from None
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 0.2)
-        try:
-            yield
-        finally:
-            await self.locks.delete_one({"_id": thread, "token": token})
 
     async def adelete_thread(self, thread_id: str) -> None:
         """Forget a session."""
         await self.sessions.delete_many({"thread_id": thread_id})
+        await self.sessions.delete_one({"_id": {"t": thread_id, "ns": ""}})

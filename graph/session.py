@@ -47,8 +47,8 @@ async def _turn(graph: Graph, customer_id: str, session_id: str, message: str,
         waiting = any(task.interrupts for task in (await graph.aget_state(config)).tasks)
         yield _input(waiting, message), config, context
         return
-    async with saver.turn(thread):
-        yield _input(await saver.awaits_answer(thread), message), config, context
+    async with saver.turn(thread) as waiting:
+        yield _input(waiting, message), config, context
 
 
 def _input(waiting: bool, message: str) -> Any:

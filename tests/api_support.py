@@ -80,7 +80,7 @@ class Api:
     graph_api: respx.Route
     turns: list[Turn] = field(default_factory=list)
     max_parallel: dict[str, int] = field(default_factory=dict)
-    ran: list[tuple[str, str]] = field(default_factory=list)  # (thread, message) as runs began
+    ran: list[tuple[str, Any]] = field(default_factory=list)  # (thread, message) as runs began
 
     @property
     def app(self) -> Litestar:

@@ -110,7 +110,7 @@ async def test_chat_stream_ends_with_the_full_response(api: Api) -> None:
     assert final["agent_used"] == "recommendation"
     assert final["actions"][0]["type"] == "product_list"
     assert any(kind == "step" for kind, _ in events[:-1])
-    assert await api.store.db["session_locks"].count_documents({}) == 0  # released
+    assert await api.store.db["sessions"].count_documents({"token": {"$exists": True}}) == 0
     assert (await api.chat("thanks")).status_code == 200
 
 
@@ -301,7 +301,7 @@ async def test_concurrent_turns_of_one_session_run_one_at_a_time(api: Api) -> No
     humans = [m.text for m in saved.checkpoint["channel_values"]["messages"] if m.type == "human"]
     assert humans and humans[-1] == api.ran[-1][1]
     assert len(humans) == len(set(humans))
-    assert await api.store.db["session_locks"].count_documents({}) == 0
+    assert await api.store.db["sessions"].count_documents({"token": {"$exists": True}}) == 0
 
 
 # --- headers and settings -----------------------------------------------------------------------

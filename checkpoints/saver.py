@@ -6,11 +6,11 @@ writes, write, delete older checkpoints, delete older writes) made from pool thr
 for the GIL with the event loop. A sales session needs only its latest state, so this saver keeps
 one document per session in `sessions`, on the async client the store already has:
 
-- the session document, `_id: {t: thread_id, ns: checkpoint_ns}`: the latest checkpoint, the
+- the session document, `_id: '["<thread_id>","<checkpoint_ns>"]'`: the latest checkpoint, the
   turn lock (`token`, `lease_until`), and which checkpoint has pending writes (`writes_for`) or
   stopped at an `interrupt()` (`interrupted`);
 - write documents (the pending writes of an interrupted or failed run),
-  `_id: {t, ns, cp, task, idx}`, filed under the checkpoint they belong to.
+  `_id: '[thread, ns, checkpoint, task, idx]'`, filed under the checkpoint they belong to.
 
 A turn (`turn()`) takes the lock and reads the checkpoint in one operation, and `aput` writes the
 new checkpoint and releases the lock in another: two round trips, three when a confirmation
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -47,6 +48,14 @@ Doc = dict[str, Any]
 COLLECTION = "sessions"
 LOCK_LEASE_S = 120.0
 _LOCK = {"token": "", "lease_until": ""}
+
+
+def _key(*parts: str | int) -> str:
+    """A document's `_id`: its parts as a JSON array, unambiguous whatever a session id holds.
+
+    A string, not a sub-document: the embedded server finds sub-document ids by a full scan.
+    """
+    return json.dumps(parts, separators=(",", ":"))
 
 
 class Busy(Exception):
@@ -86,7 +95,7 @@ class SessionSaver(BaseCheckpointSaver[Any]):
         """
         deadline = time.monotonic() + wait_s
         token = f"{id(asyncio.current_task())}:{time.monotonic_ns()}"
-        key = {"t": thread, "ns": ""}
+        key = _key(thread, "")
         delay = 0.01
         while True:
             now = datetime.now(UTC)
@@ -172,7 +181,7 @@ class SessionSaver(BaseCheckpointSaver[Any]):
             "metadata_type": metadata_type, "metadata": metadata_data}}
         if held is not None:
             update["$unset"] = _LOCK
-        await self.sessions.update_one({"_id": {"t": thread, "ns": ns}}, update, upsert=True)
+        await self.sessions.update_one({"_id": _key(thread, ns)}, update, upsert=True)
         if held is not None:
             del self._held[thread]
         if held is None or "writes_for" in held:  # writes of the replaced checkpoint may exist
@@ -201,7 +210,7 @@ class SessionSaver(BaseCheckpointSaver[Any]):
         for i, (channel, value) in enumerate(writes):
             idx = WRITES_IDX_MAP.get(channel, i)
             type_, data = self.serde.dumps_typed(value)
-            key = {"t": thread, "ns": ns, "cp": checkpoint_id, "task": task_id, "idx": idx}
+            key = _key(thread, ns, checkpoint_id, task_id, idx)
             operations.append(UpdateOne({"_id": key}, {operator: {
                 "kind": "write", "thread_id": thread, "checkpoint_ns": ns,
                 "checkpoint_id": checkpoint_id, "task_id": task_id, "task_path": task_path,
@@ -209,11 +218,11 @@ class SessionSaver(BaseCheckpointSaver[Any]):
         marks = {"writes_for": checkpoint_id}
         if any(channel == INTERRUPT for channel, _ in writes):
             marks["interrupted"] = checkpoint_id
-        operations.append(UpdateOne({"_id": {"t": thread, "ns": ns}}, {"$set": marks},
+        operations.append(UpdateOne({"_id": _key(thread, ns)}, {"$set": marks},
                                     upsert=True))
         await self.sessions.bulk_write(operations)
 
     async def adelete_thread(self, thread_id: str) -> None:
         """Forget a session."""
         await self.sessions.delete_many({"thread_id": thread_id})
-        await self.sessions.delete_one({"_id": {"t": thread_id, "ns": ""}})
+        await self.sessions.delete_one({"_id": _key(thread_id, "")})

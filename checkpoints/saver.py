@@ -12,10 +12,10 @@ one document per session in `sessions`, on the async client the store already ha
 - write documents (the pending writes of an interrupted or failed run),
   `_id: '[thread, ns, checkpoint, task, idx]'`, filed under the checkpoint they belong to.
 
-A turn (`turn()`) takes the lock and reads the checkpoint in one operation, and `aput` writes the
-new checkpoint and releases the lock in another: two round trips, three when a confirmation
-waits. Writes of a superseded checkpoint are deleted by the next `aput`. The price: no time travel
-to older turns in the product database (Studio runs on its own in-memory saver with history).
+A turn (`turn()`) takes the lock and reads the checkpoint in one operation, `aput` writes the new
+checkpoint in another and the turn releases the lock in a third (four when a confirmation waits).
+Writes of a superseded checkpoint are deleted by the next `aput`. The price: no time travel to
+older turns in the product database (Studio runs on its own in-memory saver with history).
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class SessionSaver(BaseCheckpointSaver[Any]):
         Turns of a session run one at a time, across workers: the lock is a lease on the session
         document, taken in one write that also reads the checkpoint. A live lease makes the
         upsert collide on `_id`; the turn retries for `wait_s`, then raises `Busy`. A crashed
-        holder's lease lapses after `LOCK_LEASE_S`. The turn's `aput` releases the lock.
+        holder's lease lapses after `LOCK_LEASE_S`.
         """
         deadline = time.monotonic() + wait_s
         token = f"{id(asyncio.current_task())}:{time.monotonic_ns()}"
@@ -120,8 +120,9 @@ class SessionSaver(BaseCheckpointSaver[Any]):
             yield doc.get("interrupted") is not None and doc.get("interrupted") == doc.get(
                 "checkpoint_id")
         finally:
-            if self._held.pop(thread, None) is not None:  # no checkpoint written: release here
-                await self.sessions.update_one({"_id": key, "token": token}, {"$unset": _LOCK})
+            # Released only now: the run's last writes (an interrupt) may land after its `aput`.
+            self._held.pop(thread, None)
+            await self.sessions.update_one({"_id": key, "token": token}, {"$unset": _LOCK})
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The session's latest checkpoint with its pending writes (older ones are not kept)."""
@@ -167,23 +168,18 @@ class SessionSaver(BaseCheckpointSaver[Any]):
 
     async def aput(self, config: RunnableConfig, checkpoint: Checkpoint,
                    metadata: CheckpointMetadata, new_versions: ChannelVersions) -> RunnableConfig:
-        """Write the session's new checkpoint in one operation, which also ends a held turn."""
+        """Write the session's new checkpoint in one operation."""
         thread, ns = self._where(config)
         type_, data = self.serde.dumps_typed(checkpoint)
         metadata_type, metadata_data = self.serde.dumps_typed(
             get_checkpoint_metadata(config, metadata))
-        held = self._held.get(thread) if ns == "" else None
-        update: Doc = {"$set": {
+        held = self._held.pop(thread, None) if ns == "" else None  # read once, now outdated
+        await self.sessions.update_one({"_id": _key(thread, ns)}, {"$set": {
             "kind": "checkpoint", "thread_id": thread, "checkpoint_ns": ns,
             "checkpoint_id": checkpoint["id"],
             "parent_checkpoint_id": config["configurable"].get("checkpoint_id"),
             "type": type_, "checkpoint": data,
-            "metadata_type": metadata_type, "metadata": metadata_data}}
-        if held is not None:
-            update["$unset"] = _LOCK
-        await self.sessions.update_one({"_id": _key(thread, ns)}, update, upsert=True)
-        if held is not None:
-            del self._held[thread]
+            "metadata_type": metadata_type, "metadata": metadata_data}}, upsert=True)
         if held is None or "writes_for" in held:  # writes of the replaced checkpoint may exist
             await self.sessions.delete_many({"thread_id": thread, "checkpoint_ns": ns,
                                              "kind": "write",

@@ -1,4 +1,4 @@
-"""Build the sales graph (uncompiled): context, supervisor, ten agents, confirmation, trim."""
+"""Build the sales graph (uncompiled): supervisor, ten agents, confirmation, trim."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any, Literal
 from langchain_core.messages import RemoveMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
-from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from graph.agents import (
@@ -26,7 +25,7 @@ from graph.agents import (
 from graph.agents.base import Agent, make_agent_node
 from graph.classifier import build_classifier
 from graph.confirmation import make_confirm_node
-from graph.context import Context, customer_brief, tool_context
+from graph.context import Context
 from graph.llm import NamedModel
 from graph.routes import ROUTES
 from graph.state import State
@@ -53,18 +52,12 @@ def build_graph(services: Services, models: Sequence[NamedModel] = (),
     """The uncompiled graph; compile it with the checkpointer the caller needs."""
     router = router or Router(build_classifier(), models)
 
-    async def load_context(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-        return {"customer": await customer_brief(tool_context(services, runtime.context)),
-                "actions": [], "answered_by": "offline"}
-
     graph = StateGraph(State, context_schema=Context)
-    graph.add_node("load_context", load_context)
     graph.add_node("supervisor", make_supervisor(router), destinations=ROUTES)
     for route in ROUTES:
         graph.add_node(route, make_agent_node(AGENTS[route], services, models))  # type: ignore[call-overload]
         graph.add_edge(route, "finish")
     graph.add_node("finish", finish, destinations=("confirm", END))
     graph.add_node("confirm", make_confirm_node(services), destinations=("finish",))
-    graph.add_edge(START, "load_context")
-    graph.add_edge("load_context", "supervisor")
+    graph.add_edge(START, "supervisor")
     return graph

@@ -27,4 +27,3 @@ class State(MessagesState, total=False):
     pending: Pending | None
     actions: list[dict[str, Any]]
     answered_by: str
-    customer: dict[str, Any]

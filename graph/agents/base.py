@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
 from graph.budget import has_budget, spend
-from graph.context import Context, tool_context
+from graph.context import Context, customer_brief, tool_context
 from graph.llm import NamedModel, check
 from graph.prompts import SYSTEM_PROMPT
 from graph.routes import Route
@@ -60,6 +60,7 @@ class Agent:
     tools: tuple[ToolFn, ...]
     plan: Callable[[Turn], list[Call]]
     render: Callable[[Turn, list[dict[str, Any]]], str]
+    offline_brief: bool = False  # the offline plan or reply reads the customer brief
     tool_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -171,15 +172,17 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
     async def node(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx = tool_context(services, runtime.context)
         history = keep_last(state["messages"])
-        turn = Turn(text=latest_text(history), brief=state.get("customer", {}), history=history,
-                    now=services.clock())
+        now = services.clock()
+        budget = services.settings.llm_daily_tokens_per_customer
+        allowed = models if models and await has_budget(
+            services.store, ctx.customer_id, now, budget) else ()
+        # Read the brief when a model will see it, or the offline answer uses it.
+        brief = await customer_brief(ctx) if allowed or agent.offline_brief else {}
+        turn = Turn(text=latest_text(history), brief=brief, history=history, now=now)
         answered_by, planned = "offline", False
         messages: list[AnyMessage] = []
         results: list[dict[str, Any]] = []
         used: list[int] = []
-        budget = services.settings.llm_daily_tokens_per_customer
-        allowed = models if models and await has_budget(
-            services.store, ctx.customer_id, turn.now, budget) else ()
         for named in allowed:
             try:
                 await with_model(named.model, ctx, turn, history, messages, results, used)

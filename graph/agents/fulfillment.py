@@ -54,4 +54,5 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     return "Which order do you mean? Order numbers look like ORD-1002."
 
 
-AGENT = Agent("fulfillment", FULFILLMENT_PROMPT, (track_order, estimate_delivery), plan, render)
+AGENT = Agent("fulfillment", FULFILLMENT_PROMPT, (track_order, estimate_delivery),
+              plan, render, offline_brief=True)

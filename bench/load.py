@@ -26,8 +26,8 @@ import httpx
 from pydantic import SecretStr
 
 from app import App, open_app
-from bench.common import Measure, embedded_database, median
-from bench.http import MESSAGES, free_port, served
+from bench.common import Measure, median
+from bench.http import MESSAGES, cpu_seconds, database, free_port, served
 from graph.session import TurnResult, run_turn
 from settings import Settings
 
@@ -161,6 +161,7 @@ class Burst:
 
     wall_s: float
     cpu_s: float
+    db_cpu_s: float
     max_lag_ms: float
     gc_ms: float
     max_gc_ms: float
@@ -169,23 +170,24 @@ class Burst:
     failures: Counter[str]
 
 
-async def _burst(probe: Probe, llm: httpx.AsyncClient, tag: str, sessions: int,
+async def _burst(probe: Probe, llm: httpx.AsyncClient, db_pid: int, tag: str, sessions: int,
                  turn: Callable[[str, int], Awaitable[TurnResult]]) -> Burst:
     before = (await llm.get("/calls")).json()["calls"]
     probe.reset()
     stop = asyncio.Event()
     ticker = asyncio.create_task(_lag(probe, stop))
-    cpu, started = time.process_time(), time.perf_counter()
+    cpu, db_cpu, started = time.process_time(), cpu_seconds(db_pid), time.perf_counter()
     results = await asyncio.gather(*(turn(f"{tag}-{i}", i) for i in range(sessions)))
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    db_cpu = cpu_seconds(db_pid) - db_cpu
     stop.set()
     await ticker
     calls = (await llm.get("/calls")).json()["calls"] - before
     offline = sum(r["answered_by"] != "openrouter" or r["reply"] != REPLY for r in results)
     if calls < sessions - offline:
         raise RuntimeError(f"{calls} model calls for {sessions - offline} model answers")
-    return Burst(wall, cpu, max(probe.lag_ms, default=0.0), sum(ms for _, ms in probe.gc_ms),
-                 max((ms for _, ms in probe.gc_ms), default=0.0),
+    return Burst(wall, cpu, db_cpu, max(probe.lag_ms, default=0.0),
+                 sum(ms for _, ms in probe.gc_ms), max((ms for _, ms in probe.gc_ms), default=0.0),
                  sum(probe.saver_ms) / max(1, len(probe.saver_ms)), offline,
                  Counter(probe.failures))
 
@@ -194,9 +196,14 @@ def _note(sessions: int, rounds: int, many: list[Burst], alone: list[Burst]) -> 
     worst = max(many, key=lambda x: x.wall_s)
     offline = sum(x.offline for x in many + alone)
     failures = sum((x.failures for x in many + alone), Counter[str]())
+    db_s = median([x.db_cpu_s for x in many])
+    budget_s = 3.0 * median([x.wall_s for x in alone])
     note = (
         f"{sessions} concurrent sessions (one turn each) vs one session alone, LLM faked at "
-        f"{LLM_DELAY_S * 1000:.0f} ms over HTTP, median of {rounds} rounds. At {sessions}: "
+        f"{LLM_DELAY_S * 1000:.0f} ms over HTTP, median of {rounds} rounds. The embedded "
+        f"database (one Python process) spent {db_s / sessions * 1000:.1f} ms CPU per turn: "
+        f"{db_s:.2f} s for the burst, {'more' if db_s > budget_s else 'less'} than the whole "
+        f"3x budget ({budget_s:.2f} s) on its own. At {sessions}: "
         f"{median([x.cpu_s for x in many]) / sessions * 1000:.1f} ms CPU per turn in this "
         f"process (alone: {median([x.cpu_s for x in alone]) * 1000:.1f} ms), of which garbage "
         f"collection {median([x.gc_ms for x in many]) / sessions:.1f} ms (longest pause "
@@ -212,7 +219,8 @@ async def measure(sessions: int = 200, rounds: int = 3) -> list[Measure]:
     """concurrency: wall time of 200 concurrent first turns vs one turn alone."""
     port = free_port()
     command = [sys.executable, "-m", "bench.load", "fake-llm", "--port", str(port)]
-    with embedded_database() as uri, served(command, port) as fake:
+    with database() as db, served(command, port) as fake:
+        uri = db.base
         settings = Settings(_env_file=None, mongo_uri=uri,  # type: ignore[call-arg]
                             db_name="bench_load", openrouter_api_key=SecretStr("x"),
                             openrouter_base_url=f"{fake.base}/v1")
@@ -225,12 +233,12 @@ async def measure(sessions: int = 200, rounds: int = 3) -> list[Measure]:
                                       message=MESSAGES[i % len(MESSAGES)])
 
             with _probing(app) as probe:
-                await _burst(probe, llm, "warm1", 1, turn)
-                await _burst(probe, llm, "warm20", 20, turn)
+                await _burst(probe, llm, db.pid, "warm1", 1, turn)
+                await _burst(probe, llm, db.pid, "warm20", 20, turn)
                 alone, many = [], []
                 for r in range(rounds):
-                    alone.append(await _burst(probe, llm, f"one{r}", 1, turn))
-                    many.append(await _burst(probe, llm, f"many{r}", sessions, turn))
+                    alone.append(await _burst(probe, llm, db.pid, f"one{r}", 1, turn))
+                    many.append(await _burst(probe, llm, db.pid, f"many{r}", sessions, turn))
     a, b = median([x.wall_s for x in many]), median([x.wall_s for x in alone])
     return [Measure("concurrency", a, b, a / b, 3.0, "s wall",
                     _note(sessions, rounds, many, alone))]

@@ -46,20 +46,21 @@ class WhatsAppInbox:
 
     async def accept(self, messages: list[InboundMessage], statuses: list[dict[str, Any]]
                      ) -> list[str]:
-        """Store each new message (a redelivery is ignored by the unique id); return new ids."""
+        """Store each new message (a redelivery is ignored by the unique id); return new ids.
+
+        One write per message, so that Meta gets its 200 at once; the sender's rate limit is
+        counted when the message is processed.
+        """
         new: list[str] = []
         for message in messages:
-            limited = await hit(self.store, f"wa:{message.sender}", SENDER_LIMIT_PER_MIN)
             try:
                 await self.inbound.insert_one({
                     "_id": message.id, "sender": message.sender, "text": message.text,
-                    "kind": message.kind, "name": message.name,
-                    "state": "rate_limited" if limited else "received",
+                    "kind": message.kind, "name": message.name, "state": "received",
                     "received_at": datetime.now(UTC)})
             except DuplicateKeyError:
                 continue
-            if not limited:
-                new.append(message.id)
+            new.append(message.id)
         if statuses:
             await self.statuses.insert_many([{"status": s, "at": datetime.now(UTC)}
                                              for s in statuses])
@@ -75,6 +76,11 @@ class WhatsAppInbox:
             {"$set": {"state": "processing", "claimed_at": now}, "$inc": {"tries": 1}})
         if doc is None:
             return  # processed, or being processed, elsewhere
+        if "tries" not in doc and await hit(self.store, f"wa:{doc['sender']}",
+                                           SENDER_LIMIT_PER_MIN):
+            # Over the sender's limit: kept, never answered (counted once, on the first try).
+            await self.inbound.update_one({"_id": wamid}, {"$set": {"state": "rate_limited"}})
+            return
         if await self.outbox.find_one({"_id": wamid}, {"_id": 1}) is None:
             if doc["text"]:
                 result = await self.turn(doc["sender"], doc.get("name") or "", doc["text"])

@@ -307,7 +307,7 @@ async def test_flooding_sender_is_limited_and_others_are_not(api: Api) -> None:
     inbound = api.store.db["wa_inbound"]
     assert await inbound.count_documents({"sender": f"+{flooder}"}) == 105
     limited = await inbound.distinct("_id", {"state": "rate_limited"})
-    assert sorted(limited) == sorted(f"wamid.flood{i}" for i in range(100, 105))
+    assert len(limited) == 5 and all(wamid.startswith("wamid.flood") for wamid in limited)
     assert await inbound.count_documents({"sender": f"+{flooder}", "state": "done"}) == 100
     assert await api.store.db["wa_outbox"].count_documents({"_id": {"$in": limited}}) == 0
     assert api.graph_api.call_count == 101

@@ -25,6 +25,7 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,6 +59,14 @@ def _key(*parts: str | int) -> str:
     return json.dumps(parts, separators=(",", ":"))
 
 
+@dataclass
+class _Queue:
+    """The turns of one session in this process: they take `lock` one after another."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
 class Busy(Exception):
     """The session is running another turn and did not finish in time."""
 
@@ -71,6 +80,7 @@ class SessionSaver(BaseCheckpointSaver[Any]):
         # The session documents of the turns this process holds, as their lock read them: the
         # turn's `aget_tuple` needs no second read, since nobody else writes a held session.
         self._held: dict[str, Doc] = {}
+        self._local: dict[str, _Queue] = {}  # turns of this process waiting per session
 
     async def setup(self) -> None:
         """Create the index the per-session query uses (idempotent)."""
@@ -88,12 +98,35 @@ class SessionSaver(BaseCheckpointSaver[Any]):
     async def turn(self, thread: str, wait_s: float = 30.0) -> AsyncIterator[bool]:
         """Hold the session for one turn; yield whether its run waits for the customer's answer.
 
-        Turns of a session run one at a time, across workers: the lock is a lease on the session
-        document, taken in one write that also reads the checkpoint. A live lease makes the
-        upsert collide on `_id`; the turn retries for `wait_s`, then raises `Busy`. A crashed
-        holder's lease lapses after `LOCK_LEASE_S`.
+        Turns of a session run one at a time, in arrival order within a process and across
+        workers. Within the process they queue on an `asyncio.Lock`, so that only the first
+        waiter asks the database. There the lock is a lease on the session document, taken in
+        one write that also reads the checkpoint; a live lease makes the upsert collide on
+        `_id` and the turn retries. A crashed holder's lease lapses after `LOCK_LEASE_S`. A turn
+        that waits longer than `wait_s` raises `Busy`.
         """
         deadline = time.monotonic() + wait_s
+        local = self._local.setdefault(thread, _Queue())
+        local.users += 1
+        try:
+            try:
+                await asyncio.wait_for(local.lock.acquire(), wait_s)
+            except TimeoutError:
+                raise Busy(thread) from None
+            try:
+                async with self._leased(thread, deadline) as doc:
+                    yield doc.get("interrupted") is not None and doc.get(
+                        "interrupted") == doc.get("checkpoint_id")
+            finally:
+                local.lock.release()
+        finally:
+            local.users -= 1
+            if not local.users:
+                del self._local[thread]
+
+    @contextlib.asynccontextmanager
+    async def _leased(self, thread: str, deadline: float) -> AsyncIterator[Doc]:
+        """Take the session's lease in the database (retrying until `deadline`); its document."""
         token = f"{id(asyncio.current_task())}:{time.monotonic_ns()}"
         key = _key(thread, "")
         delay = 0.01
@@ -117,8 +150,7 @@ class SessionSaver(BaseCheckpointSaver[Any]):
             delay = min(delay * 2, 0.2)
         self._held[thread] = doc
         try:
-            yield doc.get("interrupted") is not None and doc.get("interrupted") == doc.get(
-                "checkpoint_id")
+            yield doc
         finally:
             # Released only now: the run's last writes (an interrupt) may land after its `aput`.
             self._held.pop(thread, None)

@@ -26,7 +26,7 @@ from app import App, open_app
 from channels import voice, whatsapp
 from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_headers
 from channels.inbox import WhatsAppInbox
-from channels.limits import ensure_indexes, hit
+from channels.limits import RateLimits, ensure_indexes, rate_limits
 from channels.web import ChatRequest, ChatResponse
 from checkpoints.saver import Busy
 from graph.session import run_turn, stream_turn
@@ -55,8 +55,9 @@ def _check_key(request: Request[Any, Any, Any]) -> str:
     return key
 
 
-async def _limit(app: App, key: str, limit: int) -> None:
-    wait = await hit(app.store, key, limit)
+async def _limit(request: Request[Any, Any, Any], key: str, limit: int) -> None:
+    limits: RateLimits = request.app.state.limits
+    wait = await limits.hit(key, limit)
     if wait is not None:
         raise ApiError(429, "rate_limited", "too many requests; slow down", str(wait))
 
@@ -74,7 +75,7 @@ async def _chat_request(request: Request[Any, Any, Any]) -> tuple[App, ChatReque
     chat = _parse_chat(await request.body())
     app = _app(request)
     digest = hmac.new(b"omnisales-rate", key.encode(), "sha256").hexdigest()[:16]
-    await _limit(app, f"chat:{digest}:{chat.user_id}", CHAT_LIMIT_PER_MIN)
+    await _limit(request, f"chat:{digest}:{chat.user_id}", CHAT_LIMIT_PER_MIN)
     return app, chat
 
 
@@ -195,7 +196,7 @@ async def superu_turn(request: Request[Any, Any, Any]) -> dict[str, Any]:
         turn = voice.VoiceTurn.model_validate_json(raw)
     except ValidationError:
         raise ApiError(422, "invalid_request", "the body is not a valid voice turn") from None
-    await _limit(app, f"voice:{turn.from_}", CALLER_LIMIT_PER_MIN)
+    await _limit(request, f"voice:{turn.from_}", CALLER_LIMIT_PER_MIN)
     try:
         await app.store.db["voice_events"].insert_one({"_id": turn.event_id, "state": "started"})
     except DuplicateKeyError:
@@ -242,8 +243,9 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
                                            message=text, channel="whatsapp"))
 
             api.state.omnisales = app
+            api.state.limits = rate_limits(settings, app.store)
             api.state.inbox = WhatsAppInbox(app.store, settings, app.services.http,
-                                            whatsapp_turn)
+                                            whatsapp_turn, api.state.limits)
             api.state.tasks = set()
             sweeper = asyncio.create_task(api.state.inbox.sweep())
             try:
@@ -286,6 +288,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
         import os
 
         os.environ["MONGO_URI"] = settings.mongo_uri or ""
+        os.environ["RATE_LIMITS"] = "database"  # the workers count each caller together
         uvicorn.run("server:create_app", factory=True, host=host, port=port, workers=workers)
         return
     uvicorn.run(create_app(settings), host=host, port=port)

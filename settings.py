@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     pos_api_url: str | None = None
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    rate_limits: Literal["memory", "database"] = "memory"
 
     @model_validator(mode="before")
     @classmethod

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
-from channels.limits import hit
+from channels.limits import RateLimits
 from channels.whatsapp import InboundMessage, SendError, format_reply, send_message
 from settings import Settings
 from tools.store import Store
@@ -34,7 +34,7 @@ class WhatsAppInbox:
     """Inbound messages keyed by their `wamid` (unique `_id`), and replies keyed the same way."""
 
     def __init__(self, store: Store, settings: Settings, http: httpx.AsyncClient, turn: Turn,
-                 backoff_s: float = 0.5) -> None:
+                 limits: RateLimits, backoff_s: float = 0.5) -> None:
         self.inbound = store.db["wa_inbound"]
         self.outbox = store.db["wa_outbox"]
         self.statuses = store.db["wa_statuses"]
@@ -42,6 +42,7 @@ class WhatsAppInbox:
         self.settings = settings
         self.http = http
         self.turn = turn
+        self.limits = limits
         self.backoff_s = backoff_s
 
     async def accept(self, messages: list[InboundMessage], statuses: list[dict[str, Any]]
@@ -76,8 +77,8 @@ class WhatsAppInbox:
             {"$set": {"state": "processing", "claimed_at": now}, "$inc": {"tries": 1}})
         if doc is None:
             return  # processed, or being processed, elsewhere
-        if "tries" not in doc and await hit(self.store, f"wa:{doc['sender']}",
-                                           SENDER_LIMIT_PER_MIN):
+        if "tries" not in doc and await self.limits.hit(f"wa:{doc['sender']}",
+                                                        SENDER_LIMIT_PER_MIN):
             # Over the sender's limit: kept, never answered (counted once, on the first try).
             await self.inbound.update_one({"_id": wamid}, {"$set": {"state": "rate_limited"}})
             return

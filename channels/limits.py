@@ -1,29 +1,76 @@
-"""Rate limits kept in MongoDB, so that every worker shares them."""
+"""Fixed-window rate limits: in this process's memory, or in MongoDB when workers share them.
+
+One server process (`make run`, `omnisales serve`) counts in memory: exact, and no database
+write per request. Several processes serving the same shop (`serve --workers N`, or
+`RATE_LIMITS=database` for servers behind a load balancer) count in MongoDB, so that a caller's
+limit holds across them.
+"""
 
 from __future__ import annotations
 
 import math
 import time
 from datetime import UTC, datetime
+from typing import Protocol
 
 from pymongo import ReturnDocument
 
+from settings import Settings
 from tools.store import Store
 
 
-async def hit(store: Store, key: str, limit: int, window_s: int = 60) -> int | None:
-    """Count one request for `key` in a fixed window; the seconds to wait when over the limit."""
-    now = time.time()
-    window = int(now // window_s)
-    doc = await store.db["rate_limits"].find_one_and_update(
-        {"_id": f"{key}:{window}"},
-        {"$inc": {"count": 1},
-         "$setOnInsert": {"expires_at": datetime.fromtimestamp((window + 2) * window_s, UTC)}},
-        upsert=True, return_document=ReturnDocument.AFTER,
-    )
-    if doc is None or doc["count"] <= limit:
-        return None
+class RateLimits(Protocol):
+    """Counts requests per key and minute."""
+
+    async def hit(self, key: str, limit: int, window_s: int = 60) -> int | None:
+        """Count one request for `key`; the seconds to wait when it is over `limit`."""
+
+
+def _wait(window: int, window_s: int, now: float) -> int:
     return max(1, math.ceil((window + 1) * window_s - now))
+
+
+class MemoryLimits:
+    """The counts of the current windows, in this process; older windows are dropped."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, int, int], int] = {}
+
+    async def hit(self, key: str, limit: int, window_s: int = 60) -> int | None:
+        """Count one request for `key` in its fixed window."""
+        now = time.time()
+        window = int(now // window_s)
+        slot = (key, window_s, window)
+        if slot not in self._counts:  # a new window: forget the ones that have passed
+            self._counts = {k: n for k, n in self._counts.items()
+                            if k[2] >= int(now // k[1])}
+        count = self._counts[slot] = self._counts.get(slot, 0) + 1
+        return None if count <= limit else _wait(window, window_s, now)
+
+
+class DatabaseLimits:
+    """The counts in `rate_limits`, one document per key and window (expired by a TTL index)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def hit(self, key: str, limit: int, window_s: int = 60) -> int | None:
+        """Count one request for `key` in its fixed window, in one write."""
+        now = time.time()
+        window = int(now // window_s)
+        doc = await self.store.db["rate_limits"].find_one_and_update(
+            {"_id": f"{key}:{window}"},
+            {"$inc": {"count": 1},
+             "$setOnInsert": {"expires_at": datetime.fromtimestamp((window + 2) * window_s,
+                                                                   UTC)}},
+            upsert=True, return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None or doc["count"] <= limit else _wait(window, window_s, now)
+
+
+def rate_limits(settings: Settings, store: Store) -> RateLimits:
+    """The limits `RATE_LIMITS` names."""
+    return DatabaseLimits(store) if settings.rate_limits == "database" else MemoryLimits()
 
 
 async def ensure_indexes(store: Store) -> None:

@@ -27,9 +27,9 @@ from channels import voice, whatsapp
 from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_headers
 from channels.inbox import WhatsAppInbox
 from channels.limits import RateLimits, ensure_indexes, rate_limits
-from channels.web import ChatRequest, ChatResponse
+from channels.web import ChatRequest
 from checkpoints.saver import Busy
-from graph.session import run_turn, stream_turn
+from graph.session import TurnResult, run_turn, stream_turn
 from settings import Settings
 from tools.customers import customer_for_phone
 
@@ -80,7 +80,7 @@ async def _chat_request(request: Request[Any, Any, Any]) -> tuple[App, ChatReque
 
 
 @post("/chat", status_code=200, request_max_body_size=CHAT_BODY_LIMIT)
-async def chat(request: Request[Any, Any, Any]) -> ChatResponse:
+async def chat(request: Request[Any, Any, Any]) -> TurnResult:
     """One chat turn for the user the API caller names."""
     app, body = await _chat_request(request)
     try:
@@ -88,7 +88,7 @@ async def chat(request: Request[Any, Any, Any]) -> ChatResponse:
                                 message=body.message)
     except Busy:
         raise ApiError(409, "session_busy", "this session is still answering; retry") from None
-    return ChatResponse(**result)
+    return result
 
 
 @post("/chat/stream", status_code=200, request_max_body_size=CHAT_BODY_LIMIT)

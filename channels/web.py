@@ -1,8 +1,8 @@
-"""Request, response and error bodies of the web chat API."""
+"""Request and error bodies of the web chat API (the response is `graph.session.TurnResult`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints
 
@@ -19,16 +19,6 @@ class ChatRequest(BaseModel):
     message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                               max_length=MESSAGE_MAX)]
     channel: Literal["web"] = "web"
-
-
-class ChatResponse(BaseModel):
-    """The assistant's answer to one turn."""
-
-    reply: str
-    agent_used: str
-    actions: list[dict[str, Any]]
-    awaiting_confirmation: bool
-    answered_by: str
 
 
 class ErrorBody(BaseModel):

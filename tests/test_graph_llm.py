@@ -6,6 +6,7 @@ routed), so these tests see exactly what the product sends and answer in each AP
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import time
@@ -560,3 +561,25 @@ async def test_customer_over_the_daily_token_budget_gets_the_offline_answer(
     assert route.call_count == 0
     assert result["answered_by"] == "offline"
     assert result["actions"][0]["type"] == "product_list"
+
+
+# --- L2: 200 sessions at once, the model at 300 ms -----------------------------------------------
+
+
+async def test_200_sessions_at_once_with_a_slow_model_all_answered(llm_graph: Graph, fakes: Fakes,
+                                                                   seeded: Store) -> None:
+    """Nothing blocks the event loop's way to 200 answers (the wall time is in `bench.load`)."""
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0.3)
+        return ok(completion("Here is what I found."))
+
+    fakes.openrouter_route.mock(side_effect=slow)
+    results = await asyncio.gather(*(
+        run_turn(llm_graph, customer_id=f"l2-{i}", session_id="s", message="hello")
+        for i in range(200)))
+    assert [r["answered_by"] for r in results] == ["openrouter"] * 200
+    assert {r["reply"] for r in results} == {"Here is what I found."}
+    assert fakes.openrouter_route.call_count == 200
+    assert await seeded.db["sessions"].count_documents(
+        {"kind": "checkpoint", "thread_id": {"$regex": "^web:l2-"}}) == 200

@@ -1,7 +1,10 @@
 """A conversation per route, offline, through the compiled graph on the embedded MongoDB."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+import pytest
 
 from graph.session import TurnResult, thread_id
 from tools.store import Store
@@ -163,3 +166,31 @@ async def test_yes_with_nothing_pending_starts_nothing(turn: Say, seeded: Store)
     result = await turn("yes", session="fresh")
     assert result["agent_used"] == "general" and result["actions"] == []
     assert await seeded.payments.count_documents({}) == 0
+
+
+# --- L1: 200 messages on one session at once -----------------------------------------------------
+
+
+async def test_200_concurrent_messages_on_one_session_run_in_arrival_order(
+        turn: Say, graph: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    running, peak, ran = 0, 0, []
+    ainvoke = graph.ainvoke
+
+    async def counted(payload: Any, config: Any, **kwargs: Any) -> Any:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        ran.append(payload["messages"][-1].text)
+        try:
+            return await ainvoke(payload, config, **kwargs)
+        finally:
+            running -= 1
+
+    monkeypatch.setattr(graph, "ainvoke", counted)
+    messages = [f"hello number {i}" for i in range(200)]
+    results = await asyncio.gather(*(turn(m, user="demo-bob", session="l1") for m in messages))
+    assert all(r["reply"] for r in results)
+    assert peak == 1  # one turn of the session at a time
+    assert ran == messages  # each message ran once, in the order it came
+    humans = [m.text for m in await stored_messages(graph, "l1", "demo-bob") if m.type == "human"]
+    assert humans[-1] == messages[-1]

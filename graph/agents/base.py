@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 from pydantic import ValidationError
@@ -142,7 +142,13 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
                                             name=name))
         messages.append(AIMessage(agent.render(turn, results)))
 
-    async def with_model(model: BaseChatModel, ctx: ToolContext, turn: Turn,
+    # An empty `tools` array is a 400 on OpenAI-compatible APIs: bind only real tools. Bound
+    # once here, not per turn: converting the tool schemas costs CPU on every call.
+    bound: dict[str, Runnable[Any, Any]] = {
+        named.name: named.model.bind_tools(list(schemas.values())) if schemas else named.model
+        for named in models}
+
+    async def with_model(model: Runnable[Any, Any], ctx: ToolContext, turn: Turn,
                          history: list[AnyMessage], messages: list[AnyMessage],
                          results: list[dict[str, Any]], used: list[int]) -> None:
         """The tool loop; it carries on from `messages`, the rounds an earlier model finished.
@@ -150,12 +156,10 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         Only whole rounds (a call and all its results) are appended, so a model that fails
         mid-turn leaves a valid transcript and its tools' side effects are not repeated.
         """
-        # An empty `tools` array is a 400 on OpenAI-compatible APIs: bind only real tools.
-        bound = model.bind_tools(list(schemas.values())) if schemas else model
         system = SystemMessage(SYSTEM_PROMPT.format(agent_prompt=agent.prompt, brief=json.dumps(
             turn.brief, default=str)))
         for _ in range(MAX_TOOL_ROUNDS):
-            reply = check(await bound.ainvoke([system, *history, *messages]))
+            reply = check(await model.ainvoke([system, *history, *messages]))
             used.append(reply.usage_metadata["total_tokens"] if reply.usage_metadata else 0)
             if not reply.tool_calls:
                 messages.append(reply)
@@ -185,7 +189,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         used: list[int] = []
         for named in allowed:
             try:
-                await with_model(named.model, ctx, turn, history, messages, results, used)
+                await with_model(bound[named.name], ctx, turn, history, messages, results, used)
                 answered_by = named.name
                 break
             except ConnectionFailure:

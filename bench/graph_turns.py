@@ -114,7 +114,7 @@ async def measure(turns: int = 500, rounds: int = 60, window: int = 30) -> list[
                 await say("short", n)
             # The long session's last turns, interleaved with turns 5 onwards of a new one, so
             # that the machine's drift hits both sides alike.
-            for k in range(window):
+            for k in range(1, window + 1):  # the messages go on in the same cycle
                 await say("long", k, late)  # the same message on both sides of a pair
                 await say("short", k, early)
             size_at[turns] = await session_bytes(saver, thread)

@@ -35,15 +35,17 @@ class MemoryLimits:
 
     def __init__(self) -> None:
         self._counts: dict[tuple[str, int, int], int] = {}
+        self._current: dict[int, int] = {}  # window length -> the window now being counted
 
     async def hit(self, key: str, limit: int, window_s: int = 60) -> int | None:
         """Count one request for `key` in its fixed window."""
         now = time.time()
         window = int(now // window_s)
-        slot = (key, window_s, window)
-        if slot not in self._counts:  # a new window: forget the ones that have passed
+        if self._current.get(window_s) != window:  # a new window: forget the passed ones, once
+            self._current[window_s] = window
             self._counts = {k: n for k, n in self._counts.items()
                             if k[2] >= int(now // k[1])}
+        slot = (key, window_s, window)
         count = self._counts[slot] = self._counts.get(slot, 0) + 1
         return None if count <= limit else _wait(window, window_s, now)
 

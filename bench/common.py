@@ -1,4 +1,4 @@
-"""What the benchmarks share: a throwaway embedded database, timing and the report rows."""
+"""What the benchmarks share: a throwaway embedded database, the demo shop, timing and rows."""
 
 from __future__ import annotations
 
@@ -6,11 +6,18 @@ import contextlib
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import httpx
+
 from checkpoints.embedded import start_embedded
+from settings import Settings
+from tools.context import Services
+from tools.gateway import SandboxGateway
+from tools.seed import DEFAULT_PRODUCTS, seed
+from tools.store import Store
 
 
 @dataclass
@@ -44,6 +51,20 @@ def embedded_database() -> Iterator[str]:
             yield server.uri
         finally:
             server.stop()
+
+
+@contextlib.asynccontextmanager
+async def demo_shop(uri: str, db_name: str, products: int = DEFAULT_PRODUCTS
+                    ) -> AsyncIterator[Services]:
+    """The demo shop freshly seeded in `db_name`, and offline services over it."""
+    store = Store.connect(uri, db_name)
+    try:
+        await seed(store, products=products, reset=True)
+        async with httpx.AsyncClient() as http:
+            yield Services(store=store, settings=Settings(_env_file=None),  # type: ignore[call-arg]
+                           gateway=SandboxGateway(store), http=http)
+    finally:
+        await store.close()
 
 
 def percentile(samples: list[float], q: float) -> float:

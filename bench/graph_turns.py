@@ -7,20 +7,15 @@ import time
 from typing import Any
 
 import bson
-import httpx
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.graph import START, MessagesState, StateGraph
 
-from bench.common import Measure, embedded_database, median, timed_ms
+from bench.common import Measure, demo_shop, embedded_database, median, timed_ms
 from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.context import customer_brief
 from graph.session import run_turn, thread_id
-from settings import Settings
-from tools.context import Services, ToolContext
-from tools.gateway import SandboxGateway
-from tools.seed import seed
-from tools.store import Store
+from tools.context import ToolContext
 
 MESSAGES = ["hello", "where is my order ORD-1002?", "laptop for coding under $900",
             "is LAP-00001 in stock at the mall?", "how many points do I have?"]
@@ -55,13 +50,10 @@ async def session_bytes(saver: SessionSaver, thread: str) -> int:
 async def measure(turns: int = 500, rounds: int = 60, window: int = 30) -> list[Measure]:
     """graph_floor, long_session (latency and bytes) and checkpoint_writes."""
     with embedded_database() as uri:
-        store = Store.connect(uri, "bench_graph")
-        await seed(store, reset=True)
-        saver = CountingSaver(store.db)
-        await saver.setup()
-        async with httpx.AsyncClient() as http:
-            services = Services(store=store, settings=Settings(_env_file=None),  # type: ignore[call-arg]
-                                gateway=SandboxGateway(store), http=http)
+        async with demo_shop(uri, "bench_graph") as services:
+            store = services.store
+            saver = CountingSaver(store.db)
+            await saver.setup()
             graph = build_graph(services).compile(checkpointer=saver)
             minimal = _minimal_graph(saver)
             ctx = ToolContext(services=services, customer_id="demo-alice")
@@ -119,7 +111,6 @@ async def measure(turns: int = 500, rounds: int = 60, window: int = 30) -> list[
                 await say("short", k, early)
             size_at[turns] = await session_bytes(saver, thread)
             writes_per_turn = (CountingSaver.puts - puts_before) / (turns + 4 + window)
-        await store.close()
     return [
         Measure("graph_floor", median(ours), median(floor), median(ours) / median(floor), 1.3,
                 "ms p50", "an offline turn (`run_turn`: session lock, graph, tools, checkpoint) "

@@ -15,18 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import bson
-import httpx
 
-from bench.common import Measure, embedded_database, median
+from bench.common import Measure, demo_shop, embedded_database, median
 from bench.http import MESSAGES
 from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.session import run_turn, thread_id
-from settings import Settings
-from tools.context import Services
-from tools.gateway import SandboxGateway
-from tools.seed import seed
-from tools.store import Store
 
 CUSTOMER = "demo-alice"
 
@@ -65,27 +59,20 @@ async def stored_bytes(saver: SessionSaver, tag: str) -> tuple[int, int]:
 async def measure(sessions: int = 1000, rounds: int = 3, warm: int = 300) -> list[Measure]:
     """memory: RSS growth per 1,000 idle sessions vs the bytes stored for them."""
     with embedded_database() as uri:
-        store = Store.connect(uri, "bench_memory")
-        await seed(store, reset=True)
-        saver = SessionSaver(store.db)
-        await saver.setup()
-        try:
-            async with httpx.AsyncClient() as http:
-                services = Services(store=store, settings=Settings(_env_file=None),  # type: ignore[call-arg]
-                                    gateway=SandboxGateway(store), http=http)
-                graph = build_graph(services).compile(checkpointer=saver)
-                await _sessions(graph, "warm", warm)  # pools, caches and lazy imports settle
-                growth: list[float] = []
-                stored: list[float] = []
-                for r in range(rounds):
-                    before = settled_rss()
-                    await _sessions(graph, f"mem{r}", sessions)
-                    growth.append(settled_rss() - before)
-                    size, threads = await stored_bytes(saver, f"mem{r}")
-                    assert threads == sessions, (threads, sessions)
-                    stored.append(size)
-        finally:
-            await store.close()
+        async with demo_shop(uri, "bench_memory") as services:
+            saver = SessionSaver(services.store.db)
+            await saver.setup()
+            graph = build_graph(services).compile(checkpointer=saver)
+            await _sessions(graph, "warm", warm)  # pools, caches and lazy imports settle
+            growth: list[float] = []
+            stored: list[float] = []
+            for r in range(rounds):
+                before = settled_rss()
+                await _sessions(graph, f"mem{r}", sessions)
+                growth.append(settled_rss() - before)
+                size, threads = await stored_bytes(saver, f"mem{r}")
+                assert threads == sessions, (threads, sessions)
+                stored.append(size)
     a, b = median(growth), median(stored)
     return [Measure(
         "memory", a, b, a / b, 1.5, "bytes",

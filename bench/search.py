@@ -6,14 +6,9 @@ import asyncio
 import time
 from typing import Any
 
-import httpx
-
-from bench.common import Measure, embedded_database, percentile, timed_ms
-from settings import Settings
+from bench.common import Measure, demo_shop, embedded_database, percentile, timed_ms
 from tools.catalog import recommend_products
-from tools.context import Services, ToolContext
-from tools.gateway import SandboxGateway
-from tools.seed import seed
+from tools.context import ToolContext
 from tools.store import Store, terms
 
 QUERIES: list[dict[str, Any]] = [
@@ -56,12 +51,9 @@ async def _scan_latencies(store: Store) -> list[float]:
 
 
 async def _one_size(uri: str, size: int) -> tuple[list[float], list[float] | None]:
-    store = Store.connect(uri, f"bench_search_{size}")
-    async with httpx.AsyncClient() as http:
+    async with demo_shop(uri, f"bench_search_{size}", products=size) as services:
+        store = services.store
         try:
-            await seed(store, products=size, reset=True)
-            services = Services(store=store, settings=Settings(_env_file=None),  # type: ignore[call-arg]
-                                gateway=SandboxGateway(store), http=http)
             ctx = ToolContext(services=services, customer_id="demo-alice")
             await _latencies(ctx, rounds=1)  # warm the cache
             samples = await _latencies(ctx)
@@ -69,7 +61,6 @@ async def _one_size(uri: str, size: int) -> tuple[list[float], list[float] | Non
             return samples, scan
         finally:
             await store.client.drop_database(store.db.name)
-            await store.close()
 
 
 async def measure(large: int = 100_000, small: int = 10_000) -> list[Measure]:

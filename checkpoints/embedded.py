@@ -95,7 +95,10 @@ def start_embedded(data_dir: Path, *, storage: str | None = None) -> EmbeddedSer
                 if ping(uri):
                     return EmbeddedServer(uri=uri)
         port = _free_port()
-        uri = f"mongodb://127.0.0.1:{port}/?directConnection=true"
+        # No retryable writes: SecantusDB keeps each one's record for 30 minutes (up to 10,000)
+        # and scans them all on every write, so a write costs more the busier the server was.
+        # Repeated requests are made harmless by unique indexes instead (`Store.once`).
+        uri = f"mongodb://127.0.0.1:{port}/?directConnection=true&retryWrites=false"
         path = storage or str(data_dir / "mongo")
         log = (data_dir / "mongo.log").open("ab")
         try:

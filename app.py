@@ -17,6 +17,7 @@ from checkpoints.embedded import EmbeddedServer, forget, start_embedded
 from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.llm import build_models
+from graph.session import make_saver
 from settings import Settings
 from tools.context import Services
 from tools.gateway import SandboxGateway
@@ -71,7 +72,7 @@ async def open_app(settings: Settings, *, seed_if_empty: bool = False, uri: str 
         if seed_if_empty and await store.products.estimated_document_count() == 0:
             log.info("seeding the demo shop: %s", await seed(store))
         if checkpointer:
-            saver = SessionSaver(store.db)
+            saver = make_saver(store.db, shared=settings.coordination == "database")
             await saver.setup()
         async with httpx.AsyncClient(timeout=10.0) as http:
             services = Services(store=store, settings=settings, gateway=SandboxGateway(store),

@@ -28,7 +28,7 @@ from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_he
 from channels.inbox import WhatsAppInbox
 from channels.limits import RateLimits, ensure_indexes, rate_limits
 from channels.web import ChatRequest
-from checkpoints.saver import Busy
+from checkpoints.turns import Busy
 from graph.session import TurnResult, run_turn, stream_turn
 from settings import Settings
 from tools.customers import customer_for_phone
@@ -288,7 +288,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
         import os
 
         os.environ["MONGO_URI"] = settings.mongo_uri or ""
-        os.environ["RATE_LIMITS"] = "database"  # the workers count each caller together
+        os.environ["COORDINATION"] = "database"  # rate limits and session turns across workers
         uvicorn.run("server:create_app", factory=True, host=host, port=port, workers=workers)
         return
     uvicorn.run(create_app(settings), host=host, port=port)

@@ -46,7 +46,9 @@ class Settings(BaseSettings):
     pos_api_url: str | None = None
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
-    rate_limits: Literal["memory", "database"] = "memory"
+    # How the processes serving one shop coordinate rate limits and session turns: `process` (one
+    # server process: in its memory) or `database` (several: in MongoDB).
+    coordination: Literal["process", "database"] = "process"
 
     @model_validator(mode="before")
     @classmethod

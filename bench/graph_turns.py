@@ -14,7 +14,7 @@ from bench.common import Measure, demo_shop, embedded_database, median, timed_ms
 from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.context import customer_brief
-from graph.session import run_turn, thread_id
+from graph.session import run_turn, settled, thread_id
 from tools.context import ToolContext
 
 MESSAGES = ["hello", "where is my order ORD-1002?", "laptop for coding under $900",
@@ -52,7 +52,7 @@ async def measure(turns: int = 500, rounds: int = 60, window: int = 30) -> list[
     with embedded_database() as uri:
         async with demo_shop(uri, "bench_graph") as services:
             store = services.store
-            saver = CountingSaver(store.db)
+            saver = CountingSaver(store.db, settled=settled)
             await saver.setup()
             graph = build_graph(services).compile(checkpointer=saver)
             minimal = _minimal_graph(saver)

@@ -20,7 +20,7 @@ from bench.common import Measure, demo_shop, embedded_database, median
 from bench.http import MESSAGES
 from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
-from graph.session import run_turn, thread_id
+from graph.session import make_saver, run_turn, thread_id
 
 CUSTOMER = "demo-alice"
 
@@ -60,7 +60,7 @@ async def measure(sessions: int = 1000, rounds: int = 3, warm: int = 300) -> lis
     """memory: RSS growth per 1,000 idle sessions vs the bytes stored for them."""
     with embedded_database() as uri:
         async with demo_shop(uri, "bench_memory") as services:
-            saver = SessionSaver(services.store.db)
+            saver = make_saver(services.store.db)
             await saver.setup()
             graph = build_graph(services).compile(checkpointer=saver)
             await _sessions(graph, "warm", warm)  # pools, caches and lazy imports settle

@@ -2,7 +2,7 @@
 
 One server process (`make run`, `omnisales serve`) counts in memory: exact, and no database
 write per request. Several processes serving the same shop (`serve --workers N`, or
-`RATE_LIMITS=database` for servers behind a load balancer) count in MongoDB, so that a caller's
+`COORDINATION=database` for servers behind a load balancer) count in MongoDB, so that a caller's
 limit holds across them.
 """
 
@@ -71,8 +71,8 @@ class DatabaseLimits:
 
 
 def rate_limits(settings: Settings, store: Store) -> RateLimits:
-    """The limits `RATE_LIMITS` names."""
-    return DatabaseLimits(store) if settings.rate_limits == "database" else MemoryLimits()
+    """The limits `COORDINATION` asks for."""
+    return DatabaseLimits(store) if settings.coordination == "database" else MemoryLimits()
 
 
 async def ensure_indexes(store: Store) -> None:

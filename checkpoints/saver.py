@@ -1,4 +1,4 @@
-"""The MongoDB checkpointer: each session in one document, on the async driver, with its lock.
+"""The MongoDB checkpointer: each session in one document, on the async driver.
 
 `langgraph-checkpoint-mongodb`'s `MongoDBSaver` keeps every checkpoint and runs the synchronous
 driver in a thread pool; a turn then costs five round trips (read the checkpoint, read its
@@ -7,27 +7,22 @@ for the GIL with the event loop. A sales session needs only its latest state, so
 one document per session in `sessions`, on the async client the store already has:
 
 - the session document, `_id: '["<thread_id>","<checkpoint_ns>"]'`: the latest checkpoint, the
-  turn lock (`token`, `lease_until`), and which checkpoint has pending writes (`writes_for`) or
-  stopped at an `interrupt()` (`interrupted`);
+  turn lease when processes share the shop (`token`, `lease_until`), and which checkpoint has
+  pending writes (`writes_for`) or stopped at an `interrupt()` (`interrupted`);
 - write documents (the pending writes of an interrupted or failed run),
   `_id: '[thread, ns, checkpoint, task, idx]'`, filed under the checkpoint they belong to.
 
-A turn (`turn()`) takes the lock (a write) and reads the session document with its checkpoint (a
-read), `aput` writes the new checkpoint and the turn releases the lock: four operations, one more
-when a confirmation waits.
+A turn (`turn()`, see `checkpoints.turns`) reads the session document, or takes its lease (a
+write, then a read unless the session is new), and `aput` writes the new checkpoint, releasing a
+settled turn's lease in the same write: two operations a turn, or two to three with a lease.
 Writes of a superseded checkpoint are deleted by the next `aput`. The price: no time travel to
 older turns in the product database (Studio runs on its own in-memory saver with history).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
-import time
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -46,42 +41,30 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-Doc = dict[str, Any]
+from checkpoints.turns import LEASE_FIELDS, Busy, Doc, TurnLocks
+from checkpoints.turns import doc_id as _key
+
 COLLECTION = "sessions"
-LOCK_LEASE_S = 120.0
-_LOCK = {"token": "", "lease_until": ""}
-
-
-def _key(*parts: str | int) -> str:
-    """A document's `_id`: its parts as a JSON array, unambiguous whatever a session id holds.
-
-    A string, not a sub-document: the embedded server finds sub-document ids by a full scan.
-    """
-    return json.dumps(parts, separators=(",", ":"))
-
-
-@dataclass
-class _Queue:
-    """The turns of one session in this process: they take `lock` one after another."""
-
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    users: int = 0
-
-
-class Busy(Exception):
-    """The session is running another turn and did not finish in time."""
 
 
 class SessionSaver(BaseCheckpointSaver[Any]):
-    """The latest checkpoint of each session, its pending writes and its turn lock."""
+    """The latest checkpoint of each session, its pending writes and its turn lock.
 
-    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+    Args:
+        db: The database that holds the `sessions` collection.
+        shared: Whether other processes run turns on this database (the lock is then a lease
+            in MongoDB); see `checkpoints.turns`.
+        settled: Whether the run that saves a checkpoint is over: nothing of it is written
+            after the checkpoint, so a lease is released in the same write. Without it a lease
+            is released when the turn ends, in a write of its own.
+    """
+
+    def __init__(self, db: AsyncDatabase[Doc], *, shared: bool = True,
+                 settled: Callable[[Checkpoint], bool] | None = None) -> None:
         super().__init__()
         self.sessions = db[COLLECTION]
-        # The session documents of the turns this process holds, as their lock read them: the
-        # turn's `aget_tuple` needs no second read, since nobody else writes a held session.
-        self._held: dict[str, Doc] = {}
-        self._local: dict[str, _Queue] = {}  # turns of this process waiting per session
+        self.settled = settled
+        self._turns = TurnLocks(self.sessions, shared)
 
     async def setup(self) -> None:
         """Create the index the per-session query uses (idempotent)."""
@@ -99,71 +82,20 @@ class SessionSaver(BaseCheckpointSaver[Any]):
     async def turn(self, thread: str, wait_s: float = 30.0) -> AsyncIterator[bool]:
         """Hold the session for one turn; yield whether its run waits for the customer's answer.
 
-        Turns of a session run one at a time, in arrival order within a process and across
-        workers. Within the process they queue on an `asyncio.Lock`, so that only the first
-        waiter asks the database. There the lock is a lease on the session document, taken in
-        one write; the document, read next, holds the checkpoint. A live lease makes the upsert
-        collide on `_id` and the turn retries. A crashed holder's lease lapses after
-        `LOCK_LEASE_S`. A turn that waits longer than `wait_s` raises `Busy`.
+        Turns of a session run one at a time, in arrival order; one that waits longer than
+        `wait_s` raises `Busy`.
         """
-        deadline = time.monotonic() + wait_s
-        local = self._local.setdefault(thread, _Queue())
-        local.users += 1
-        try:
-            try:
-                async with asyncio.timeout(wait_s):
-                    await local.lock.acquire()
-            except TimeoutError:
-                raise Busy(thread) from None
-            try:
-                async with self._leased(thread, deadline) as doc:
-                    yield doc.get("interrupted") is not None and doc.get(
-                        "interrupted") == doc.get("checkpoint_id")
-            finally:
-                local.lock.release()
-        finally:
-            local.users -= 1
-            if not local.users:
-                del self._local[thread]
-
-    @contextlib.asynccontextmanager
-    async def _leased(self, thread: str, deadline: float) -> AsyncIterator[Doc]:
-        """Take the session's lease in the database (retrying until `deadline`); its document."""
-        token = f"{id(asyncio.current_task())}:{time.monotonic_ns()}"
-        key = _key(thread, "")
-        delay = 0.01
-        while True:
-            now = datetime.now(UTC)
-            try:
-                # An update and a read: the embedded server's findAndModify costs several times
-                # as much as both together.
-                await self.sessions.update_one(
-                    {"_id": key, "lease_until": {"$not": {"$gte": now}}},
-                    {"$set": {"token": token,
-                              "lease_until": now + timedelta(seconds=LOCK_LEASE_S)}},
-                    upsert=True)
-                doc = await self.sessions.find_one({"_id": key})
-                if doc is not None and doc.get("token") == token:
-                    break
-            except DuplicateKeyError:
-                pass
-            if time.monotonic() > deadline:
-                raise Busy(thread) from None
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.2)
-        self._held[thread] = doc
-        try:
-            yield doc
-        finally:
-            # Released only now: the run's last writes (an interrupt) may land after its `aput`.
-            self._held.pop(thread, None)
-            await self.sessions.update_one({"_id": key, "token": token}, {"$unset": _LOCK})
+        async with self._turns.hold(thread, wait_s) as hold:
+            doc = hold.doc or {}
+            yield doc.get("interrupted") is not None and doc.get(
+                "interrupted") == doc.get("checkpoint_id")
 
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The session's latest checkpoint with its pending writes (older ones are not kept)."""
         thread, ns = self._where(config)
-        held = self._held.get(thread) if ns == "" else None
-        if held is not None:
+        hold = self._turns.held.get(thread) if ns == "" else None
+        if hold is not None and hold.doc is not None:  # what the turn read: nobody else writes
+            held = hold.doc
             saved: Doc | None = held if held.get("kind") == "checkpoint" else None
             writes = []
             if saved is not None and saved.get("writes_for") == saved["checkpoint_id"]:
@@ -203,19 +135,40 @@ class SessionSaver(BaseCheckpointSaver[Any]):
 
     async def aput(self, config: RunnableConfig, checkpoint: Checkpoint,
                    metadata: CheckpointMetadata, new_versions: ChannelVersions) -> RunnableConfig:
-        """Write the session's new checkpoint in one operation."""
+        """Write the session's new checkpoint in one operation; release a settled turn's lock."""
         thread, ns = self._where(config)
         type_, data = self.serde.dumps_typed(checkpoint)
         metadata_type, metadata_data = self.serde.dumps_typed(
             get_checkpoint_metadata(config, metadata))
-        held = self._held.pop(thread, None) if ns == "" else None  # read once, now outdated
-        await self.sessions.update_one({"_id": _key(thread, ns)}, {"$set": {
+        update: Doc = {"$set": {
             "kind": "checkpoint", "thread_id": thread, "checkpoint_ns": ns,
             "checkpoint_id": checkpoint["id"],
             "parent_checkpoint_id": config["configurable"].get("checkpoint_id"),
             "type": type_, "checkpoint": data,
-            "metadata_type": metadata_type, "metadata": metadata_data}}, upsert=True)
-        if held is None or "writes_for" in held:  # writes of the replaced checkpoint may exist
+            "metadata_type": metadata_type, "metadata": metadata_data}}
+        hold = self._turns.held.get(thread) if ns == "" else None
+        if hold is None:
+            await self.sessions.update_one({"_id": _key(thread, ns)}, update, upsert=True)
+            stale_writes = True
+        else:
+            # Only if the session still holds the checkpoint the turn began from (and, with a
+            # lease, the lease is still this turn's): a turn that another took over from must
+            # not overwrite what that one wrote.
+            where: Doc = {"_id": _key(thread, ns), "checkpoint_id": hold.version}
+            release = False
+            if hold.token is not None and not hold.released:
+                where["token"] = hold.token
+                release = self.settled is not None and self.settled(checkpoint)
+                if release:
+                    update["$unset"] = LEASE_FIELDS
+            try:
+                await self.sessions.update_one(where, update, upsert=True)
+            except DuplicateKeyError:  # no such document to update, and its `_id` is taken
+                raise Busy(thread) from None
+            stale_writes = hold.doc is None or "writes_for" in hold.doc
+            hold.doc, hold.version = None, checkpoint["id"]  # what the turn read is outdated
+            hold.released = hold.released or release
+        if stale_writes:  # writes of the replaced checkpoint may exist
             await self.sessions.delete_many({"thread_id": thread, "checkpoint_ns": ns,
                                              "kind": "write",
                                              "checkpoint_id": {"$ne": checkpoint["id"]}})

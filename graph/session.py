@@ -7,8 +7,10 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, TypedDict
 
 from langchain_core.messages import AIMessage, HumanMessage
+from langgraph.checkpoint.base import Checkpoint
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
+from pymongo.asynchronous.database import AsyncDatabase
 
 from checkpoints.saver import SessionSaver
 from graph.context import Context
@@ -25,6 +27,20 @@ class TurnResult(TypedDict):
     actions: list[dict[str, Any]]
     awaiting_confirmation: bool
     answered_by: str
+
+
+def settled(checkpoint: Checkpoint) -> bool:
+    """Whether the run that saved `checkpoint` is over.
+
+    With no confirmation pending, `finish` ends the run; only a pending one sends it on to
+    `confirm`, whose interrupt is written after the checkpoint.
+    """
+    return not checkpoint["channel_values"].get("pending")
+
+
+def make_saver(db: AsyncDatabase[Any], *, shared: bool = False) -> SessionSaver:
+    """The product's checkpointer; `shared` when other processes serve the same shop."""
+    return SessionSaver(db, shared=shared, settled=settled)
 
 
 def thread_id(channel: str, customer_id: str, session_id: str) -> str:

@@ -30,7 +30,7 @@ from litestar.testing import AsyncTestClient
 
 import channels.limits
 import server
-from checkpoints.saver import Busy
+from checkpoints.turns import Busy
 from graph.session import TurnResult, run_turn
 from server import create_app
 from settings import Settings

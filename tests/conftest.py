@@ -14,7 +14,7 @@ import pytest
 from checkpoints.embedded import EmbeddedServer, start_embedded
 from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
-from graph.session import TurnResult, run_turn
+from graph.session import TurnResult, make_saver, run_turn
 from settings import Settings
 from tools.context import Services, ToolContext
 from tools.gateway import SandboxGateway
@@ -74,7 +74,7 @@ def bob(services: Services) -> ToolContext:
 
 @pytest.fixture
 async def checkpointer(store: Store) -> SessionSaver:
-    saver = SessionSaver(store.db)
+    saver = make_saver(store.db)
     await saver.setup()
     return saver
 

@@ -1,0 +1,158 @@
+"""Turns of a session one at a time, across processes too, and what a turn costs in round trips."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from langchain_core.messages import HumanMessage
+from langgraph.checkpoint.base import empty_checkpoint
+from pymongo import monitoring
+
+from checkpoints.saver import SessionSaver
+from checkpoints.turns import Busy, doc_id
+from graph.builder import build_graph
+from graph.session import make_saver, run_turn, thread_id
+from settings import Settings
+from tools.context import Services
+from tools.store import Store
+
+
+class Commands(monitoring.CommandListener):
+    """The commands a client sends, by name."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.sent: list[Any] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(event.command_name)
+        self.sent.append(event.command)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.fixture
+async def watched(services: Services, settings: Settings) -> AsyncIterator[tuple[Services,
+                                                                                 Commands]]:
+    """The services on a client of their own whose commands are recorded."""
+    assert settings.mongo_uri
+    commands = Commands()
+    store = Store.connect(settings.mongo_uri, settings.db_name, event_listeners=[commands])
+    try:
+        await store.ping()
+        yield Services(store=store, settings=settings, gateway=services.gateway,
+                       http=services.http), commands
+    finally:
+        await store.close()
+
+
+def _graph(services: Services, shared: bool) -> Any:
+    return build_graph(services).compile(checkpointer=make_saver(services.store.db,
+                                                                 shared=shared))
+
+
+def _config(session: str) -> Any:
+    return {"configurable": {"thread_id": thread_id("web", "demo-alice", session),
+                             "checkpoint_ns": ""}}
+
+
+async def _humans(saver: SessionSaver, session: str) -> list[str]:
+    found = await saver.aget_tuple(_config(session))
+    assert found is not None
+    messages = found.checkpoint["channel_values"]["messages"]
+    return [m.text for m in messages if isinstance(m, HumanMessage)]
+
+
+@pytest.mark.parametrize(("shared", "first", "next_"), [
+    # one process: read the session, the greeting's brief (the name), write the checkpoint
+    (False, ["find", "aggregate", "update"], ["find", "aggregate", "update"]),
+    # a lease: take it (the upsert that makes a new session needs no read), the brief, and the
+    # checkpoint write that also releases it
+    (True, ["update", "aggregate", "update"], ["update", "find", "aggregate", "update"]),
+])
+async def test_round_trips_of_a_greeting(watched: tuple[Services, Commands], shared: bool,
+                                         first: list[str], next_: list[str]) -> None:
+    services, commands = watched
+    graph = _graph(services, shared)
+    for expected in (first, next_):
+        commands.names.clear()
+        result = await run_turn(graph, customer_id="demo-alice", session_id="hi", message="hello")
+        assert result["reply"].startswith("Hi Alice Example!")
+        assert commands.names == expected
+
+
+async def test_a_lease_is_kept_while_a_confirmation_waits(watched: tuple[Services, Commands],
+                                                           seeded: Store) -> None:
+    services, commands = watched
+    graph = _graph(services, shared=True)
+    key = doc_id(thread_id("web", "demo-alice", "pay"), "")
+    asked = await run_turn(graph, customer_id="demo-alice", session_id="pay",
+                           message="pay for my cart")
+    assert asked["awaiting_confirmation"]
+    # the checkpoint, then the interrupt's writes, then the lease released on its own
+    checkpoint, writes, release = (c["updates"] for c in commands.sent[-3:])
+    assert checkpoint[0]["u"]["$set"]["kind"] == "checkpoint"
+    assert "$unset" not in checkpoint[0]["u"]
+    assert {u["u"]["$set"].get("kind") for u in writes} == {"write", None}  # and the marks
+    assert [(u["q"], u["u"]) for u in release] == [
+        ({"_id": key, "token": checkpoint[0]["q"]["token"]},
+         {"$unset": {"token": "", "lease_until": ""}})]
+    session = await seeded.db["sessions"].find_one({"_id": key})
+    assert session is not None and "token" not in session and session["interrupted"]
+    paid = await run_turn(graph, customer_id="demo-alice", session_id="pay", message="yes")
+    assert paid["actions"][0]["status"] == "paid"
+    session = await seeded.db["sessions"].find_one({"_id": key})
+    assert session is not None and "token" not in session and "lease_until" not in session
+
+
+async def test_shared_turns_of_one_session_run_one_at_a_time_across_processes(
+        services: Services, seeded: Store) -> None:
+    graphs = [_graph(services, shared=True) for _ in range(2)]  # as two workers have
+    running, peak, ran = 0, 0, []
+    for graph in graphs:
+        ainvoke = graph.ainvoke
+
+        async def counted(payload: Any, config: Any, *, _ainvoke: Any = ainvoke,
+                          **kwargs: Any) -> Any:
+            nonlocal running, peak
+            running += 1
+            peak = max(peak, running)
+            ran.append(payload["messages"][-1].text)
+            try:
+                await asyncio.sleep(0.01)  # long enough for the other process to try
+                return await _ainvoke(payload, config, **kwargs)
+            finally:
+                running -= 1
+
+        graph.ainvoke = counted  # type: ignore[method-assign]
+    messages = [f"hello number {i}" for i in range(12)]
+    await asyncio.gather(*(run_turn(graphs[i % 2], customer_id="demo-alice", session_id="both",
+                                    message=m) for i, m in enumerate(messages)))
+    assert peak == 1 and sorted(ran) == sorted(messages)
+    saver = graphs[0].checkpointer
+    assert (await _humans(saver, "both"))[-1] == ran[-1]  # the last turn saw every earlier one
+
+
+@pytest.mark.parametrize("shared", [False, True])
+async def test_a_turn_overtaken_by_another_process_does_not_overwrite_it(
+        services: Services, shared: bool) -> None:
+    ours, theirs = _graph(services, shared), _graph(services, shared)
+    await run_turn(ours, customer_id="demo-alice", session_id="race", message="hello")
+    saver: SessionSaver = ours.checkpointer
+    checkpoint = empty_checkpoint()
+    async with saver.turn(thread_id("web", "demo-alice", "race")):
+        if shared:  # our lease lapsed (a turn of more than two minutes) and was taken over
+            await services.store.db["sessions"].update_one(
+                {"_id": doc_id(thread_id("web", "demo-alice", "race"), "")},
+                {"$unset": {"token": "", "lease_until": ""}})
+        await run_turn(theirs, customer_id="demo-alice", session_id="race", message="theirs")
+        with pytest.raises(Busy):
+            await saver.aput(_config("race"), checkpoint, {}, {})
+    assert (await _humans(saver, "race"))[-1] == "theirs"

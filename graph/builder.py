@@ -38,8 +38,11 @@ AGENTS: dict[str, Agent] = {module.AGENT.name: module.AGENT for module in (
     pos_adapter, handoff, general)}
 
 
-def finish(state: State) -> Command[Literal["confirm", "__end__"]]:
-    """Cap the session at five messages, then wait for a confirmation if one is pending."""
+async def finish(state: State) -> Command[Literal["confirm", "__end__"]]:
+    """Cap the session at five messages, then wait for a confirmation if one is pending.
+
+    Async, as every node: LangGraph runs a plain function node of an async run in a thread.
+    """
     kept = keep_last(state["messages"])
     update: dict[str, Any] = {}
     if len(kept) != len(state["messages"]):

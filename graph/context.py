@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from tools.cart import price_lines
 from tools.catalog import money
@@ -28,60 +29,72 @@ def tool_context(services: Services, context: Context) -> ToolContext:
                        channel=context.channel, session_id=context.session_id)
 
 
-def _brief_pipeline(customer_id: str) -> list[Doc]:
-    """One round trip for what the brief reads: customer, points, recent orders, cart.
+BriefPart = Literal["customer", "points", "orders", "cart"]
+ALL_PARTS: tuple[BriefPart, ...] = ("customer", "points", "orders", "cart")
 
-    Each `$lookup` joins with `localField`/`foreignField`, i.e. the same equality a find filter
-    `{field: customer_id}` applies, and so uses the same index. `$documents` starts from the id
-    rather than the customer document, so that an unknown customer still gets their cart and
-    points. Standard stages and operators only: `$documents` needs MongoDB 6.0 (5.1 at the least).
+
+# The `$lookup` that reads each part of the brief. Each joins with `localField`/`foreignField`,
+# i.e. the same equality a find filter `{field: customer_id}` applies, and so uses the same index.
+_LOOKUPS: dict[BriefPart, Doc] = {
+    "customer": {"$lookup": {
+        "from": "customers", "localField": "_id", "foreignField": "_id",
+        "pipeline": [{"$project": {"name": 1, "tier": 1, "preferences": 1, "address": 1}}],
+        "as": "customer"}},
+    # The pipeline of tools.loyalty.balance_of, after its $match.
+    "points": {"$lookup": {
+        "from": "loyalty_ledger", "localField": "_id", "foreignField": "customer_id",
+        "pipeline": [{"$group": {"_id": None, "balance": {"$sum": "$delta"}}}],
+        "as": "points"}},
+    "orders": {"$lookup": {
+        "from": "orders", "localField": "_id", "foreignField": "customer_id",
+        "pipeline": [{"$sort": {"created_at": -1}}, {"$limit": 5},
+                     {"$project": {"_id": 0, "order_id": 1, "status": 1}}],
+        "as": "orders"}},
+    # The cart and the catalogue rows of its SKUs, as tools.cart.priced_cart reads them. The
+    # SKUs are gathered with $map: SecantusDB does not walk arrays in a `localField` (or a
+    # `$items.sku` expression) the way MongoDB does.
+    "cart": {"$lookup": {"from": "carts", "localField": "_id", "foreignField": "_id",
+                         "pipeline": [
+        {"$project": {"_id": 0, "items": 1,
+                      "skus": {"$map": {"input": "$items", "as": "item", "in": "$$item.sku"}}}},
+        {"$lookup": {"from": "products", "localField": "skus", "foreignField": "sku",
+                     "pipeline": [{"$project": {"_id": 0, "sku": 1, "name": 1,
+                                                "price_cents": 1}}],
+                     "as": "products"}},
+    ], "as": "cart"}},
+}
+
+
+def _brief_pipeline(customer_id: str, parts: Collection[BriefPart] = ALL_PARTS) -> list[Doc]:
+    """One round trip for the parts of the brief asked for.
+
+    `$documents` starts from the id rather than the customer document, so that an unknown
+    customer still gets their cart and points. Standard stages and operators only: `$documents`
+    needs MongoDB 6.0 (5.1 at the least).
     """
-    return [
-        {"$documents": [{"_id": customer_id}]},
-        {"$lookup": {"from": "customers", "localField": "_id", "foreignField": "_id",
-                     "pipeline": [{"$project": {"name": 1, "tier": 1, "preferences": 1,
-                                                "address": 1}}],
-                     "as": "customer"}},
-        # The pipeline of tools.loyalty.balance_of, after its $match.
-        {"$lookup": {"from": "loyalty_ledger", "localField": "_id", "foreignField": "customer_id",
-                     "pipeline": [{"$group": {"_id": None, "balance": {"$sum": "$delta"}}}],
-                     "as": "points"}},
-        {"$lookup": {"from": "orders", "localField": "_id", "foreignField": "customer_id",
-                     "pipeline": [{"$sort": {"created_at": -1}}, {"$limit": 5},
-                                  {"$project": {"_id": 0, "order_id": 1, "status": 1}}],
-                     "as": "orders"}},
-        # The cart and the catalogue rows of its SKUs, as tools.cart.priced_cart reads them. The
-        # SKUs are gathered with $map: SecantusDB does not walk arrays in a `localField` (or a
-        # `$items.sku` expression) the way MongoDB does.
-        {"$lookup": {"from": "carts", "localField": "_id", "foreignField": "_id", "pipeline": [
-            {"$project": {"_id": 0, "items": 1,
-                          "skus": {"$map": {"input": "$items", "as": "item", "in": "$$item.sku"}}}},
-            {"$lookup": {"from": "products", "localField": "skus", "foreignField": "sku",
-                         "pipeline": [{"$project": {"_id": 0, "sku": 1, "name": 1,
-                                                    "price_cents": 1}}],
-                         "as": "products"}},
-        ], "as": "cart"}},
-    ]
+    return [{"$documents": [{"_id": customer_id}]}, *(_LOOKUPS[p] for p in ALL_PARTS if p in parts)]
 
 
-async def customer_brief(ctx: ToolContext) -> dict[str, Any]:
-    """What an agent should know about the customer this turn, read in one round trip."""
-    cursor = await ctx.store.db.aggregate(_brief_pipeline(ctx.customer_id))
+async def customer_brief(ctx: ToolContext, parts: Collection[BriefPart] = ALL_PARTS
+                         ) -> dict[str, Any]:
+    """What an agent should know about the customer this turn (`parts` of it), in one read."""
+    cursor = await ctx.store.db.aggregate(_brief_pipeline(ctx.customer_id, parts))
     row = (await cursor.to_list())[0]
-    customer = row["customer"][0] if row["customer"] else {}
-    points = int(row["points"][0]["balance"]) if row["points"] else 0
-    cart = row["cart"][0] if row["cart"] else {"items": [], "products": []}
-    lines, total = price_lines(cart["items"], cart["products"])
-    orders = row["orders"]
-    return {
-        "name": customer.get("name", "there"),
-        "known": bool(customer),
-        "tier": customer.get("tier", "bronze"),
-        "points": points,
-        "cart": {"items": sum(line["quantity"] for line in lines), "total": money(total)},
-        "orders": orders,
-        "open_orders": [o["order_id"] for o in orders if o["status"] in OPEN_STATUSES],
-        "preferences": customer.get("preferences", {}),
-        "postcode": customer.get("address", {}).get("postcode"),
-        "channel": ctx.channel,
-    }
+    brief: dict[str, Any] = {}
+    if "customer" in parts:
+        customer = row["customer"][0] if row["customer"] else {}
+        brief |= {"name": customer.get("name", "there"), "known": bool(customer),
+                  "tier": customer.get("tier", "bronze"),
+                  "preferences": customer.get("preferences", {}),
+                  "postcode": customer.get("address", {}).get("postcode")}
+    if "points" in parts:
+        brief["points"] = int(row["points"][0]["balance"]) if row["points"] else 0
+    if "cart" in parts:
+        cart = row["cart"][0] if row["cart"] else {"items": [], "products": []}
+        lines, total = price_lines(cart["items"], cart["products"])
+        brief["cart"] = {"items": sum(line["quantity"] for line in lines), "total": money(total)}
+    if "orders" in parts:
+        orders = row["orders"]
+        brief |= {"orders": orders,
+                  "open_orders": [o["order_id"] for o in orders if o["status"] in OPEN_STATUSES]}
+    return brief | {"channel": ctx.channel}

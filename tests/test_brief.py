@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo import monitoring
 
-from graph.context import OPEN_STATUSES, customer_brief
+from graph.context import ALL_PARTS, OPEN_STATUSES, customer_brief
 from settings import Settings
 from tools.cart import priced_cart
 from tools.catalog import money
@@ -32,12 +32,12 @@ async def reference_brief(ctx: ToolContext) -> dict[str, Any]:
         "name": customer.get("name", "there"),
         "known": bool(customer),
         "tier": customer.get("tier", "bronze"),
+        "preferences": customer.get("preferences", {}),
+        "postcode": customer.get("address", {}).get("postcode"),
         "points": points,
         "cart": {"items": sum(line["quantity"] for line in lines), "total": money(total)},
         "orders": orders,
         "open_orders": [o["order_id"] for o in orders if o["status"] in OPEN_STATUSES],
-        "preferences": customer.get("preferences", {}),
-        "postcode": customer.get("address", {}).get("postcode"),
         "channel": ctx.channel,
     }
 
@@ -51,6 +51,10 @@ async def assert_same_as_reference(ctx: ToolContext) -> dict[str, Any]:
     expected = await reference_brief(ctx)
     assert brief == expected
     assert repr(brief) == repr(expected)  # the same types too: 0 is not 0.0, 2500 is not 2500.0
+    for part in ALL_PARTS:  # each part read alone is that part of the whole
+        alone = await customer_brief(ctx, (part,))
+        assert alone.keys() < expected.keys() and "channel" in alone and len(alone) > 1
+        assert repr(alone) == repr({k: v for k, v in expected.items() if k in alone})
     return brief
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -44,19 +45,25 @@ def public_product(doc: Doc, **extra: Any) -> dict[str, Any]:
             **extra}
 
 
+def _sku(sku: str) -> str:
+    """A SKU as the catalogue spells it, from the way a customer typed it."""
+    return sku.strip().upper()
+
+
 async def find_product(ctx: ToolContext, sku: str) -> Doc | None:
     """A product by SKU, case-insensitively as customers type them."""
-    return await ctx.store.products.find_one({"sku": sku.strip().upper()})
+    return await ctx.store.products.find_one({"sku": _sku(sku)})
 
 
 async def _history(ctx: ToolContext) -> tuple[set[str], float | None]:
     """Categories the customer bought or prefers, and the median unit price they paid."""
-    customer = await ctx.store.customers.find_one({"_id": ctx.customer_id}, {"preferences": 1})
+    customer, orders = await asyncio.gather(
+        ctx.store.customers.find_one({"_id": ctx.customer_id}, {"preferences": 1}),
+        ctx.store.orders.find({"customer_id": ctx.customer_id}, {"items": 1}).limit(20).to_list())
     categories = set((customer or {}).get("preferences", {}).get("categories", []))
     prices: list[int] = []
     skus: list[str] = []
-    orders = ctx.store.orders.find({"customer_id": ctx.customer_id}, {"items": 1}).limit(20)
-    async for order in orders:
+    for order in orders:
         for line in order["items"]:
             prices.append(line["unit_price_cents"])
             skus.append(line["sku"])
@@ -145,6 +152,18 @@ async def _in_price_windows(ctx: ToolContext, where: Doc, ceiling: int) -> list[
     return found
 
 
+async def _candidates(ctx: ToolContext, wheres: list[Doc], ceiling: int, limit: int
+                      ) -> list[Doc]:
+    """Products under `ceiling` from the first filters of `wheres` that find `limit` of them."""
+    found: list[Doc] = []
+    for where in wheres:
+        seen = {doc["sku"] for doc in found}
+        found += [d for d in await _in_price_windows(ctx, where, ceiling) if d["sku"] not in seen]
+        if len(found) >= limit:
+            break
+    return found
+
+
 async def recommend_products(
     ctx: ToolContext,
     query: str = "",
@@ -176,7 +195,6 @@ async def recommend_products(
         return error("tell me what you are looking for: a product, a category or what it is for")
     limit = max(1, min(int(limit), 10))
     budget_cents = round(budget * 100) if budget is not None else None
-    liked, band = await _history(ctx)
     ceiling = budget_cents if budget_cents is not None else DEFAULT_CEILING_CENTS
     tag = next((_TAG_BY_TERM[w] for w in sorted(use | words) if w in _TAG_BY_TERM), None)
     wheres: list[Doc] = []
@@ -188,13 +206,8 @@ async def recommend_products(
         wheres.append({"tags": tag})
     elif words:
         wheres.append({"terms": {"$in": sorted(words)}})
-    candidates: list[Doc] = []
-    for where in wheres:
-        seen = {doc["sku"] for doc in candidates}
-        candidates += [d for d in await _in_price_windows(ctx, where, ceiling)
-                       if d["sku"] not in seen]
-        if len(candidates) >= limit:
-            break
+    (liked, band), candidates = await asyncio.gather(
+        _history(ctx), _candidates(ctx, wheres, ceiling, limit))
     ranked = sorted(
         ((_score(doc, words - {stem(category or "")}, use, liked, band, budget_cents), doc)
          for doc in candidates),
@@ -226,14 +239,15 @@ async def check_stock(ctx: ToolContext, sku: str, store_id: str | None = None) -
         sku: The product's SKU, e.g. LAP-00001.
         store_id: One store to check (store-downtown, store-mall, store-airport); all if omitted.
     """
-    doc = await find_product(ctx, sku)
-    if doc is None:
-        return not_found(f"product {sku}")
     names = {s["_id"]: s["name"] for s in STORES}
     if store_id is not None and store_id not in names:
         return error(f"unknown store {store_id!r}; stores are {', '.join(names)}")
-    query: Doc = {"sku": doc["sku"]} | ({"store_id": store_id} if store_id else {})
-    rows = await ctx.store.stock.find(query, {"_id": 0}).sort("store_id", 1).to_list()
+    query: Doc = {"sku": _sku(sku)} | ({"store_id": store_id} if store_id else {})
+    doc, rows = await asyncio.gather(  # both reads at once
+        find_product(ctx, sku), ctx.store.stock.find(query, {"_id": 0}).sort("store_id", 1)
+        .to_list())
+    if doc is None:
+        return not_found(f"product {sku}")
     stores = [{"store_id": r["store_id"], "store": names.get(r["store_id"], r["store_id"]),
                "quantity": r["quantity"]} for r in rows]
     total = sum(s["quantity"] for s in stores)

@@ -57,9 +57,9 @@ def _public_reward(doc: Doc, balance: int) -> dict[str, Any]:
 
 async def get_points(ctx: ToolContext) -> dict[str, Any]:
     """Show the customer's loyalty points balance, tier and the rewards points can buy."""
-    balance = await balance_of(ctx)
-    rewards = await ctx.store.rewards.find({}).sort("points", 1).to_list()
-    return {"type": "points", "balance": balance, "tier": await _tier(ctx),
+    balance, rewards, tier = await asyncio.gather(
+        balance_of(ctx), ctx.store.rewards.find({}).sort("points", 1).to_list(), _tier(ctx))
+    return {"type": "points", "balance": balance, "tier": tier,
             "rewards": [_public_reward(r, balance) for r in rewards]}
 
 

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
 from graph.budget import has_budget, spend
-from graph.context import Context, customer_brief, tool_context
+from graph.context import ALL_PARTS, BriefPart, Context, customer_brief, tool_context
 from graph.llm import NamedModel, check
 from graph.prompts import SYSTEM_PROMPT
 from graph.routes import Route
@@ -60,7 +60,7 @@ class Agent:
     tools: tuple[ToolFn, ...]
     plan: Callable[[Turn], list[Call]]
     render: Callable[[Turn, list[dict[str, Any]]], str]
-    offline_brief: bool = False  # the offline plan or reply reads the customer brief
+    offline_brief: tuple[BriefPart, ...] = ()  # the parts of the brief the offline path reads
     tool_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -180,8 +180,9 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         budget = services.settings.llm_daily_tokens_per_customer
         allowed = models if models and await has_budget(
             services.store, ctx.customer_id, now, budget) else ()
-        # Read the brief when a model will see it, or the offline answer uses it.
-        brief = await customer_brief(ctx) if allowed or agent.offline_brief else {}
+        # A model sees the whole brief; the offline answer reads only the parts it uses.
+        parts = ALL_PARTS if allowed else agent.offline_brief
+        brief = await customer_brief(ctx, parts) if parts else {}
         turn = Turn(text=latest_text(history), brief=brief, history=history, now=now)
         answered_by, planned = "offline", False
         messages: list[AnyMessage] = []

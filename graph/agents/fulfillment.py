@@ -19,7 +19,7 @@ _ESTIMATE = re.compile(r"how long|how soon|when would|delivery (time|option|esti
 
 
 def plan(turn: Turn) -> list[Call]:
-    """Track the named or only open order, or estimate a delivery."""
+    """Track the named or latest open order, or estimate a delivery."""
     order_id = extract.order_id(turn.text)
     if order_id is None and _ESTIMATE.search(turn.text):
         lowered = turn.text.lower()
@@ -28,9 +28,7 @@ def plan(turn: Turn) -> list[Call]:
                       "standard")
         return [("estimate_delivery", {"postcode": extract.postcode(turn.text), "method": method,
                                        "sku": extract.sku(turn.text)})]
-    if order_id is None and len(turn.brief.get("open_orders", [])) == 1:
-        order_id = turn.brief["open_orders"][0]
-    return [("track_order", {"order_id": order_id})]
+    return [("track_order", {"order_id": order_id})]  # without an id: the latest open order
 
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
@@ -55,4 +53,4 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 
 AGENT = Agent("fulfillment", FULFILLMENT_PROMPT, (track_order, estimate_delivery),
-              plan, render, offline_brief=True)
+              plan, render)

@@ -40,4 +40,4 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
             "show your points and offers, handle returns and warranty, or arrange a call.")
 
 
-AGENT = Agent("general", GENERAL_PROMPT, (), plan, render, offline_brief=True)
+AGENT = Agent("general", GENERAL_PROMPT, (), plan, render, offline_brief=("customer",))

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from tools.cart import price_lines
 from tools.catalog import money
 from tools.context import Services, ToolContext
+from tools.loyalty import BALANCE_LOOKUP, balance
 from tools.store import Doc
 
 OPEN_STATUSES = ("placed", "processing", "shipped")
@@ -40,11 +41,7 @@ _LOOKUPS: dict[BriefPart, Doc] = {
         "from": "customers", "localField": "_id", "foreignField": "_id",
         "pipeline": [{"$project": {"name": 1, "tier": 1, "preferences": 1, "address": 1}}],
         "as": "customer"}},
-    # The pipeline of tools.loyalty.balance_of, after its $match.
-    "points": {"$lookup": {
-        "from": "loyalty_ledger", "localField": "_id", "foreignField": "customer_id",
-        "pipeline": [{"$group": {"_id": None, "balance": {"$sum": "$delta"}}}],
-        "as": "points"}},
+    "points": BALANCE_LOOKUP,
     "orders": {"$lookup": {
         "from": "orders", "localField": "_id", "foreignField": "customer_id",
         "pipeline": [{"$sort": {"created_at": -1}}, {"$limit": 5},
@@ -88,7 +85,7 @@ async def customer_brief(ctx: ToolContext, parts: Collection[BriefPart] = ALL_PA
                   "preferences": customer.get("preferences", {}),
                   "postcode": customer.get("address", {}).get("postcode")}
     if "points" in parts:
-        brief["points"] = int(row["points"][0]["balance"]) if row["points"] else 0
+        brief["points"] = balance(row)
     if "cart" in parts:
         cart = row["cart"][0] if row["cart"] else {"items": [], "products": []}
         lines, total = price_lines(cart["items"], cart["products"])

@@ -29,7 +29,20 @@ async def test_check_stock_per_store(alice: ToolContext) -> None:
     assert row is not None
     mall = next(s for s in result["stores"] if s["store_id"] == "store-mall")
     assert mall["quantity"] == row["quantity"]
+    assert [s["store_id"] for s in result["stores"]] == sorted(s["store_id"]
+                                                              for s in result["stores"])
+    assert result["total"] == sum(s["quantity"] for s in result["stores"])
     assert (await check_stock(alice, "NOPE-1"))["message"] == "product NOPE-1 not found"
+
+
+async def test_check_stock_in_one_store(alice: ToolContext) -> None:
+    await alice.store.stock.update_one({"sku": "LAP-00002", "store_id": "store-airport"},
+                                       {"$set": {"quantity": 0}})
+    result = await check_stock(alice, "LAP-00002", "store-airport")
+    assert result["stores"] == [{"store_id": "store-airport", "store": result["stores"][0]["store"],
+                                 "quantity": 0}]
+    assert result["in_stock"] is False and result["total"] == 0
+    assert (await check_stock(alice, "LAP-00002", "store-moon"))["type"] == "error"
 
 
 async def test_product_details(alice: ToolContext) -> None:

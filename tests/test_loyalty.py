@@ -16,6 +16,16 @@ async def test_points_balance_is_the_sum_of_the_ledger(alice: ToolContext) -> No
                                    "points": 1000, "value": 10.0, "affordable": True}
 
 
+async def test_a_guest_has_no_points_and_the_lowest_tier(alice: ToolContext) -> None:
+    guest = dataclasses.replace(alice, customer_id="guest-15559990000")
+    result = await get_points(guest)
+    assert result["balance"] == 0 and result["tier"] == "bronze"
+    points = [r["points"] for r in result["rewards"]]
+    assert points == sorted(points) and len(points) == await alice.store.rewards.count_documents(
+        {})
+    assert not any(r["affordable"] for r in result["rewards"])
+
+
 async def test_more_points_than_the_balance_are_refused(bob: ToolContext) -> None:
     result = await redeem_rewards(bob, "RW-10OFF")
     assert result["type"] == "error"

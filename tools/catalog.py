@@ -242,14 +242,17 @@ async def check_stock(ctx: ToolContext, sku: str, store_id: str | None = None) -
     names = {s["_id"]: s["name"] for s in STORES}
     if store_id is not None and store_id not in names:
         return error(f"unknown store {store_id!r}; stores are {', '.join(names)}")
-    query: Doc = {"sku": _sku(sku)} | ({"store_id": store_id} if store_id else {})
-    doc, rows = await asyncio.gather(  # both reads at once
-        find_product(ctx, sku), ctx.store.stock.find(query, {"_id": 0}).sort("store_id", 1)
-        .to_list())
-    if doc is None:
+    in_store = [{"$match": {"store_id": store_id}}] if store_id else []
+    cursor = await ctx.store.products.aggregate([  # the product and its stock in one round trip
+        {"$match": {"sku": _sku(sku)}}, {"$project": {"_id": 0, "sku": 1, "name": 1}},
+        {"$lookup": {"from": "stock", "localField": "sku", "foreignField": "sku", "pipeline": [
+            *in_store, {"$sort": {"store_id": 1}}, {"$project": {"_id": 0}}], "as": "stock"}}])
+    found = await cursor.to_list()
+    if not found:
         return not_found(f"product {sku}")
+    doc = found[0]
     stores = [{"store_id": r["store_id"], "store": names.get(r["store_id"], r["store_id"]),
-               "quantity": r["quantity"]} for r in rows]
+               "quantity": r["quantity"]} for r in doc["stock"]]
     total = sum(s["quantity"] for s in stores)
     return {"type": "stock", "sku": doc["sku"], "name": doc["name"], "stores": stores,
             "total": total, "in_stock": total > 0}

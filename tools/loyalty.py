@@ -24,12 +24,22 @@ LOCK_LEASE = timedelta(seconds=30)
 _LOCK_WAIT_S = 10.0
 
 
+_BALANCE = [{"$group": {"_id": None, "balance": {"$sum": "$delta"}}}]
+# The balance joined onto a document whose `_id` is the customer's, as `points: [{balance}]`.
+BALANCE_LOOKUP = {"$lookup": {"from": "loyalty_ledger", "localField": "_id",
+                              "foreignField": "customer_id", "pipeline": _BALANCE,
+                              "as": "points"}}
+
+
+def balance(row: Doc) -> int:
+    """The balance that `BALANCE_LOOKUP` joined onto `row`."""
+    return int(row["points"][0]["balance"]) if row["points"] else 0
+
+
 async def balance_of(ctx: ToolContext) -> int:
     """The customer's points: the sum of their ledger entries."""
     cursor = await ctx.store.loyalty_ledger.aggregate([
-        {"$match": {"customer_id": ctx.customer_id}},
-        {"$group": {"_id": None, "balance": {"$sum": "$delta"}}},
-    ])
+        {"$match": {"customer_id": ctx.customer_id}}, *_BALANCE])
     rows = await cursor.to_list()
     return int(rows[0]["balance"]) if rows else 0
 
@@ -44,10 +54,13 @@ async def award_points(ctx: ToolContext, ref: str, points: int, reason: str) -> 
              "at": ctx.services.clock()})
 
 
-async def _tier(ctx: ToolContext) -> str:
-    customer = await ctx.store.customers.find_one({"_id": ctx.customer_id}, {"tier": 1})
+def _known_tier(customer: Doc | None) -> str:
     tier = (customer or {}).get("tier")
     return tier if tier in TIERS else TIERS[0]
+
+
+async def _tier(ctx: ToolContext) -> str:
+    return _known_tier(await ctx.store.customers.find_one({"_id": ctx.customer_id}, {"tier": 1}))
 
 
 def _public_reward(doc: Doc, balance: int) -> dict[str, Any]:
@@ -57,10 +70,17 @@ def _public_reward(doc: Doc, balance: int) -> dict[str, Any]:
 
 async def get_points(ctx: ToolContext) -> dict[str, Any]:
     """Show the customer's loyalty points balance, tier and the rewards points can buy."""
-    balance, rewards, tier = await asyncio.gather(
-        balance_of(ctx), ctx.store.rewards.find({}).sort("points", 1).to_list(), _tier(ctx))
-    return {"type": "points", "balance": balance, "tier": tier,
-            "rewards": [_public_reward(r, balance) for r in rewards]}
+    cursor = await ctx.store.db.aggregate([  # balance, tier and rewards in one round trip
+        {"$documents": [{"_id": ctx.customer_id}]}, BALANCE_LOOKUP,
+        {"$lookup": {"from": "customers", "localField": "_id", "foreignField": "_id",
+                     "pipeline": [{"$project": {"tier": 1}}], "as": "customer"}},
+        {"$lookup": {"from": "rewards", "pipeline": [{"$sort": {"points": 1}}], "as": "rewards"}},
+    ])
+    row = (await cursor.to_list())[0]
+    points = balance(row)
+    return {"type": "points", "balance": points,
+            "tier": _known_tier(row["customer"][0] if row["customer"] else None),
+            "rewards": [_public_reward(r, points) for r in row["rewards"]]}
 
 
 async def redeem_rewards(ctx: ToolContext, reward_id: str) -> dict[str, Any]:

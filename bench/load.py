@@ -179,7 +179,8 @@ async def _burst(probe: Probe, llm: httpx.AsyncClient, db_pid: int, tag: str, se
     probe.reset()
     stop = asyncio.Event()
     ticker = asyncio.create_task(_lag(probe, stop))
-    cpu, db_cpu, started = time.process_time(), cpu_seconds(db_pid), time.perf_counter()
+    # The database's CPU first: reading it scans /proc, which must not count as this process's.
+    db_cpu, cpu, started = cpu_seconds(db_pid), time.process_time(), time.perf_counter()
     results = await asyncio.gather(*(turn(f"{tag}-{i}", i) for i in range(sessions)))
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     db_cpu = cpu_seconds(db_pid) - db_cpu

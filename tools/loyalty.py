@@ -40,8 +40,7 @@ async def balance_of(ctx: ToolContext) -> int:
     """The customer's points: the sum of their ledger entries."""
     cursor = await ctx.store.loyalty_ledger.aggregate([
         {"$match": {"customer_id": ctx.customer_id}}, *_BALANCE])
-    rows = await cursor.to_list()
-    return int(rows[0]["balance"]) if rows else 0
+    return balance({"points": await cursor.to_list()})
 
 
 async def award_points(ctx: ToolContext, ref: str, points: int, reason: str) -> None:
@@ -74,6 +73,7 @@ async def get_points(ctx: ToolContext) -> dict[str, Any]:
         {"$documents": [{"_id": ctx.customer_id}]}, BALANCE_LOOKUP,
         {"$lookup": {"from": "customers", "localField": "_id", "foreignField": "_id",
                      "pipeline": [{"$project": {"tier": 1}}], "as": "customer"}},
+        # Every reward (a handful), as a find of the collection would read them.
         {"$lookup": {"from": "rewards", "pipeline": [{"$sort": {"points": 1}}], "as": "rewards"}},
     ])
     row = (await cursor.to_list())[0]

@@ -52,7 +52,7 @@ class Side:
 
     @property
     def db_ms(self) -> float:
-        """The database's CPU per turn, in ms (its clock ticks are 10 ms: many turns even out)."""
+        """The database's CPU per turn, in ms."""
         return self.db_cpu_s / len(self.ms) * 1000
 
 

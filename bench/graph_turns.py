@@ -18,6 +18,7 @@ from bench.http import database
 from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.session import run_turn, settled, thread_id
+from tools.store import Store
 
 MESSAGES = ["hello", "where is my order ORD-1002?", "laptop for coding under $900",
             "is LAP-00001 in stock at the mall?", "how many points do I have?"]
@@ -67,20 +68,32 @@ class CountingSaver(SessionSaver):
         return await super().aput(*args, **kwargs)
 
 
-def _minimal_graph(saver: SessionSaver, nodes: int = 1) -> Any:
-    """A graph that echoes the message, then passes through `nodes - 1` nodes doing nothing."""
+def _minimal_graph(saver: SessionSaver) -> Any:
+    """One node that echoes the message."""
     async def echo(state: MessagesState) -> dict[str, Any]:
         return {"messages": [AIMessage(f"echo: {state['messages'][-1].text}")]}
-
-    async def nothing(state: MessagesState) -> dict[str, Any]:
-        return {}
 
     graph = StateGraph(MessagesState)
     graph.add_node("echo", echo)
     graph.add_edge(START, "echo")
-    for n in range(1, nodes):
-        graph.add_node(f"pass{n}", nothing)
-        graph.add_edge("echo" if n == 1 else f"pass{n - 1}", f"pass{n}")
+    return graph.compile(checkpointer=saver)
+
+
+def _smallest_turn(saver: SessionSaver, store: Store) -> Any:
+    """The least a turn of this product does: a node that routes, one that reads and answers."""
+    async def route(state: MessagesState) -> dict[str, Any]:
+        return {}
+
+    async def answer(state: MessagesState) -> dict[str, Any]:
+        customer = await store.customers.find_one({"_id": "demo-alice"}, {"name": 1})
+        assert customer is not None
+        return {"messages": [AIMessage(f"Hi {customer['name']}: {state['messages'][-1].text}")]}
+
+    graph = StateGraph(MessagesState)
+    graph.add_node("route", route)
+    graph.add_node("answer", answer)
+    graph.add_edge(START, "route")
+    graph.add_edge("route", "answer")
     return graph.compile(checkpointer=saver)
 
 
@@ -106,12 +119,12 @@ async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list
             with_lease = build_graph(services).compile(
                 checkpointer=_saver(store.db, shared=True))
             minimal = _minimal_graph(saver)
-            three = _minimal_graph(saver, nodes=3)  # as many nodes as our turn runs
+            smallest = _smallest_turn(saver, store)
             for i in range(10):  # connections, caches and lazy imports settle
                 await run_turn(graph, customer_id="demo-alice", session_id=f"w{i}",
                                message=MESSAGES[i % len(MESSAGES)])
-            sides: dict[str, Side] = {name: Side() for name in ("ours", "leased", "floor",
-                                                                  "three")}
+            sides: dict[str, Side] = {name: Side() for name in ("ours", "leased", "smallest",
+                                                                  "floor")}
             for i in range(rounds):  # interleaved, so that drift hits every side alike
                 text = MESSAGES[i % len(MESSAGES)]
                 with sides["ours"].timed(db.pid):
@@ -120,11 +133,13 @@ async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list
                 with sides["leased"].timed(db.pid):
                     await run_turn(with_lease, customer_id="demo-alice", session_id=f"l{i}",
                                    message=text)
-                for name, floor_graph in (("floor", minimal), ("three", three)):
-                    with sides[name].timed(db.pid):
-                        await floor_graph.ainvoke({"messages": [HumanMessage(text)]},
-                                                  {"configurable": {"thread_id": f"{name}{i}"}},
-                                                  durability="exit")
+                with sides["smallest"].timed(db.pid):
+                    await run_turn(smallest, customer_id="demo-alice", session_id=f"s{i}",
+                                   message=text)
+                with sides["floor"].timed(db.pid):
+                    await minimal.ainvoke({"messages": [HumanMessage(text)]},
+                                          {"configurable": {"thread_id": f"m{i}"}},
+                                          durability="exit")
             thread = thread_id("web", "demo-alice", "long")
             size_at: dict[int, int] = {}
             late: list[float] = []
@@ -152,7 +167,7 @@ async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list
                 await say("short", k, early)
             size_at[turns] = await session_bytes(saver, thread)
             writes_per_turn = (CountingSaver.puts - puts_before) / (turns + 4 + window)
-    ours, leased, floor, three = (sides[n] for n in ("ours", "leased", "floor", "three"))
+    ours, leased, smallest, floor = (sides[n] for n in ("ours", "leased", "smallest", "floor"))
     return [
         Measure("graph_floor", ours.p50, floor.p50, ours.p50 / floor.p50, 1.3, "ms p50",
                 "an offline turn as one server process runs it (`run_turn`: the turn queued "
@@ -163,11 +178,12 @@ async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list
                 "write the checkpoint; the floor: read, write, delete stale writes). CPU per "
                 f"turn, mean of the 5 kinds: this process {ours.cpu_ms:.2f} ms against "
                 f"{floor.cpu_ms:.2f} ms, the database {ours.db_ms:.2f} ms against "
-                f"{floor.db_ms:.2f} ms. Two nodes that do nothing, added to the one-node graph, "
-                f"take it to {three.p50:.2f} ms ({three.p50 / floor.p50:.2f}x, "
-                f"{three.cpu_ms:.2f} ms of CPU); the rest is routing, planning, the tools' reads "
-                "and their results in the checkpoint. With the session lease that `--workers N` "
-                f"takes: {leased.p50:.2f} ms ({leased.p50 / floor.p50:.2f}x)"),
+                f"{floor.db_ms:.2f} ms. The smallest turn of this shape (`run_turn` through a "
+                "node that routes and one that reads a name and answers) takes "
+                f"{smallest.p50:.2f} ms ({smallest.p50 / floor.p50:.2f}x): the rest is ours "
+                "(the classifier, the planner, tool calls and results as messages, a node that "
+                "caps the history, a larger checkpoint). With the session lease that "
+                f"`--workers N` takes: {leased.p50:.2f} ms ({leased.p50 / floor.p50:.2f}x)"),
         Measure("long_session_latency", median(late), median(early), median(late) / median(early),
                 1.1, "ms p50", f"turns {turns - window + 1}-{turns} of a session vs turns "
                 f"5-{4 + window} of another, one turn of each in turn"),

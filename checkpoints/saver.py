@@ -14,7 +14,8 @@ one document per session in `sessions`, on the async client the store already ha
 
 A turn (`turn()`, see `checkpoints.turns`) reads the session document, or takes its lease (a
 write, then a read unless the session is new), and `aput` writes the new checkpoint, releasing a
-settled turn's lease in the same write: two operations a turn, or two to three with a lease.
+settled turn's lease in the same write: two operations a turn; with a lease two or three, and one
+more to release it when the turn stops to wait for a confirmation.
 Writes of a superseded checkpoint are deleted by the next `aput`. The price: no time travel to
 older turns in the product database (Studio runs on its own in-memory saver with history).
 """

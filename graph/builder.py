@@ -1,14 +1,11 @@
-"""Build the sales graph (uncompiled): supervisor, ten agents, confirmation, trim."""
+"""Build the sales graph (uncompiled): the supervisor, ten agents and the confirmation step."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Literal
 
-from langchain_core.messages import RemoveMessage
 from langgraph.graph import END, START, StateGraph
-from langgraph.graph.message import REMOVE_ALL_MESSAGES
-from langgraph.types import Command
 
 from graph.agents import (
     fulfillment,
@@ -30,7 +27,6 @@ from graph.llm import NamedModel
 from graph.routes import ROUTES
 from graph.state import State
 from graph.supervisor import Router, make_supervisor
-from graph.trim import keep_last
 from tools.context import Services
 
 AGENTS: dict[str, Agent] = {module.AGENT.name: module.AGENT for module in (
@@ -38,16 +34,12 @@ AGENTS: dict[str, Agent] = {module.AGENT.name: module.AGENT for module in (
     pos_adapter, handoff, general)}
 
 
-async def finish(state: State) -> Command[Literal["confirm", "__end__"]]:
-    """Cap the session at five messages, then wait for a confirmation if one is pending.
+def after_agent(state: State) -> Literal["confirm", "__end__"]:
+    """The turn ends with the agent's answer, or waits for a yes if it asked for one.
 
-    Async, as every node: LangGraph runs a plain function node of an async run in a thread.
+    An edge, not a node: it runs in the agent's step, so a turn takes no step of its own to end.
     """
-    kept = keep_last(state["messages"])
-    update: dict[str, Any] = {}
-    if len(kept) != len(state["messages"]):
-        update["messages"] = [RemoveMessage(id=REMOVE_ALL_MESSAGES), *kept]
-    return Command(goto="confirm" if state.get("pending") else "__end__", update=update)
+    return "confirm" if state.get("pending") else "__end__"
 
 
 def build_graph(services: Services, models: Sequence[NamedModel] = (),
@@ -59,8 +51,7 @@ def build_graph(services: Services, models: Sequence[NamedModel] = (),
     graph.add_node("supervisor", make_supervisor(router), destinations=ROUTES)
     for route in ROUTES:
         graph.add_node(route, make_agent_node(AGENTS[route], services, models))  # type: ignore[call-overload]
-        graph.add_edge(route, "finish")
-    graph.add_node("finish", finish, destinations=("confirm", END))
-    graph.add_node("confirm", make_confirm_node(services), destinations=("finish",))
+        graph.add_conditional_edges(route, after_agent, ["confirm", END])
+    graph.add_node("confirm", make_confirm_node(services), destinations=("confirm", END))
     graph.add_edge(START, "supervisor")
     return graph

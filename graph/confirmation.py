@@ -66,10 +66,11 @@ def outcome_text(result: dict[str, Any]) -> str:
 def make_confirm_node(services: Services) -> Any:
     """The node that pauses the run until the customer answers the pending request."""
 
-    async def confirm(state: State, runtime: Runtime[Context]) -> Command[Literal["finish"]]:
+    async def confirm(state: State, runtime: Runtime[Context]
+                      ) -> Command[Literal["confirm", "__end__"]]:
         pending = state.get("pending")
         if not pending:
-            return Command(goto="finish")
+            return Command(goto="__end__")
         answer = interrupt({"confirmation_id": pending["confirmation_id"],
                             "question": pending["summary"], "expires_at": pending["expires_at"]})
         text = str(answer.get("message", "") if isinstance(answer, dict) else answer)
@@ -77,12 +78,12 @@ def make_confirm_node(services: Services) -> Any:
         human = HumanMessage(text)
         if decision is None:
             ask = AIMessage(f"Please answer yes or no. {pending['summary']}")
-            return Command(goto="finish", update={"messages": [human, ask], "actions": [],
-                                                  "answered_by": "offline"})
+            return Command(goto="confirm", update={"messages": [human, ask], "actions": [],
+                                                   "answered_by": "offline"})  # ask again
         ctx = tool_context(services, runtime.context)
         action = confirmations.confirm if decision else confirmations.decline
         result = await action(ctx, pending["confirmation_id"])
-        return Command(goto="finish", update={
+        return Command(goto="__end__", update={
             "messages": [human, AIMessage(outcome_text(result))],
             "actions": [result] if result.get("type") != "error" else [],
             "pending": None, "answered_by": "offline"})

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Annotated, Any, TypedDict
 
-from langgraph.graph import MessagesState
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import Messages, add_messages
 
 from graph.routes import Route
+from graph.trim import keep_last
+
+
+def add_capped(left: Messages, right: Messages) -> list[AnyMessage]:
+    """`add_messages`, then the newest five (`graph.trim.keep_last`).
+
+    The cap lives in the reducer so that every update, and so every checkpoint, holds at most
+    five messages, with no graph step of its own to apply it.
+    """
+    return keep_last(add_messages(left, right))  # type: ignore[arg-type]
 
 
 class Pending(TypedDict):
@@ -19,7 +30,13 @@ class Pending(TypedDict):
     expires_at: str
 
 
-class State(MessagesState, total=False):
+class Conversation(TypedDict):
+    """The messages of a session, capped at the newest five."""
+
+    messages: Annotated[list[AnyMessage], add_capped]
+
+
+class State(Conversation, total=False):
     """One session. Who the customer is lives in the run-time context, not here."""
 
     route: Route

@@ -22,7 +22,6 @@ from graph.llm import NamedModel, check
 from graph.prompts import SYSTEM_PROMPT
 from graph.routes import Route
 from graph.state import Pending, State
-from graph.trim import keep_last
 from tools.context import Services, ToolContext
 from tools.registry import ToolFn, error, make_tool
 
@@ -175,7 +174,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
 
     async def node(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx = tool_context(services, runtime.context)
-        history = keep_last(state["messages"])
+        history = state["messages"]  # capped at five by the reducer (`graph.state`)
         now = services.clock()
         budget = services.settings.llm_daily_tokens_per_customer
         allowed = models if models and await has_budget(

@@ -87,17 +87,19 @@ async def _chat(settings: Settings, user: str, session: str) -> None:
 
 async def _route(settings: Settings) -> None:
     from graph.classifier import build_classifier
-    from graph.llm import build_models
+    from graph.llm import build_models, model_http
     from graph.supervisor import Router
 
-    router = Router(build_classifier(), build_models(settings))
-    for line in sys.stdin:
-        text = line.strip()
-        if not text:
-            continue
-        decision = await router.route(text)
-        print(json.dumps({"route": decision.route, "confidence": round(decision.confidence, 4),
-                          "by": decision.by}), flush=True)
+    async with model_http() as http:
+        router = Router(build_classifier(), build_models(settings, http))
+        for line in sys.stdin:
+            text = line.strip()
+            if not text:
+                continue
+            decision = await router.route(text)
+            confidence = round(decision.confidence, 4)
+            print(json.dumps({"route": decision.route, "confidence": confidence,
+                              "by": decision.by}), flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

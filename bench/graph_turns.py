@@ -13,7 +13,7 @@ import bson
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.graph import START, MessagesState, StateGraph
 
-from app import freeze_heap
+from app import tune_collector
 from bench.common import Measure, demo_shop, median, process_cpu_s, timed_ms
 from bench.http import MESSAGES, database
 from checkpoints.saver import SessionSaver
@@ -127,7 +127,7 @@ async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list
                 checkpointer=_saver(store.db, shared=True))
             minimal = _minimal_graph(saver)
             smallest = _smallest_turn(saver, store)
-            freeze_heap()  # as `app.open_app` does once the graph is built
+            tune_collector()  # as `app.open_app` does once the graph is built
             for i in range(10):  # connections, caches and lazy imports settle
                 await run_turn(graph, customer_id="demo-alice", session_id=f"w{i}",
                                message=MESSAGES[i % len(MESSAGES)])

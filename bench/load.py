@@ -30,7 +30,6 @@ from pydantic import SecretStr
 from app import App, open_app
 from bench.common import Measure, median
 from bench.http import MESSAGES, cpu_seconds, database, free_port, served
-from graph.llm import build_models
 from graph.session import TurnResult, run_turn
 from settings import Settings
 
@@ -269,7 +268,7 @@ async def measure(sessions: int = 200, rounds: int = 3) -> list[Measure]:
 
 def _minimal_graph(app: App) -> Any:
     """One node that makes the model call our agents make, on the product's saver."""
-    model = build_models(app.settings)[0].model
+    model = app.models[0].model  # the product's model and HTTP client
 
     async def answer(state: MessagesState) -> dict[str, Any]:
         return {"messages": [await model.ainvoke(state["messages"])]}

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
+from graph.budget import USAGE, usage_key
 from tools.cart import price_lines
 from tools.catalog import money
 from tools.context import Services, ToolContext
@@ -62,21 +64,48 @@ _LOOKUPS: dict[BriefPart, Doc] = {
 }
 
 
-def _brief_pipeline(customer_id: str, parts: Collection[BriefPart] = ALL_PARTS) -> list[Doc]:
-    """One round trip for the parts of the brief asked for.
+# The customer's token use today, joined on the usage document's `_id` (`graph.budget`).
+_USAGE_LOOKUP: Doc = {"$lookup": {"from": USAGE, "localField": "usage_key", "foreignField": "_id",
+                                  "pipeline": [{"$project": {"_id": 0, "tokens": 1}}],
+                                  "as": "usage"}}
+
+
+def _brief_pipeline(customer_id: str, parts: Collection[BriefPart] = ALL_PARTS,
+                    usage: str | None = None) -> list[Doc]:
+    """One round trip for the parts of the brief asked for, and the day's usage `usage`.
 
     `$documents` starts from the id rather than the customer document, so that an unknown
     customer still gets their cart and points. Standard stages and operators only: `$documents`
     needs MongoDB 6.0 (5.1 at the least).
     """
-    return [{"$documents": [{"_id": customer_id}]}, *(_LOOKUPS[p] for p in ALL_PARTS if p in parts)]
+    start: Doc = {"_id": customer_id}
+    lookups = [_LOOKUPS[p] for p in ALL_PARTS if p in parts]
+    if usage is not None:
+        start["usage_key"] = usage
+        lookups.append(_USAGE_LOOKUP)
+    return [{"$documents": [start]}, *lookups]
 
 
 async def customer_brief(ctx: ToolContext, parts: Collection[BriefPart] = ALL_PARTS
                          ) -> dict[str, Any]:
     """What an agent should know about the customer this turn (`parts` of it), in one read."""
-    cursor = await ctx.store.db.aggregate(_brief_pipeline(ctx.customer_id, parts))
-    row = (await cursor.to_list())[0]
+    return _brief(ctx, parts, await _read(ctx, _brief_pipeline(ctx.customer_id, parts)))
+
+
+async def model_brief(ctx: ToolContext, now: datetime) -> tuple[dict[str, Any], int]:
+    """The whole brief a model sees and the tokens the customer used on `now`'s day, in one read."""
+    row = await _read(ctx, _brief_pipeline(ctx.customer_id, ALL_PARTS,
+                                           usage_key(ctx.customer_id, now)))
+    used = int(row["usage"][0]["tokens"]) if row["usage"] else 0
+    return _brief(ctx, ALL_PARTS, row), used
+
+
+async def _read(ctx: ToolContext, pipeline: list[Doc]) -> Doc:
+    cursor = await ctx.store.db.aggregate(pipeline)
+    return (await cursor.to_list())[0]
+
+
+def _brief(ctx: ToolContext, parts: Collection[BriefPart], row: Doc) -> dict[str, Any]:
     brief: dict[str, Any] = {}
     if "customer" in parts:
         customer = row["customer"][0] if row["customer"] else {}

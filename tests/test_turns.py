@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import empty_checkpoint
+from pydantic import SecretStr
 from pymongo import monitoring
 
 from checkpoints.saver import SessionSaver
 from checkpoints.turns import Busy, doc_id
+from graph.budget import USAGE, usage_key
 from graph.builder import build_graph
+from graph.llm import build_models
 from graph.session import make_saver, run_turn, thread_id
 from settings import Settings
+from tests.fakes import completion, mock_providers, ok
 from tools.context import Services
 from tools.store import Store
 
@@ -86,6 +91,28 @@ async def test_round_trips_of_a_greeting(watched: tuple[Services, Commands], sha
         result = await run_turn(graph, customer_id="demo-alice", session_id="hi", message="hello")
         assert result["reply"].startswith("Hi Alice Example!")
         assert commands.names == expected
+
+
+async def test_round_trips_of_a_model_turn(watched: tuple[Services, Commands]) -> None:
+    services, commands = watched
+    settings = services.settings.model_copy(update={
+        "openrouter_api_key": SecretStr("k"), "openrouter_base_url": "http://openrouter.test/v1",
+        "llm_daily_tokens_per_customer": 1000})
+    services = dataclasses.replace(services, settings=settings)
+    graph = build_graph(services, build_models(settings)).compile(
+        checkpointer=make_saver(services.store.db))
+    day = usage_key("demo-alice", services.clock())
+    await services.store.db[USAGE].insert_one({"_id": day, "tokens": 900})  # under 1,000
+    with mock_providers() as router:
+        router.post("http://openrouter.test/v1/chat/completions").mock(
+            return_value=ok(completion("Hello from the model")))  # 140 tokens
+        commands.names.clear()
+        result = await run_turn(graph, customer_id="demo-alice", session_id="m", message="hello")
+    assert (result["answered_by"], result["reply"]) == ("openrouter", "Hello from the model")
+    # read the session; the brief and the day's budget in one read; add the tokens; write the
+    # checkpoint
+    assert commands.names == ["find", "aggregate", "update", "update"]
+    assert await services.store.db[USAGE].find_one({"_id": day}) == {"_id": day, "tokens": 1040}
 
 
 async def test_a_lease_is_kept_while_a_confirmation_waits(watched: tuple[Services, Commands],

@@ -16,8 +16,8 @@ from langgraph.runtime import Runtime
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
-from graph.budget import has_budget, spend
-from graph.context import ALL_PARTS, BriefPart, Context, customer_brief, tool_context
+from graph.budget import spend
+from graph.context import BriefPart, Context, customer_brief, model_brief, tool_context
 from graph.llm import NamedModel, check
 from graph.prompts import SYSTEM_PROMPT
 from graph.routes import Route
@@ -176,12 +176,13 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         ctx = tool_context(services, runtime.context)
         history = state["messages"]  # capped at five by the reducer (`graph.state`)
         now = services.clock()
-        budget = services.settings.llm_daily_tokens_per_customer
-        allowed = models if models and await has_budget(
-            services.store, ctx.customer_id, now, budget) else ()
-        # A model sees the whole brief; the offline answer reads only the parts it uses.
-        parts = ALL_PARTS if allowed else agent.offline_brief
-        brief = await customer_brief(ctx, parts) if parts else {}
+        allowed: Sequence[NamedModel] = ()
+        if models:  # a model sees the whole brief, read with the customer's budget
+            brief, used_today = await model_brief(ctx, now)
+            if used_today < services.settings.llm_daily_tokens_per_customer:
+                allowed = models
+        else:  # the offline answer reads only the parts of the brief it uses
+            brief = await customer_brief(ctx, agent.offline_brief) if agent.offline_brief else {}
         turn = Turn(text=latest_text(history), brief=brief, history=history, now=now)
         answered_by, planned = "offline", False
         messages: list[AnyMessage] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
 
 from langgraph.graph import END, START, StateGraph
 
@@ -34,14 +33,6 @@ AGENTS: dict[str, Agent] = {module.AGENT.name: module.AGENT for module in (
     pos_adapter, handoff, general)}
 
 
-def after_agent(state: State) -> Literal["confirm", "__end__"]:
-    """The turn ends with the agent's answer, or waits for a yes if it asked for one.
-
-    An edge, not a node: it runs in the agent's step, so a turn takes no step of its own to end.
-    """
-    return "confirm" if state.get("pending") else "__end__"
-
-
 def build_graph(services: Services, models: Sequence[NamedModel] = (),
                 router: Router | None = None) -> StateGraph[State, Context, State, State]:
     """The uncompiled graph; compile it with the checkpointer the caller needs."""
@@ -50,8 +41,9 @@ def build_graph(services: Services, models: Sequence[NamedModel] = (),
     graph = StateGraph(State, context_schema=Context)
     graph.add_node("supervisor", make_supervisor(router), destinations=ROUTES)
     for route in ROUTES:
-        graph.add_node(route, make_agent_node(AGENTS[route], services, models))  # type: ignore[call-overload]
-        graph.add_conditional_edges(route, after_agent, ["confirm", END])
+        # An agent ends the turn, or hands it to `confirm` to wait for a yes.
+        graph.add_node(route, make_agent_node(AGENTS[route], services, models),  # type: ignore[call-overload]
+                       destinations=("confirm", END))
     graph.add_node("confirm", make_confirm_node(services), destinations=("confirm", END))
     graph.add_edge(START, "supervisor")
     return graph

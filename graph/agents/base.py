@@ -7,12 +7,13 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
+from langgraph.types import Command
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
@@ -172,7 +173,8 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             messages.extend(round_)
         messages.append(AIMessage(agent.render(turn, results)))
 
-    async def node(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    async def node(state: State, runtime: Runtime[Context]
+                   ) -> Command[Literal["confirm", "__end__"]]:
         ctx = tool_context(services, runtime.context)
         history = state["messages"]  # capped at five by the reducer (`graph.state`)
         now = services.clock()
@@ -210,12 +212,15 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             # (which may state another amount, or claim the payment is already done).
             messages[-1] = AIMessage(agent.render(turn, [confirmation]))
         reply = messages[-1].text if messages else ""
-        return {
+        pending = _pending(agent, confirmation, reply)
+        # The turn ends here, or waits in `confirm` for the customer's yes. A `Command` rather
+        # than a conditional edge, which would read the whole state again (0.4 ms a turn).
+        return Command(goto="confirm" if pending else "__end__", update={
             "messages": messages,
             "actions": [r for r in results if r.get("type") != "error"],
             "answered_by": answered_by,
-            "pending": _pending(agent, confirmation, reply),
-        }
+            "pending": pending,
+        })
 
     node.__name__ = agent.name
     return node

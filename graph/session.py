@@ -32,7 +32,7 @@ class TurnResult(TypedDict):
 def settled(checkpoint: Checkpoint) -> bool:
     """Whether the run that saved `checkpoint` is over.
 
-    With no confirmation pending, `finish` ends the run; only a pending one sends it on to
+    With no confirmation pending, the agent ends the run; only a pending one sends it on to
     `confirm`, whose interrupt is written after the checkpoint.
     """
     return not checkpoint["channel_values"].get("pending")

@@ -48,14 +48,16 @@ class Hold:
     """A turn's hold on its session.
 
     `doc` is the session document as the turn found it (None once the turn's checkpoint replaced
-    it), `version` the checkpoint the session must still hold when the turn writes its own, and
-    `token` the lease this turn took (None when the lock is this process's alone).
+    it), `version` the checkpoint the session must still hold when the turn writes its own,
+    `token` the lease this turn took (None when the lock is this process's alone), and `new`
+    whether the session had no document at all, so that its first checkpoint is an insert.
     """
 
     doc: Doc | None
     version: str | None
     token: str | None = None
     released: bool = False
+    new: bool = False
 
 
 @dataclass
@@ -92,8 +94,9 @@ class TurnLocks:
                 if self.shared:
                     hold = await self._lease(thread, key, deadline)
                 else:
-                    doc = await self.sessions.find_one({"_id": key}) or {"_id": key}
-                    hold = Hold(doc, doc.get("checkpoint_id"))
+                    found = await self.sessions.find_one({"_id": key})
+                    hold = Hold(found, found.get("checkpoint_id")) if found else Hold(
+                        {"_id": key}, None, new=True)
                 self.held[thread] = hold
                 try:
                     yield hold

@@ -76,8 +76,9 @@ async def _humans(saver: SessionSaver, session: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("shared", "first", "next_"), [
-    # one process: read the session, the greeting's brief (the name), write the checkpoint
-    (False, ["find", "aggregate", "update"], ["find", "aggregate", "update"]),
+    # one process: read the session, the greeting's brief (the name), write the checkpoint (a
+    # new session's first: an insert)
+    (False, ["find", "aggregate", "insert"], ["find", "aggregate", "update"]),
     # a lease: take it (the upsert that makes a new session needs no read), the brief, and the
     # checkpoint write that also releases it
     (True, ["update", "aggregate", "update"], ["update", "find", "aggregate", "update"]),
@@ -111,7 +112,7 @@ async def test_round_trips_of_a_model_turn(watched: tuple[Services, Commands]) -
     assert (result["answered_by"], result["reply"]) == ("openrouter", "Hello from the model")
     # read the session; the brief and the day's budget in one read; add the tokens; write the
     # checkpoint
-    assert commands.names == ["find", "aggregate", "update", "update"]
+    assert commands.names == ["find", "aggregate", "update", "insert"]
     assert await services.store.db[USAGE].find_one({"_id": day}) == {"_id": day, "tokens": 1040}
 
 
@@ -183,3 +184,14 @@ async def test_a_turn_overtaken_by_another_process_does_not_overwrite_it(
         with pytest.raises(Busy):
             await saver.aput(_config("race"), checkpoint, {}, {})
     assert (await _humans(saver, "race"))[-1] == "theirs"
+
+
+async def test_a_new_session_another_process_made_meanwhile_is_not_overwritten(
+        services: Services) -> None:
+    ours, theirs = _graph(services, False), _graph(services, False)
+    saver: SessionSaver = ours.checkpointer
+    async with saver.turn(thread_id("web", "demo-alice", "fresh")):  # finds no session
+        await run_turn(theirs, customer_id="demo-alice", session_id="fresh", message="theirs")
+        with pytest.raises(Busy):  # our first checkpoint is an insert, and the _id is taken
+            await saver.aput(_config("fresh"), empty_checkpoint(), {}, {})
+    assert await _humans(saver, "fresh") == ["theirs"]

@@ -53,8 +53,8 @@ def tune_collector() -> None:
     the collector's passes no longer walk its quarter of a million objects (a full pass cost
     145 ms every thousand or so offline turns). A turn allocates thousands of short-lived
     objects, so young collections run less often: at 200 sessions at once, collection time
-    fell from 150-190 ms to 35-75 ms a burst, the longest pause from 35-71 ms to 6-18 ms
-    (both measured with `gc.callbacks` around `bench.load`'s burst).
+    fell from 150-190 ms to 35-74 ms a burst, the longest pause from 35-71 ms to 6-18 ms
+    (both measured with `gc.callbacks`, on bursts of 200 model turns as `bench.load` runs them).
     """
     gc.collect()
     gc.freeze()

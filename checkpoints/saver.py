@@ -42,7 +42,7 @@ from pymongo import ASCENDING, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from checkpoints.turns import LEASE_FIELDS, Busy, Doc, TurnLocks
+from checkpoints.turns import LEASE_FIELDS, Busy, Doc, Hold, TurnLocks
 from checkpoints.turns import doc_id as _key
 
 COLLECTION = "sessions"
@@ -163,10 +163,7 @@ class SessionSaver(BaseCheckpointSaver[Any]):
                 if release:
                     update["$unset"] = LEASE_FIELDS
             try:
-                if hold.new:  # an insert costs the embedded server less than an upsert
-                    await self.sessions.insert_one({"_id": where["_id"], **update["$set"]})
-                else:
-                    await self.sessions.update_one(where, update, upsert=True)
+                await self._write(hold, where, update)
             except DuplicateKeyError:  # no such document to update, and its `_id` is taken
                 raise Busy(thread) from None
             stale_writes = hold.doc is None or "writes_for" in hold.doc
@@ -179,6 +176,20 @@ class SessionSaver(BaseCheckpointSaver[Any]):
                                              "checkpoint_id": {"$ne": checkpoint["id"]}})
         return {"configurable": {"thread_id": thread, "checkpoint_ns": ns,
                                  "checkpoint_id": checkpoint["id"]}}
+
+    async def _write(self, hold: Hold, where: Doc, update: Doc) -> None:
+        """Write a held session's checkpoint if it still holds `hold.version`.
+
+        A session that had no document is inserted (the embedded server takes less for an
+        insert than for an upsert). Its document may exist by now with no checkpoint in it: this
+        run's own writes (`aput_writes`) can land first. The conditional upsert then finds it,
+        as it would not find a document another process wrote a checkpoint into.
+        """
+        if hold.new:
+            with contextlib.suppress(DuplicateKeyError):
+                await self.sessions.insert_one({"_id": where["_id"], **update["$set"]})
+                return
+        await self.sessions.update_one(where, update, upsert=True)
 
     async def aput_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]],
                           task_id: str, task_path: str = "") -> None:

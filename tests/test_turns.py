@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import empty_checkpoint
+from langgraph.constants import INTERRUPT
+from langgraph.types import Interrupt
 from pydantic import SecretStr
 from pymongo import monitoring
 
@@ -195,3 +197,19 @@ async def test_a_new_session_another_process_made_meanwhile_is_not_overwritten(
         with pytest.raises(Busy):  # our first checkpoint is an insert, and the _id is taken
             await saver.aput(_config("fresh"), empty_checkpoint(), {}, {})
     assert await _humans(saver, "fresh") == ["theirs"]
+
+
+async def test_a_new_sessions_own_writes_may_land_before_its_first_checkpoint(
+        services: Services) -> None:
+    saver: SessionSaver = _graph(services, False).checkpointer
+    checkpoint = empty_checkpoint()
+    at_checkpoint: Any = {"configurable": {**_config("early")["configurable"],
+                                           "checkpoint_id": checkpoint["id"]}}
+    async with saver.turn(thread_id("web", "demo-alice", "early")):  # finds no session
+        # A run that stops at a confirmation: its interrupt's writes make the session document
+        await saver.aput_writes(at_checkpoint, [(INTERRUPT, [Interrupt(value="pay?")])], "t1")
+        await saver.aput(_config("early"), checkpoint, {}, {})  # then its checkpoint: no Busy
+    found = await saver.aget_tuple(_config("early"))
+    assert found is not None and found.checkpoint["id"] == checkpoint["id"]
+    assert [(task, channel) for task, channel, _ in found.pending_writes or []] == [
+        ("t1", INTERRUPT)]

@@ -54,7 +54,7 @@ def tune_collector() -> None:
     145 ms every thousand or so offline turns). A turn allocates thousands of short-lived
     objects, so young collections run less often: at 200 sessions at once, collection time
     fell from 150-190 ms to 35-74 ms a burst, the longest pause from 35-71 ms to 6-18 ms
-    (both measured with `gc.callbacks`, on bursts of 200 model turns as `bench.load` runs them).
+    (one-off runs timed with `gc.callbacks`, on 200-turn bursts as `bench.load` runs them).
     """
     gc.collect()
     gc.freeze()

@@ -214,7 +214,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         reply = messages[-1].text if messages else ""
         pending = _pending(agent, confirmation, reply)
         # The turn ends here, or waits in `confirm` for the customer's yes. A `Command` rather
-        # than a conditional edge, which would read the whole state again (0.4 ms a turn).
+        # than a conditional edge, which would read the whole state again (README, Performance).
         return Command(goto="confirm" if pending else "__end__", update={
             "messages": messages,
             "actions": [r for r in results if r.get("type") != "error"],

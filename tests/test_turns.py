@@ -78,12 +78,12 @@ async def _humans(saver: SessionSaver, session: str) -> list[str]:
 
 
 @pytest.mark.parametrize(("shared", "first", "next_"), [
-    # one process: read the session, the greeting's brief (the name), write the checkpoint (a
-    # new session's first: an insert)
-    (False, ["find", "aggregate", "insert"], ["find", "aggregate", "update"]),
+    # one process: read the session, the greeting's brief (the name: a find of the customer),
+    # write the checkpoint (a new session's first: an insert)
+    (False, ["find", "find", "insert"], ["find", "find", "update"]),
     # a lease: take it (the upsert that makes a new session needs no read), the brief, and the
     # checkpoint write that also releases it
-    (True, ["update", "aggregate", "update"], ["update", "find", "aggregate", "update"]),
+    (True, ["update", "find", "update"], ["update", "find", "find", "update"]),
 ])
 async def test_round_trips_of_a_greeting(watched: tuple[Services, Commands], shared: bool,
                                          first: list[str], next_: list[str]) -> None:

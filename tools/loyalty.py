@@ -69,18 +69,20 @@ def _public_reward(doc: Doc, balance: int) -> dict[str, Any]:
 
 async def get_points(ctx: ToolContext) -> dict[str, Any]:
     """Show the customer's loyalty points balance, tier and the rewards points can buy."""
-    cursor = await ctx.store.db.aggregate([  # balance, tier and rewards in one round trip
+    # Balance, tier and rewards in one round trip. The joins have no stages of their own (the
+    # rewards, a handful, are sorted here): stages in a join cost the embedded server more.
+    cursor = await ctx.store.db.aggregate([
         {"$documents": [{"_id": ctx.customer_id}]}, BALANCE_LOOKUP,
         {"$lookup": {"from": "customers", "localField": "_id", "foreignField": "_id",
-                     "pipeline": [{"$project": {"tier": 1}}], "as": "customer"}},
-        # Every reward (a handful), as a find of the collection would read them.
-        {"$lookup": {"from": "rewards", "pipeline": [{"$sort": {"points": 1}}], "as": "rewards"}},
+                     "as": "customer"}},
+        {"$lookup": {"from": "rewards", "pipeline": [], "as": "rewards"}},
     ])
     row = (await cursor.to_list())[0]
     points = balance(row)
     return {"type": "points", "balance": points,
             "tier": _known_tier(row["customer"][0] if row["customer"] else None),
-            "rewards": [_public_reward(r, points) for r in row["rewards"]]}
+            "rewards": [_public_reward(r, points)
+                        for r in sorted(row["rewards"], key=lambda r: r["points"])]}
 
 
 async def redeem_rewards(ctx: ToolContext, reward_id: str) -> dict[str, Any]:

@@ -73,8 +73,10 @@ async def _find_order(ctx: ToolContext, order_id: str | None) -> Doc | None:
     if order_id is not None:
         if not ORDER_ID.fullmatch(order_id):
             return None
-        # Ownership is part of the query: another customer's order is simply not found.
-        return await orders.find_one({"order_id": order_id, "customer_id": ctx.customer_id})
+        # Ownership is part of the query: another customer's order is simply not found. The
+        # hint names the unique index; the embedded server would otherwise walk the customer's.
+        return await orders.find_one({"order_id": order_id, "customer_id": ctx.customer_id},
+                                     hint=[("order_id", 1)])
     newest = [("created_at", -1)]
     open_order = await orders.find_one(
         {"customer_id": ctx.customer_id, "status": {"$nin": list(CLOSED)}}, sort=newest)

@@ -26,7 +26,9 @@ def write_report(rows: list[Measure]) -> None:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     lines += [f"| {m.name} | {m.a:.4g} | {m.b:.4g} | {m.ratio:.3g} | {m.target:.3g} | "
-              f"{'pass' if m.passed else 'FAIL'} | {m.unit} | {m.note} |" for m in rows]
+              f"{m.verdict} | {m.unit} | "
+              f"{f'**Why it cannot pass here:** {m.out_of_reach} ' if m.out_of_reach else ''}"
+              f"{m.note} |" for m in rows]
     (HERE / "report.md").write_text("\n".join(lines) + "\n")
     (HERE / "report.json").write_text(json.dumps(
         {"measures": [m.as_json() for m in rows]}, indent=2) + "\n")
@@ -50,8 +52,7 @@ def main() -> int:
     rows = asyncio.run(run())
     write_report(rows)
     for row in rows:
-        print(f"{row.name:<24} {row.ratio:8.3f} (target {row.target:g}) "
-              f"{'pass' if row.passed else 'FAIL'}")
+        print(f"{row.name:<24} {row.ratio:8.3f} (target {row.target:g}) {row.verdict}")
     print(f"wrote {HERE / 'report.md'} and {HERE / 'report.json'}")
     return 0
 

@@ -31,11 +31,21 @@ class Measure:
     target: float
     unit: str
     note: str = ""
+    # For a failing measure: the measurement, from the same run, that shows the target cannot
+    # be met on this machine by anything built on this stack.
+    out_of_reach: str = ""
 
     @property
     def passed(self) -> bool:
         """Whether the ratio is within the target."""
         return self.ratio <= self.target
+
+    @property
+    def verdict(self) -> str:
+        """pass, FAIL, or FAIL with the reason it cannot pass here."""
+        if self.passed:
+            return "pass"
+        return "FAIL (out of reach here, see why)" if self.out_of_reach else "FAIL"
 
     def as_json(self) -> dict[str, object]:
         """The machine-readable row."""

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo import monitoring
 
 from checkpoints.embedded import EmbeddedServer, start_embedded
 from checkpoints.saver import SessionSaver
@@ -95,3 +96,36 @@ def turn(graph: Any) -> Callable[..., Awaitable[TurnResult]]:
                               channel=channel)
 
     return say
+
+
+class Commands(monitoring.CommandListener):
+    """The commands a client sends, by name."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.sent: list[Any] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self.names.append(event.command_name)
+        self.sent.append(event.command)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+@pytest.fixture
+async def watched(services: Services, settings: Settings) -> AsyncIterator[tuple[Services,
+                                                                                 Commands]]:
+    """The services on a client of their own whose commands are recorded."""
+    assert settings.mongo_uri
+    commands = Commands()
+    store = Store.connect(settings.mongo_uri, settings.db_name, event_listeners=[commands])
+    try:
+        await store.ping()
+        yield Services(store=store, settings=settings, gateway=services.gateway,
+                       http=services.http), commands
+    finally:
+        await store.close()

@@ -1,6 +1,7 @@
+from tests.conftest import Commands
 from tools.cart import add_to_cart, view_cart
 from tools.catalog import check_stock, get_product_details, recommend_products
-from tools.context import ToolContext
+from tools.context import Services, ToolContext
 
 
 async def test_recommends_coding_laptops_under_budget_with_reasons(alice: ToolContext) -> None:
@@ -62,3 +63,24 @@ async def test_add_to_cart_prices_from_catalogue(alice: ToolContext) -> None:
     stored = await alice.store.carts.find_one({"_id": "demo-alice"})
     assert stored is not None
     assert next(i for i in stored["items"] if i["sku"] == "LAP-00002")["quantity"] == 2
+
+
+async def test_search_skips_a_category_and_tag_that_no_product_has(
+        watched: tuple[Services, Commands]) -> None:
+    services, commands = watched
+    products = services.store.products
+    assert await products.count_documents({"category": "cameras", "tags": "camera"}) == 0
+    ctx = ToolContext(services=services, customer_id="demo-alice")
+    result = await recommend_products(ctx, query="camera for vlogging", budget=800)
+    assert len(result["products"]) == 5
+    assert all(p["category"] == "cameras" and p["price"] <= 800 for p in result["products"])
+    finds = [c for c in commands.sent if c.get("find") == "products"]
+    assert finds and not any("tags" in c["filter"] for c in finds)  # only cameras, by price
+    assert sum(c.get("find") == "catalog_stats" for c in commands.sent) == 1
+
+
+async def test_search_without_recorded_figures_still_finds(alice: ToolContext) -> None:
+    await alice.store.db["catalog_stats"].drop()  # a catalogue loaded without its figures
+    result = await recommend_products(alice, query="camera for vlogging", budget=800)
+    assert len(result["products"]) == 5
+    assert all(p["category"] == "cameras" and p["price"] <= 800 for p in result["products"])

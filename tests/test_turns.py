@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,6 @@ from langgraph.checkpoint.base import empty_checkpoint
 from langgraph.constants import INTERRUPT
 from langgraph.types import Interrupt
 from pydantic import SecretStr
-from pymongo import monitoring
 
 from checkpoints.saver import SessionSaver
 from checkpoints.turns import Busy, doc_id
@@ -21,43 +19,10 @@ from graph.budget import USAGE, usage_key
 from graph.builder import build_graph
 from graph.llm import build_models
 from graph.session import make_saver, run_turn, thread_id
-from settings import Settings
+from tests.conftest import Commands
 from tests.fakes import completion, mock_providers, ok
 from tools.context import Services
 from tools.store import Store
-
-
-class Commands(monitoring.CommandListener):
-    """The commands a client sends, by name."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-        self.sent: list[Any] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        self.names.append(event.command_name)
-        self.sent.append(event.command)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-@pytest.fixture
-async def watched(services: Services, settings: Settings) -> AsyncIterator[tuple[Services,
-                                                                                 Commands]]:
-    """The services on a client of their own whose commands are recorded."""
-    assert settings.mongo_uri
-    commands = Commands()
-    store = Store.connect(settings.mongo_uri, settings.db_name, event_listeners=[commands])
-    try:
-        await store.ping()
-        yield Services(store=store, settings=settings, gateway=services.gateway,
-                       http=services.http), commands
-    finally:
-        await store.close()
 
 
 def _graph(services: Services, shared: bool) -> Any:

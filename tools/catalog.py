@@ -98,39 +98,64 @@ def _score(doc: Doc, words: set[str], use: set[str], liked: set[str], band: floa
     return score, reasons
 
 
+STATS = "catalog_stats"
+_WHOLE = ""  # the key of the whole catalogue's figures, there once the figures were recorded
+_NONE = {"count": 0}  # the figures of a filter that no product matches
+
+
 def stats_key(where: Doc) -> str:
     """The `catalog_stats` document that describes the products matching `where`."""
     return "|".join(f"{k}={where[k]}" for k in sorted(where))
 
 
+def _described(where: Doc) -> bool:
+    """Whether `refresh_catalog_stats` records figures for this filter: category and/or tag."""
+    return bool(where) and set(where) <= {"category", "tags"} and all(
+        isinstance(v, str) for v in where.values())
+
+
 async def refresh_catalog_stats(store: Store) -> None:
-    """Record price range and count per category, tag and category with tag.
+    """Record price range and count for the catalogue, per category, tag and category with tag.
 
     The search reads them to size its price windows: a window then holds about as many products
-    as it needs, however large the catalogue.
+    as it needs, however large the catalogue. A category with a tag that has no figures has no
+    products, and the search does not look for any.
     """
     figures = {"low": {"$min": "$price_cents"}, "high": {"$max": "$price_cents"},
                "count": {"$sum": 1}}
-    for unwind, key in (([], {"category": "$category"}),
+    for unwind, key in (([], None), ([], {"category": "$category"}),
                         ([{"$unwind": "$tags"}], {"tags": "$tags"}),
                         ([{"$unwind": "$tags"}], {"category": "$category", "tags": "$tags"})):
         cursor = await store.products.aggregate([*unwind, {"$group": {"_id": key, **figures}}])
         async for row in cursor:
-            await store.db["catalog_stats"].replace_one(
-                {"_id": stats_key(row["_id"])},
+            await store.db[STATS].replace_one(
+                {"_id": stats_key(row["_id"] or {})},
                 {"low": row["low"], "high": row["high"], "count": row["count"]}, upsert=True)
 
 
-async def _in_price_windows(ctx: ToolContext, where: Doc, ceiling: int) -> list[Doc]:
+async def _figures(ctx: ToolContext, wheres: list[Doc]) -> dict[str, Doc]:
+    """The recorded figures of each filter in `wheres` that has some, read at once.
+
+    Empty when the catalogue has none; a described filter without figures then gets `_NONE`.
+    """
+    keys = [stats_key(w) for w in wheres if _described(w)]
+    if not keys:
+        return {}
+    rows = await ctx.store.db[STATS].find({"_id": {"$in": [_WHOLE, *keys]}}).to_list()
+    found = {row["_id"]: row for row in rows}
+    return {key: found.get(key, _NONE) for key in keys} if _WHOLE in found else {}
+
+
+async def _in_price_windows(ctx: ToolContext, where: Doc, ceiling: int, stats: Doc | None
+                            ) -> list[Doc]:
     """Candidates from the ceiling price downwards, a narrow price window at a time.
 
     Each query matches a small slice of the index (category or tag, then price), so its cost
     does not grow with the catalogue. The first window is sized from the catalogue's price
-    statistics when they exist; a window widens while it finds little.
+    figures (`stats`) when there are some; a window widens while it finds little.
     """
     found: list[Doc] = []
     width, high = FIRST_WINDOW_CENTS, ceiling
-    stats = await ctx.store.db["catalog_stats"].find_one({"_id": stats_key(where)})
     if stats is not None:
         if stats["count"] == 0 or stats["low"] > ceiling:
             return []
@@ -156,9 +181,11 @@ async def _candidates(ctx: ToolContext, wheres: list[Doc], ceiling: int, limit: 
                       ) -> list[Doc]:
     """Products under `ceiling` from the first filters of `wheres` that find `limit` of them."""
     found: list[Doc] = []
+    figures = await _figures(ctx, wheres)
     for where in wheres:
         seen = {doc["sku"] for doc in found}
-        found += [d for d in await _in_price_windows(ctx, where, ceiling) if d["sku"] not in seen]
+        batch = await _in_price_windows(ctx, where, ceiling, figures.get(stats_key(where)))
+        found += [d for d in batch if d["sku"] not in seen]
         if len(found) >= limit:
             break
     return found

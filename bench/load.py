@@ -27,8 +27,10 @@ from typing import Any
 import httpx
 from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.mongodb import MongoDBSaver
 from langgraph.graph import START, MessagesState, StateGraph
 from pydantic import SecretStr
+from pymongo import MongoClient
 
 from app import App, open_app
 from bench.common import Measure, median
@@ -238,22 +240,30 @@ def _note(sessions: int, rounds: int, bursts: dict[str, list[Burst]]) -> str:
 
 
 def _out_of_reach(sessions: int, bursts: dict[str, list[Burst]], target: float) -> str:
-    """Why no product on this stack meets `target` here, when this run shows it; else ''."""
-    bare = _ratio(bursts, "graph_memory")
-    if bare <= target:
+    """Why no product on this stack meets `target` here, when this run shows it; else ''.
+
+    The product must keep each session in MongoDB. When even a one-node graph that only makes
+    the model call and does that, on either saver, misses the target, nothing more can pass.
+    """
+    side = min(("graph_saver", "graph_mongodb"), key=lambda side: _ratio(bursts, side))
+    least = _ratio(bursts, side)
+    if least <= target:
         return ""
     allowed_ms = (target - 1) * median([x.wall_s for x in bursts["ours@one"]]) / sessions * 1000
-    return (f"a one-node LangGraph graph that only makes the model call, checkpointed in "
-            f"LangGraph's own InMemorySaver (no database at all), scales {bare:.2f}x in this run. "
-            f"Its {_cpu_ms(bursts, 'graph_memory', sessions):.1f} ms of CPU per turn, on the one "
-            f"core an event loop uses, is more than the {allowed_ms:.1f} ms a turn may spend for "
-            f"{target:g}x. A graph on LangGraph and langchain-openai that does more than this "
-            "one (routes, reads the shop, stores the session) cannot pass on this machine.")
+    return (f"{STACK[side]} (a one-node graph that only makes the model call and keeps its "
+            f"session in MongoDB, the least a turn of this product does) scales {least:.2f}x in "
+            f"this run, the better of the two MongoDB savers. It spends "
+            f"{_cpu_ms(bursts, side, sessions):.1f} ms of CPU per turn on the one core an event "
+            f"loop uses, and a turn may spend {allowed_ms:.1f} ms for {target:g}x. With no "
+            f"database at all (InMemorySaver) the same graph scales "
+            f"{_ratio(bursts, 'graph_memory'):.2f}x.")
 
 
 # The layers the product stands on, measured in the same rounds as the product.
 STACK = {"sdk": "the `openai` SDK's call alone", "model": "LangChain's ChatOpenAI",
          "graph_memory": "a one-node LangGraph graph on its InMemorySaver",
+         "graph_mongodb": "the same graph on langgraph-checkpoint-mongodb's MongoDBSaver (the "
+                          "sync driver in a thread pool)",
          "graph_saver": "the same graph on this product's saver"}
 
 
@@ -261,7 +271,8 @@ async def measure(sessions: int = 200, rounds: int = 3, target: float = 3.0) -> 
     """concurrency: wall time of 200 concurrent first turns vs one turn alone."""
     port = free_port()
     command = [sys.executable, "-m", "bench.load", "fake-llm", "--port", str(port)]
-    with database() as db, served(command, port) as fake:
+    with (database() as db, served(command, port) as fake,
+          MongoClient[dict[str, Any]](db.base) as sync_client):
         uri = db.base
         settings = Settings(_env_file=None, mongo_uri=uri,  # type: ignore[call-arg]
                             db_name="bench_load", openrouter_api_key=SecretStr("x"),
@@ -274,7 +285,7 @@ async def measure(sessions: int = 200, rounds: int = 3, target: float = 3.0) -> 
                 return await run_turn(app.graph, customer_id=f"load-{session}", session_id="s",
                                       message=MESSAGES[i % len(MESSAGES)])
 
-            turns = {"ours": ours, **_stack(app)}
+            turns = {"ours": ours, **_stack(app, MongoDBSaver(sync_client, db_name="bench_load"))}
             bursts: dict[str, list[Burst]] = {f"{side}@{n}": [] for side in turns
                                               for n in ("one", "many")}
             with _probing(app) as probe:
@@ -292,7 +303,8 @@ async def measure(sessions: int = 200, rounds: int = 3, target: float = 3.0) -> 
                     _note(sessions, rounds, bursts), _out_of_reach(sessions, bursts, target))]
 
 
-def _stack(app: App) -> dict[str, Callable[[str, int], Awaitable[TurnResult]]]:
+def _stack(app: App, mongodb_saver: MongoDBSaver
+           ) -> dict[str, Callable[[str, int], Awaitable[TurnResult]]]:
     """A turn of each layer of `STACK`: the product's model and HTTP client, the same message."""
     model = app.models[0].model  # the product's ChatOpenAI, over its aiohttp client
     sdk: Any = model.root_async_client  # type: ignore[attr-defined]
@@ -323,6 +335,7 @@ def _stack(app: App) -> dict[str, Callable[[str, int], Awaitable[TurnResult]]]:
 
     return {"sdk": call_sdk, "model": call_model,
             "graph_memory": graph_turn(InMemorySaver(), "memory"),
+            "graph_mongodb": graph_turn(mongodb_saver, "mongodb"),
             "graph_saver": graph_turn(app.checkpointer, "saver")}
 
 

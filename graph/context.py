@@ -36,9 +36,9 @@ BriefPart = Literal["customer", "points", "orders", "cart"]
 ALL_PARTS: tuple[BriefPart, ...] = ("customer", "points", "orders", "cart")
 
 
+_CUSTOMER_FIELDS = {"name": 1, "tier": 1, "preferences": 1, "address": 1}
 # The `$lookup` that reads each part of the brief. Each joins with `localField`/`foreignField`,
 # i.e. the same equality a find filter `{field: customer_id}` applies, and so uses the same index.
-_CUSTOMER_FIELDS = {"name": 1, "tier": 1, "preferences": 1, "address": 1}
 _LOOKUPS: dict[BriefPart, Doc] = {
     "customer": {"$lookup": {
         "from": "customers", "localField": "_id", "foreignField": "_id",

@@ -14,6 +14,8 @@ import httpx
 import pytest
 
 import channels.inbox
+from channels.limits import MemoryLimits
+from channels.whatsapp import InboundMessage
 from settings import Settings
 from tests.api_support import (
     ALICE_WA,
@@ -39,6 +41,8 @@ from tests.api_support import (
     wa_signature,
     webhook,
 )
+from tests.conftest import Commands
+from tools.context import Services
 from tools.store import Store
 
 
@@ -518,3 +522,34 @@ async def test_a_message_that_keeps_failing_is_not_retried_forever(
         await asyncio.sleep(1.0)  # ten more sweeps
         assert len(attempts) == channels.inbox.PROCESS_TRIES
         assert api.graph_api.call_count == 0
+
+
+async def test_a_message_is_claimed_by_its_id_alone_however_full_the_inbox(
+        watched: tuple[Services, Commands], settings: Settings) -> None:
+    """No `$or` and no findAndModify: the embedded server answers those by reading the whole
+    inbox, which grows with every message, and the webhook's acks then wait on it."""
+    services, commands = watched
+    inbound = services.store.db["wa_inbound"]
+    await inbound.insert_many([{"_id": f"wamid.old{i}", "sender": f"+{BOB_WA}", "text": "hi",
+                                "kind": "text", "state": "done"} for i in range(200)])
+    replies: list[str] = []
+
+    async def turn(phone: str, name: str, text: str) -> dict[str, Any]:
+        replies.append(text)
+        return {"reply": "Your order has shipped.", "actions": [], "awaiting_confirmation": False}
+
+    inbox = channels.inbox.WhatsAppInbox(services.store, settings, services.http, turn,
+                                         MemoryLimits())
+    message = InboundMessage(id="wamid.new", sender=f"+{ALICE_WA}", text="where is my order?",
+                             kind="text", timestamp=int(time.time()), name="Alice")
+    assert await inbox.accept([message], []) == ["wamid.new"]
+    commands.sent.clear()
+    commands.names.clear()
+    await inbox.process("wamid.new")
+    await inbox.process("wamid.new")  # a second claim of the same message does nothing
+    assert replies == ["where is my order?"]
+    done = await inbound.find_one({"_id": "wamid.new"})
+    assert done is not None and done["state"] == "done" and done["tries"] == 1
+    assert await services.store.db["wa_outbox"].count_documents({"_id": "wamid.new"}) == 1
+    assert "findAndModify" not in commands.names
+    assert "$or" not in str(commands.sent)

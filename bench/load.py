@@ -4,8 +4,9 @@ The model is a local server in the OpenAI chat-completions wire format (its own 
 127.0.0.1) that waits 300 ms and answers with text, no tool call. The turns run through
 `graph.session.run_turn` on the product graph as `open_app` builds it (project checkpointer on
 the async driver), without HTTP. In the same rounds, the layers the product stands on make the
-same model call (`STACK`): the SDK alone, LangChain's model, a one-node graph on LangGraph's
-in-memory saver and on ours. They show what the stack itself costs at 200 sessions here.
+same model call (`STACK`): the SDK alone, LangChain's model, and a one-node graph on LangGraph's
+in-memory saver, on its MongoDB saver and on ours. They show what the stack itself costs at 200
+sessions here.
 
     .venv/bin/python -m bench.load
 """

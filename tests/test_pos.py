@@ -7,6 +7,7 @@ import httpx
 import pytest
 import respx
 
+from tests.conftest import Commands
 from tools.context import Services, ToolContext
 from tools.pos import process_transaction, sync_inventory
 from tools.registry import make_tool
@@ -161,3 +162,27 @@ async def test_another_customers_transaction_id_shows_nothing(
     result = await process_transaction(bob, "T-500", "LAP-00001", 1, "store-downtown")
     assert result == {"type": "error", "message": "transaction T-500 already exists"}
     assert await quantity(alice) == 9
+
+
+async def test_concurrent_sales_never_sell_more_than_the_stock(alice: ToolContext) -> None:
+    await alice.store.stock.update_one(WHERE, {"$set": {"quantity": 10}})
+    results = await asyncio.gather(*(
+        process_transaction(alice, f"T-6{i:02d}", "LAP-00001", 1, "store-downtown")
+        for i in range(15)))
+    assert sum(r.get("status") == "recorded_offline" for r in results) == 10
+    assert all(r["message"].startswith("only 0") for r in results if r["type"] == "error")
+    assert await quantity(alice) == 0
+    assert await alice.store.pos_transactions.count_documents({}) == 10
+
+
+async def test_a_sale_reserves_its_stock_without_a_find_and_modify(
+        watched: tuple[Services, Commands]) -> None:
+    """The embedded server answers a findAndModify by reading every stock row (one per product
+    and store), so a sale would slow down with the catalogue."""
+    services, commands = watched
+    ctx = ToolContext(services=services, customer_id="demo-alice", session_id="s1")
+    await services.store.stock.update_one(WHERE, {"$set": {"quantity": 10}})
+    commands.names.clear()
+    result = await process_transaction(ctx, "T-700", "LAP-00001", 1, "store-downtown")
+    assert result["status"] == "recorded_offline" and await quantity(ctx) == 9
+    assert "findAndModify" not in commands.names

@@ -189,11 +189,12 @@ async def _charge(ctx: ToolContext, payment_id: str) -> Doc:
 
 async def _hold_order(ctx: ToolContext, payment: Doc) -> bool:
     """Mark the order as being paid by this payment; False if another payment has it."""
-    held = await ctx.store.orders.find_one_and_update(
+    # An update, not a findAndModify, which the embedded server answers by reading every order.
+    held = await ctx.store.orders.update_one(
         {"order_id": payment["order_id"], "customer_id": ctx.customer_id, "status": "placed",
          "payment_id": {"$exists": False}, "paying": {"$in": [None, payment["payment_id"]]}},
         {"$set": {"paying": payment["payment_id"]}})
-    return held is not None
+    return held.matched_count > 0
 
 
 async def _fulfil(ctx: ToolContext, payment: Doc) -> str:

@@ -116,10 +116,11 @@ async def process_transaction(
     where = {"sku": product["sku"], "store_id": store_id}
 
     async def sell() -> Doc:
-        # Reserve the stock first: the guard makes oversell impossible under concurrency.
-        taken = await ctx.store.stock.find_one_and_update(
+        # Reserve the stock first: the guard makes oversell impossible under concurrency. An
+        # update, not a findAndModify, which the embedded server answers by reading every row.
+        taken = await ctx.store.stock.update_one(
             where | {"quantity": {"$gte": quantity}}, {"$inc": {"quantity": -quantity}})
-        if taken is None:
+        if not taken.matched_count:
             row = await ctx.store.stock.find_one(where) or {"quantity": 0}
             raise _Rejected(error(f"only {row['quantity']} of {product['sku']} in stock at "
                                   f"{store_id}"))

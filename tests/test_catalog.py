@@ -84,3 +84,29 @@ async def test_search_without_recorded_figures_still_finds(alice: ToolContext) -
     result = await recommend_products(alice, query="camera for vlogging", budget=800)
     assert len(result["products"]) == 5
     assert all(p["category"] == "cameras" and p["price"] <= 800 for p in result["products"])
+
+
+async def test_search_weighs_the_categories_a_customer_bought(
+        watched: tuple[Services, Commands]) -> None:
+    services, commands = watched
+    ctx = ToolContext(services=services, customer_id="new-customer")  # no preferences on file
+
+    async def interest() -> set[str]:
+        result = await recommend_products(ctx, query="portable speaker", budget=300)
+        return {r for p in result["products"] for r in p["reasons"] if "interest" in r}
+
+    assert await interest() == set()
+    line = {"sku": "SPK-00001", "name": "a speaker", "quantity": 1, "unit_price_cents": 9900}
+    # An order written before order lines carried their category: the catalogue tells it.
+    await services.store.orders.insert_one({"order_id": "ORD-9001", "customer_id": "new-customer",
+                                            "items": [line]})
+    assert await interest() == {"you have shown interest in speakers"}
+    assert any(c.get("distinct") == "products" for c in commands.sent)
+    # A line that carries its category is read as it is, with no lookup in the catalogue.
+    await services.store.orders.update_one({"order_id": "ORD-9001"},
+                                           {"$set": {"items.0.category": "speakers"}})
+    commands.sent.clear()
+    assert await interest() == {"you have shown interest in speakers"}
+    reads = [c for c in commands.sent if c.get("find") != "products"]
+    assert sorted(next(iter(c)) for c in reads) == ["aggregate", "find"]  # history, figures
+

@@ -73,6 +73,12 @@ async def test_nothing_is_charged_until_the_customer_confirms(alice: ToolContext
     order = await alice.store.orders.find_one({"order_id": result["order_id"]})
     assert order is not None and order["payment_id"] == prepared["payment_id"]
     assert order["status"] == "placed" and order["total_cents"] == total
+    # Each line as it was bought, its category too (the search weighs what a customer bought).
+    products = {p["sku"]: p async for p in alice.store.products.find(
+        {"sku": {"$in": [line["sku"] for line in lines]}})}
+    assert [(line["sku"], line["category"], line["unit_price_cents"]) for line in order["items"]
+            ] == [(sku, products[sku]["category"], products[sku]["price_cents"])
+                  for sku in (line["sku"] for line in lines)]
     cart = await alice.store.carts.find_one({"_id": "demo-alice"})
     assert cart is not None and cart["items"] == []
     earned = await alice.store.loyalty_ledger.find_one({"_id": f"earn:{prepared['payment_id']}"})

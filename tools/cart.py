@@ -30,7 +30,8 @@ def price_lines(items: list[Doc], products: Iterable[Doc]) -> tuple[list[Doc], i
         if product is None or item["quantity"] <= 0:
             continue
         lines.append({"sku": product["sku"], "name": product["name"],
-                      "quantity": item["quantity"], "unit_price_cents": product["price_cents"]})
+                      "category": product.get("category"), "quantity": item["quantity"],
+                      "unit_price_cents": product["price_cents"]})
     return lines, sum(line["unit_price_cents"] * line["quantity"] for line in lines)
 
 

@@ -55,21 +55,33 @@ async def find_product(ctx: ToolContext, sku: str) -> Doc | None:
     return await ctx.store.products.find_one({"sku": _sku(sku)})
 
 
+# The customer and their latest orders' lines, joined on the customer's id: one round trip.
+_HISTORY_LOOKUPS: list[Doc] = [
+    {"$lookup": {"from": "customers", "localField": "_id", "foreignField": "_id",
+                 "as": "customer"}},
+    {"$lookup": {"from": "orders", "localField": "_id", "foreignField": "customer_id",
+                 "pipeline": [{"$limit": 20}, {"$project": {"_id": 0, "items": 1}}],
+                 "as": "orders"}},
+    {"$project": {"customer.preferences": 1, "orders": 1}},
+]
+
+
 async def _history(ctx: ToolContext) -> tuple[set[str], float | None]:
     """Categories the customer bought or prefers, and the median unit price they paid."""
-    customer, orders = await asyncio.gather(
-        ctx.store.customers.find_one({"_id": ctx.customer_id}, {"preferences": 1}),
-        ctx.store.orders.find({"customer_id": ctx.customer_id}, {"items": 1}).limit(20).to_list())
-    categories = set((customer or {}).get("preferences", {}).get("categories", []))
-    prices: list[int] = []
-    skus: list[str] = []
-    for order in orders:
-        for line in order["items"]:
-            prices.append(line["unit_price_cents"])
-            skus.append(line["sku"])
-    if skus:
-        categories |= set(await ctx.store.products.distinct("category", {"sku": {"$in": skus}}))
-    band = sorted(prices)[len(prices) // 2] if prices else None
+    cursor = await ctx.store.db.aggregate([{"$documents": [{"_id": ctx.customer_id}]},
+                                           *_HISTORY_LOOKUPS])
+    row = (await cursor.to_list())[0]
+    customer = row["customer"][0] if row["customer"] else {}
+    categories = set(customer.get("preferences", {}).get("categories", []))
+    lines = [line for order in row["orders"] for line in order["items"]]
+    categories |= {line["category"] for line in lines if line.get("category")}
+    # Lines of orders written before lines carried their category.
+    unlabelled = [line["sku"] for line in lines if not line.get("category")]
+    if unlabelled:
+        categories |= set(await ctx.store.products.distinct("category",
+                                                            {"sku": {"$in": unlabelled}}))
+    prices = sorted(line["unit_price_cents"] for line in lines)
+    band = prices[len(prices) // 2] if prices else None
     return categories, band
 
 

@@ -18,7 +18,8 @@ from tools.pending import request_confirmation
 from tools.registry import error, not_found
 from tools.store import Doc
 
-_LINE_FIELDS = ("sku", "name", "quantity", "unit_price_cents")
+# An order line is what was bought as it was then: the product's name, category and price.
+_LINE_FIELDS = ("sku", "name", "category", "quantity", "unit_price_cents")
 # New orders are numbered after the demo's, as ORD-<digits> like the ones customers quote.
 ORDER_NUMBER_BASE = 5000
 
@@ -95,7 +96,7 @@ async def process_payment(ctx: ToolContext, order_id: str | None = None) -> dict
             return error(f"a payment of order {order['order_id']} is going through already")
         if order["status"] != "placed":
             return error(f"order {order['order_id']} is {order['status']}: nothing is due on it")
-        lines = [{k: line[k] for k in _LINE_FIELDS} for line in order["items"]]
+        lines = [{k: line[k] for k in _LINE_FIELDS if k in line} for line in order["items"]]
         total = int(order["total_cents"])
         target = {"source": "order", "order_id": order["order_id"]}
     else:

@@ -36,7 +36,7 @@ def _customer(cid: str, name: str, phone: str, tier: str, prefs: dict[str, Any])
 
 def _order(oid: str, cid: str, status: str, items: list[tuple[dict[str, Any], int]],
            placed: datetime, **extra: Any) -> dict[str, Any]:
-    lines = [{"sku": p["sku"], "name": p["name"], "quantity": q,
+    lines = [{"sku": p["sku"], "name": p["name"], "category": p["category"], "quantity": q,
               "unit_price_cents": p["price_cents"]} for p, q in items]
     steps = ["placed", "processing", "shipped", "delivered"]
     history = [{"status": s, "at": placed + timedelta(days=i)}

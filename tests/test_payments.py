@@ -4,12 +4,15 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from tools.cart import priced_cart
+from tests.conftest import Commands
+from tools.cart import add_to_cart, priced_cart
 from tools.confirm import confirm, decline
 from tools.context import Services, ToolContext
 from tools.gateway import SandboxGateway
+from tools.loyalty import redeem_rewards
 from tools.payments import charge_confirmed, process_payment, verify_payment_status
 from tools.pending import claim_confirmation
+from tools.returns import initiate_return
 from tools.seed import CARD_DECLINED
 from tools.store import now
 
@@ -201,3 +204,30 @@ async def test_empty_cart_is_refused(alice: ToolContext) -> None:
     await alice.store.carts.update_one({"_id": "demo-alice"}, {"$set": {"items": []}})
     result = await process_payment(alice)
     assert result["type"] == "error" and "empty" in result["message"]
+
+
+async def test_money_moves_write_by_key_without_a_find_and_modify(
+        watched: tuple[Services, Commands]) -> None:
+    """The embedded server answers a findAndModify, or a filter with an `$or`, by reading the
+    whole collection: a payment took 67 ms with 1,000 earlier payments and 232 ms with 5,000.
+    Paying, returning to the card, redeeming and declining must write by key instead."""
+    services, commands = watched
+    ctx = ToolContext(services=services, customer_id="demo-alice", session_id="s1")
+    paid = await confirm(ctx, (await process_payment(ctx))["confirmation_id"])
+    assert paid["status"] == "paid"
+    await services.store.orders.update_one({"order_id": paid["order_id"]}, {"$set": {
+        "status": "delivered", "delivered_at": services.clock() - timedelta(days=1)}})
+    order = await services.store.orders.find_one({"order_id": paid["order_id"]})
+    assert order is not None
+    asked = await initiate_return(ctx, paid["order_id"], sku=order["items"][0]["sku"])
+    assert (await confirm(ctx, asked["confirmation_id"]))["refund_method"] == "card"
+    redeemed = await confirm(ctx, (await redeem_rewards(ctx, "RW-10OFF"))["confirmation_id"])
+    assert redeemed["redeemed"]["code"].startswith("VCH-")
+    await add_to_cart(ctx, "SPK-00001", 1)
+    declined = await decline(ctx, (await process_payment(ctx))["confirmation_id"])
+    assert declined["status"] == "cancelled"
+
+    modified = [c["findAndModify"] for c in commands.sent if "findAndModify" in c]
+    assert set(modified) == {"counters"}  # the order-number counter: one document
+    filters = [u["q"] for c in commands.sent if next(iter(c)) == "update" for u in c["updates"]]
+    assert filters and not any("$or" in q for q in filters)

@@ -46,12 +46,12 @@ class SandboxGateway:
         self, *, reference: str, amount_cents: int, currency: str, idempotency_key: str
     ) -> dict[str, Any]:
         """Refund part or all of a paid charge, never more than was charged."""
-        charge = await self._charges.find_one_and_update(
+        refunded = await self._charges.update_one(
             {"reference": reference, "status": "paid",
              "$expr": {"$lte": [{"$add": ["$refunded_cents", amount_cents]}, "$amount_cents"]},
              "refunds": {"$ne": idempotency_key}},
             {"$inc": {"refunded_cents": amount_cents}, "$push": {"refunds": idempotency_key}},
         )
-        if charge is None:
+        if not refunded.matched_count:
             return {"status": "failed", "code": "not_refundable", "reference": reference}
         return {"status": "refunded", "code": None, "reference": reference}

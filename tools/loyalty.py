@@ -6,10 +6,10 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from tools.catalog import money
@@ -108,6 +108,25 @@ async def redeem_rewards(ctx: ToolContext, reward_id: str) -> dict[str, Any]:
             "expires_at": confirmation["expires_at"].isoformat()}
 
 
+async def _take_lock(accounts: AsyncCollection[Doc], customer_id: str, token: str,
+                     at: datetime) -> bool:
+    """Take the account's lease if it is free or has expired, or open the account holding it.
+
+    One filter at a time, never an `$or`, which the embedded server answers by reading every
+    account.
+    """
+    lease = {"lock": token, "lock_until": at + LOCK_LEASE}
+    for free in ({"lock": None}, {"lock_until": {"$lte": at}}):
+        if (await accounts.update_one({"_id": customer_id} | free,
+                                      {"$set": lease})).matched_count:
+            return True
+    try:
+        await accounts.insert_one({"_id": customer_id} | lease)
+    except DuplicateKeyError:  # someone else holds it
+        return False
+    return True
+
+
 @asynccontextmanager
 async def _account_lock(ctx: ToolContext) -> AsyncIterator[None]:
     """Hold the customer's points account alone, so two redemptions cannot both spend a balance.
@@ -121,16 +140,11 @@ async def _account_lock(ctx: ToolContext) -> AsyncIterator[None]:
     deadline = loop.time() + _LOCK_WAIT_S
     while True:
         at = now()
-        try:
-            # Held by someone else: the filter misses and the upsert collides on `_id`.
-            await accounts.update_one(
-                {"_id": ctx.customer_id, "$or": [{"lock": None}, {"lock_until": {"$lte": at}}]},
-                {"$set": {"lock": token, "lock_until": at + LOCK_LEASE}}, upsert=True)
+        if await _take_lock(accounts, ctx.customer_id, token, at):
             break
-        except DuplicateKeyError:
-            if loop.time() > deadline:
-                raise ActionInFlightError(f"loyalty:{ctx.customer_id}") from None
-            await asyncio.sleep(0.02)
+        if loop.time() > deadline:
+            raise ActionInFlightError(f"loyalty:{ctx.customer_id}")
+        await asyncio.sleep(0.02)
     try:
         yield
     finally:
@@ -171,9 +185,10 @@ async def _redeem(ctx: ToolContext, doc: Doc) -> Doc:
               "points": reward["points"], "value_cents": reward["value_cents"],
               "status": "active", "created_at": ctx.services.clock()}
     # Keyed by the redemption, so a retry finds the voucher it issued, not a second one.
-    voucher = await ctx.store.db["vouchers"].find_one_and_update(
-        {"_id": ref}, {"$setOnInsert": fields}, upsert=True,
-        return_document=ReturnDocument.AFTER) or fields
+    vouchers = ctx.store.db["vouchers"]
+    with suppress(DuplicateKeyError):
+        await vouchers.insert_one({"_id": ref, **fields})
+    voucher = await vouchers.find_one({"_id": ref}) or fields
     return {"type": "points", "balance": balance, "redeemed": {
         "code": voucher["code"], "reward_id": voucher["reward_id"], "name": voucher["name"],
         "points": voucher["points"], "value": money(voucher["value_cents"])}}

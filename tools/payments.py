@@ -159,12 +159,15 @@ async def charge_confirmed(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
 
 async def _charge(ctx: ToolContext, payment_id: str) -> Doc:
     payments = ctx.store.payments
-    payment = await payments.find_one_and_update(
-        {"payment_id": payment_id, "status": "pending"},
-        {"$set": {"charging_at": ctx.services.clock()}}, return_document=ReturnDocument.AFTER)
-    if payment is None:  # cancelled or superseded before the yes arrived
-        current = await payments.find_one({"payment_id": payment_id})
-        return _status(current) if current else not_found(f"payment {payment_id}")
+    # An update then a read, not a findAndModify: the embedded server answers that by reading
+    # every payment. Nothing else changes a payment once its charge has begun.
+    began = await payments.update_one({"payment_id": payment_id, "status": "pending"},
+                                      {"$set": {"charging_at": ctx.services.clock()}})
+    payment = await payments.find_one({"payment_id": payment_id})
+    if payment is None:
+        return not_found(f"payment {payment_id}")
+    if not began.matched_count:  # cancelled or superseded before the yes arrived
+        return _status(payment)
     if payment["source"] == "order" and not await _hold_order(ctx, payment):
         return await _settle(ctx, payment_id, {"status": "cancelled", "code": "already_paid"})
     customer = await ctx.store.customers.find_one({"_id": ctx.customer_id}, {"cards": 1})
@@ -229,9 +232,9 @@ async def _fulfil(ctx: ToolContext, payment: Doc) -> str:
 
 
 async def _settle(ctx: ToolContext, payment_id: str, update: Doc) -> Doc:
-    payment = await ctx.store.payments.find_one_and_update(
-        {"payment_id": payment_id}, {"$set": {**update, "settled_at": ctx.services.clock()}},
-        return_document=ReturnDocument.AFTER)
+    await ctx.store.payments.update_one(
+        {"payment_id": payment_id}, {"$set": {**update, "settled_at": ctx.services.clock()}})
+    payment = await ctx.store.payments.find_one({"payment_id": payment_id})
     return _status(payment) if payment else not_found(f"payment {payment_id}")
 
 
@@ -239,8 +242,8 @@ async def payment_cancelled(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
     """Cancel the payment of a declined confirmation, unless its charge has already begun."""
     payment_id = doc["payload"]["payment_id"]
     mine = {"payment_id": payment_id, "customer_id": ctx.customer_id}
-    payment = await ctx.store.payments.find_one_and_update(
+    await ctx.store.payments.update_one(
         {**mine, "status": "pending", "charging_at": {"$exists": False}},
-        {"$set": {"status": "cancelled", "settled_at": ctx.services.clock()}},
-        return_document=ReturnDocument.AFTER) or await ctx.store.payments.find_one(mine)
+        {"$set": {"status": "cancelled", "settled_at": ctx.services.clock()}})
+    payment = await ctx.store.payments.find_one(mine)
     return _status(payment) if payment else not_found(f"payment {payment_id}")

@@ -48,11 +48,13 @@ async def claim_confirmation(ctx: ToolContext, confirmation_id: str) -> Doc | di
         await coll.update_one({"_id": confirmation_id, "status": "pending"},
                               {"$set": {"status": "expired"}})
         return error("this request has expired; please ask again")
-    claimed = await coll.find_one_and_update(
-        {"_id": confirmation_id, "status": "pending"}, {"$set": {"status": "confirmed"}})
-    if claimed is None:
+    # The claim: of concurrent yeses, one matches. An update, not a findAndModify, which the
+    # embedded server answers by reading every confirmation; what it returned is `doc` as read.
+    claimed = await coll.update_one({"_id": confirmation_id, "status": "pending"},
+                                    {"$set": {"status": "confirmed"}})
+    if not claimed.matched_count:
         return error("this request was already answered")
-    return claimed
+    return doc
 
 
 async def cancel_confirmation(ctx: ToolContext, confirmation_id: str) -> bool:

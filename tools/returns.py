@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pymongo import ReturnDocument
-
 from tools.cart import public_lines
 from tools.catalog import money
 from tools.context import ToolContext
@@ -88,12 +86,14 @@ async def _refund(ctx: ToolContext, doc: Doc) -> Doc:
     return_id = "RET-" + str(doc["_id"]).removeprefix("CNF-")
     # One return per order line: the order records which return took each line, atomically,
     # so two confirmed returns of the same line cannot both refund it.
-    order = await ctx.store.orders.find_one_and_update(
-        {"order_id": payload["order_id"], "customer_id": ctx.customer_id,
-         **{f"returned.{sku}": {"$in": [None, return_id]} for sku in skus}},
-        {"$set": {f"returned.{sku}": return_id for sku in skus}},
-        return_document=ReturnDocument.AFTER)
-    if order is None:
+    # An update then a read, not a findAndModify, which the embedded server answers by reading
+    # every order; the lines and the payment read afterwards do not change.
+    mine = {"order_id": payload["order_id"], "customer_id": ctx.customer_id}
+    taken = await ctx.store.orders.update_one(
+        mine | {f"returned.{sku}": {"$in": [None, return_id]} for sku in skus},
+        {"$set": {f"returned.{sku}": return_id for sku in skus}}, hint=[("order_id", 1)])
+    order = await ctx.store.orders.find_one(mine, hint=[("order_id", 1)])
+    if not taken.matched_count or order is None:
         return error(f"these items of order {payload['order_id']} are already being returned")
     lines = [line for line in order["items"] if line["sku"] in skus]
     amount = _amount(lines)

@@ -44,6 +44,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "handoff_tickets": [IndexModel([("ticket_id", ASCENDING)], unique=True),
                         IndexModel([("customer_id", ASCENDING)])],
     "actions": [IndexModel([("key", ASCENDING)], unique=True)],
+    # The sandbox gateway's charges (`tools.gateway`), found by reference to refund them.
+    "gateway_charges": [IndexModel([("reference", ASCENDING)])],
 }
 
 # Collections that need no index beyond `_id`.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 import channels.limits
@@ -34,6 +36,13 @@ async def test_twenty_a_minute_pass_then_the_wait_is_the_rest_of_the_window(
     assert await limits.hit("chat:k:bob", 20) is None  # another caller is not affected
     clock.at += 15  # the next window
     assert await limits.hit("chat:k:alice", 20) is None
+
+
+async def test_thirty_at_once_let_exactly_twenty_through(
+        limits: RateLimits, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(channels.limits, "time", Clock(6000 * 60 + 10))
+    answers = await asyncio.gather(*(limits.hit("chat:k:carol", 20) for _ in range(30)))
+    assert sum(a is None for a in answers) == 20
 
 
 async def test_memory_forgets_windows_that_have_passed(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any
 
+from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
@@ -185,10 +186,9 @@ async def _redeem(ctx: ToolContext, doc: Doc) -> Doc:
               "points": reward["points"], "value_cents": reward["value_cents"],
               "status": "active", "created_at": ctx.services.clock()}
     # Keyed by the redemption, so a retry finds the voucher it issued, not a second one.
-    vouchers = ctx.store.db["vouchers"]
-    with suppress(DuplicateKeyError):
-        await vouchers.insert_one({"_id": ref, **fields})
-    voucher = await vouchers.find_one({"_id": ref}) or fields
+    voucher = await ctx.store.db["vouchers"].find_one_and_update(
+        {"_id": ref}, {"$setOnInsert": fields}, upsert=True,
+        return_document=ReturnDocument.AFTER) or fields
     return {"type": "points", "balance": balance, "redeemed": {
         "code": voucher["code"], "reward_id": voucher["reward_id"], "name": voucher["name"],
         "points": voucher["points"], "value": money(voucher["value_cents"])}}

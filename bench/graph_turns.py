@@ -12,6 +12,7 @@ from typing import Any
 import bson
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.graph import START, MessagesState, StateGraph
+from langgraph.types import Command
 
 from app import tune_collector
 from bench.common import Measure, demo_shop, median, process_cpu_s, timed_ms
@@ -19,7 +20,7 @@ from bench.http import MESSAGES, database
 from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.classifier import build_classifier
-from graph.routes import ROUTES
+from graph.routes import ROUTES, Route
 from graph.session import run_turn, settled, thread_id
 from graph.state import State
 from graph.supervisor import Router, make_supervisor
@@ -84,20 +85,24 @@ def _minimal_graph(saver: SessionSaver) -> Any:
     return graph.compile(checkpointer=saver)
 
 
-def _smallest_turn(saver: SessionSaver, store: Store) -> Any:
+def _smallest_turn(saver: SessionSaver, store: Store, classify: bool = True) -> Any:
     """The least a turn of this product does: the supervisor routes, an agent reads and answers.
 
-    The real supervisor node (classifier and hand-off); every route goes to one agent that
-    reads the customer's name.
+    The real supervisor node (classifier and hand-off), or with `classify=False` a supervisor
+    that sends every message to `general` without classifying it; every route goes to one agent
+    that reads the customer's name.
     """
     async def answer(state: State) -> dict[str, Any]:
         customer = await store.customers.find_one({"_id": "demo-alice"}, {"name": 1})
         assert customer is not None
         return {"messages": [AIMessage(f"Hi {customer['name']}: {state['messages'][-1].text}")]}
 
+    async def unclassified(state: State) -> Command[Route]:
+        return Command(goto="general", update={"route": "general", "routed_by": "bench"})
+
     graph = StateGraph(State)
-    graph.add_node("supervisor", make_supervisor(Router(build_classifier())),
-                   destinations=ROUTES)
+    graph.add_node("supervisor", make_supervisor(Router(build_classifier())) if classify
+                   else unclassified, destinations=ROUTES)
     for route in ROUTES:
         graph.add_node(route, answer)
     graph.add_edge(START, "supervisor")
@@ -127,12 +132,13 @@ async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list
                 checkpointer=_saver(store.db, shared=True))
             minimal = _minimal_graph(saver)
             smallest = _smallest_turn(saver, store)
+            unclassified = _smallest_turn(saver, store, classify=False)
             tune_collector()  # as `app.open_app` does once the graph is built
             for i in range(10):  # connections, caches and lazy imports settle
                 await run_turn(graph, customer_id="demo-alice", session_id=f"w{i}",
                                message=MESSAGES[i % len(MESSAGES)])
             sides: dict[str, Side] = {name: Side() for name in ("ours", "leased", "smallest",
-                                                                  "floor")}
+                                                                  "unclassified", "floor")}
             for i in range(rounds):  # interleaved, so that drift hits every side alike
                 text = MESSAGES[i % len(MESSAGES)]
                 with sides["ours"].timed(db.pid):
@@ -144,6 +150,9 @@ async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list
                 with sides["smallest"].timed(db.pid):
                     await run_turn(smallest, customer_id="demo-alice", session_id=f"s{i}",
                                    message=text)
+                with sides["unclassified"].timed(db.pid):
+                    await run_turn(unclassified, customer_id="demo-alice",
+                                   session_id=f"u{i}", message=text)
                 with sides["floor"].timed(db.pid):
                     await minimal.ainvoke({"messages": [HumanMessage(text)]},
                                           {"configurable": {"thread_id": f"m{i}"}},
@@ -175,7 +184,8 @@ async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list
                 await say("short", k, early)
             size_at[turns] = await session_bytes(saver, thread)
             writes_per_turn = (CountingSaver.puts - puts_before) / (turns + 4 + window)
-    ours, leased, smallest, floor = (sides[n] for n in ("ours", "leased", "smallest", "floor"))
+    ours, leased, smallest, unclassified, floor = (
+        sides[n] for n in ("ours", "leased", "smallest", "unclassified", "floor"))
     step = len(KINDS)  # turn i says message i % step, on every side
     by_kind = ", ".join(f"{kind} {median(ours.ms[k::step]) / median(floor.ms[k::step]):.2f}x"
                         for k, kind in enumerate(KINDS))
@@ -191,9 +201,11 @@ async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list
                 f"database {ours.db_ms:.2f} ms against {floor.db_ms:.2f} ms. The smallest turn "
                 "of this shape (`run_turn`, the real supervisor, an agent that reads a name "
                 f"with one find) takes {smallest.p50:.2f} ms ({smallest.p50 / floor.p50:.2f}x), "
-                f"the database {smallest.db_ms:.2f} ms of CPU: routing costs a graph step and "
-                "the classifier, and the rest is the agents' work (reads that join collections, "
-                "tool calls and their results in the transcript). With the session lease that "
+                f"the database {smallest.db_ms:.2f} ms of CPU; with a supervisor that does "
+                f"not classify, {unclassified.p50:.2f} ms ({unclassified.p50 / floor.p50:.2f}x). "
+                "So routing costs a graph step and the classifier, and the rest is the agents' "
+                "work (reads that join collections, tool calls and their results in the "
+                "transcript). With the session lease that "
                 f"`--workers N` takes: {leased.p50:.2f} ms ({leased.p50 / floor.p50:.2f}x)"),
         Measure("long_session_latency", median(late), median(early), median(late) / median(early),
                 1.1, "ms p50", f"turns {turns - window + 1}-{turns} of a session vs turns "

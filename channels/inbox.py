@@ -132,10 +132,13 @@ class WhatsAppInbox:
     async def recover(self) -> int:
         """Process what was stored but not finished (a restart, a dead worker); how many."""
         stale = datetime.now(UTC) - STALE_CLAIM
-        ids = await self.inbound.distinct("_id", {
-            "$or": [{"state": "received"},
-                    {"state": "processing", "claimed_at": {"$lt": stale}}],
-            "tries": {"$not": {"$gte": PROCESS_TRIES}}})
+        # One read per state, on its index: with an `$or` the embedded server reads the whole
+        # inbox, every message ever received (493 ms at 20,000 messages, against 3 ms).
+        ids = []
+        for unfinished in ({"state": "received"},
+                           {"state": "processing", "claimed_at": {"$lt": stale}}):
+            ids += await self.inbound.distinct("_id", unfinished | {
+                "tries": {"$not": {"$gte": PROCESS_TRIES}}})
         for wamid in ids:
             await _guarded(self.process(wamid), wamid)
         for wamid in await self.outbox.distinct("_id", {"state": "pending"}):

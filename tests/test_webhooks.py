@@ -553,3 +553,36 @@ async def test_a_message_is_claimed_by_its_id_alone_however_full_the_inbox(
     assert await services.store.db["wa_outbox"].count_documents({"_id": "wamid.new"}) == 1
     assert "findAndModify" not in commands.names
     assert "$or" not in str(commands.sent)
+
+
+async def test_the_sweep_finds_unfinished_messages_by_state_however_full_the_inbox(
+        watched: tuple[Services, Commands], settings: Settings) -> None:
+    """One read per state, on its index, not an `$or`, which the embedded server answers by
+    reading every message ever received (493 ms at 20,000 messages, against 3 ms)."""
+    services, commands = watched
+    inbound = services.store.db["wa_inbound"]
+    now = datetime.now(UTC)
+    old = now - channels.inbox.STALE_CLAIM - timedelta(seconds=1)
+
+    def message(wamid: str, state: str, **fields: Any) -> dict[str, Any]:
+        return {"_id": wamid, "sender": f"+{ALICE_WA}", "text": f"about {wamid}", "kind": "text",
+                "name": "Alice", "state": state, "received_at": now, **fields}
+
+    await inbound.insert_many([message(f"wamid.old{i}", "done", tries=1) for i in range(200)])
+    await inbound.insert_many([
+        message("wamid.received", "received", tries=0),
+        message("wamid.stale", "processing", claimed_at=old, tries=1),
+        message("wamid.busy", "processing", claimed_at=now, tries=1),  # a live worker has it
+        message("wamid.given_up", "received", tries=channels.inbox.PROCESS_TRIES)])
+    replies: list[str] = []
+
+    async def turn(phone: str, name: str, text: str) -> dict[str, Any]:
+        replies.append(text)
+        return {"reply": "Noted.", "actions": [], "awaiting_confirmation": False}
+
+    inbox = channels.inbox.WhatsAppInbox(services.store, settings, services.http, turn,
+                                         MemoryLimits())
+    commands.sent.clear()
+    assert await inbox.recover() == 2
+    assert sorted(replies) == ["about wamid.received", "about wamid.stale"]
+    assert "$or" not in str(commands.sent)

@@ -210,8 +210,8 @@ async def test_money_moves_write_by_key_without_a_find_and_modify(
         watched: tuple[Services, Commands]) -> None:
     """The embedded server answers a findAndModify whose filter is more than the `_id`, and any
     filter with an `$or`, by reading the whole collection: a payment took 67 ms with 1,000
-    earlier payments and 232 ms with 5,000. Paying, returning to the card, redeeming and
-    declining must write by key instead."""
+    earlier payments and 232 ms with 5,000. Paying, returning to the card, redeeming,
+    asking again and declining must write by key instead."""
     services, commands = watched
     ctx = ToolContext(services=services, customer_id="demo-alice", session_id="s1")
     paid = await confirm(ctx, (await process_payment(ctx))["confirmation_id"])
@@ -225,11 +225,18 @@ async def test_money_moves_write_by_key_without_a_find_and_modify(
     redeemed = await confirm(ctx, (await redeem_rewards(ctx, "RW-10OFF"))["confirmation_id"])
     assert redeemed["redeemed"]["code"].startswith("VCH-")
     await add_to_cart(ctx, "SPK-00001", 1)
-    declined = await decline(ctx, (await process_payment(ctx))["confirmation_id"])
+    first = await process_payment(ctx)
+    declined = await decline(ctx, (await process_payment(ctx))["confirmation_id"])  # the newer
     assert declined["status"] == "cancelled"
+    superseded = await services.store.payments.find_one({"payment_id": first["payment_id"]})
+    assert superseded is not None and superseded["code"] == "superseded"
 
     modified = {c["findAndModify"]: c["query"] for c in commands.sent if "findAndModify" in c}
     assert set(modified) == {"counters", "vouchers"}
     assert all(set(query) == {"_id"} for query in modified.values())
     filters = [u["q"] for c in commands.sent if next(iter(c)) == "update" for u in c["updates"]]
     assert filters and not any("$or" in q for q in filters)
+    # Each update names a key whose index finds its document (all unique but a charge's
+    # reference, which is one charge's).
+    keys = {"_id", "payment_id", "order_id", "key", "return_id", "reference"}
+    assert all(keys & set(q) for q in filters), [q for q in filters if not keys & set(q)]

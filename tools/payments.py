@@ -66,13 +66,16 @@ async def _supersede(ctx: ToolContext, target: Doc) -> None:
     """Cancel earlier unanswered payments of the same cart or order: the newest request wins."""
     stale = {"customer_id": ctx.customer_id, **target, "status": "pending",
              "charging_at": {"$exists": False}}
-    ids = await ctx.store.payments.distinct("payment_id", stale)
-    if ids:
-        await ctx.store.payments.update_many(
-            {**stale, "payment_id": {"$in": ids}},
+    found = await ctx.store.payments.find(stale, {"payment_id": 1, "confirmation_id": 1}
+                                          ).to_list()
+    # Each by its unique key: the embedded server reads every payment, or confirmation, for a
+    # filter that its index does not decide.
+    for payment in found:
+        await ctx.store.payments.update_one(
+            {**stale, "payment_id": payment["payment_id"]},
             {"$set": {"status": "cancelled", "code": "superseded"}})
-        await ctx.store.db["confirmations"].update_many(
-            {"payload.payment_id": {"$in": ids}, "status": "pending"},
+        await ctx.store.db["confirmations"].update_one(
+            {"_id": payment["confirmation_id"], "status": "pending"},
             {"$set": {"status": "cancelled"}})
 
 

@@ -524,6 +524,19 @@ async def test_a_message_that_keeps_failing_is_not_retried_forever(
         assert api.graph_api.call_count == 0
 
 
+def recording_inbox(services: Services, settings: Settings
+                    ) -> tuple[channels.inbox.WhatsAppInbox, list[str]]:
+    """An inbox on `services` whose turns record the customer's words and answer at once."""
+    replies: list[str] = []
+
+    async def turn(phone: str, name: str, text: str) -> dict[str, Any]:
+        replies.append(text)
+        return {"reply": "Noted.", "actions": [], "awaiting_confirmation": False}
+
+    return channels.inbox.WhatsAppInbox(services.store, settings, services.http, turn,
+                                        MemoryLimits()), replies
+
+
 async def test_a_message_is_claimed_by_its_id_alone_however_full_the_inbox(
         watched: tuple[Services, Commands], settings: Settings) -> None:
     """No `$or` and no findAndModify: the embedded server answers those by reading the whole
@@ -532,14 +545,7 @@ async def test_a_message_is_claimed_by_its_id_alone_however_full_the_inbox(
     inbound = services.store.db["wa_inbound"]
     await inbound.insert_many([{"_id": f"wamid.old{i}", "sender": f"+{BOB_WA}", "text": "hi",
                                 "kind": "text", "state": "done"} for i in range(200)])
-    replies: list[str] = []
-
-    async def turn(phone: str, name: str, text: str) -> dict[str, Any]:
-        replies.append(text)
-        return {"reply": "Your order has shipped.", "actions": [], "awaiting_confirmation": False}
-
-    inbox = channels.inbox.WhatsAppInbox(services.store, settings, services.http, turn,
-                                         MemoryLimits())
+    inbox, replies = recording_inbox(services, settings)
     message = InboundMessage(id="wamid.new", sender=f"+{ALICE_WA}", text="where is my order?",
                              kind="text", timestamp=int(time.time()), name="Alice")
     assert await inbox.accept([message], []) == ["wamid.new"]
@@ -574,14 +580,7 @@ async def test_the_sweep_finds_unfinished_messages_by_state_however_full_the_inb
         message("wamid.stale", "processing", claimed_at=old, tries=1),
         message("wamid.busy", "processing", claimed_at=now, tries=1),  # a live worker has it
         message("wamid.given_up", "received", tries=channels.inbox.PROCESS_TRIES)])
-    replies: list[str] = []
-
-    async def turn(phone: str, name: str, text: str) -> dict[str, Any]:
-        replies.append(text)
-        return {"reply": "Noted.", "actions": [], "awaiting_confirmation": False}
-
-    inbox = channels.inbox.WhatsAppInbox(services.store, settings, services.http, turn,
-                                         MemoryLimits())
+    inbox, replies = recording_inbox(services, settings)
     commands.sent.clear()
     assert await inbox.recover() == 2
     assert sorted(replies) == ["about wamid.received", "about wamid.stale"]

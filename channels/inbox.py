@@ -71,11 +71,8 @@ class WhatsAppInbox:
     async def process(self, wamid: str) -> None:
         """Run the turn for one stored message, once, and queue and send its reply."""
         now = datetime.now(UTC)
-        tries_left = {"tries": {"$not": {"$gte": PROCESS_TRIES}}}
-        doc = await _claim(self.inbound, wamid, [
-            {"state": "received", **tries_left},
-            {"state": "processing", "claimed_at": {"$lt": now - STALE_CLAIM}, **tries_left},
-        ], {"$set": {"state": "processing", "claimed_at": now}, "$inc": {"tries": 1}})
+        doc = await _claim(self.inbound, wamid, _unfinished(now), {
+            "$set": {"state": "processing", "claimed_at": now}, "$inc": {"tries": 1}})
         if doc is None:
             return  # processed, or being processed, elsewhere
         if doc["tries"] == 1 and await self.limits.hit(f"wa:{doc['sender']}",
@@ -131,14 +128,11 @@ class WhatsAppInbox:
 
     async def recover(self) -> int:
         """Process what was stored but not finished (a restart, a dead worker); how many."""
-        stale = datetime.now(UTC) - STALE_CLAIM
         # One read per state, on its index: with an `$or` the embedded server reads the whole
         # inbox, every message ever received (493 ms at 20,000 messages, against 3 ms).
         ids = []
-        for unfinished in ({"state": "received"},
-                           {"state": "processing", "claimed_at": {"$lt": stale}}):
-            ids += await self.inbound.distinct("_id", unfinished | {
-                "tries": {"$not": {"$gte": PROCESS_TRIES}}})
+        for unfinished in _unfinished(datetime.now(UTC)):
+            ids += await self.inbound.distinct("_id", unfinished)
         for wamid in ids:
             await _guarded(self.process(wamid), wamid)
         for wamid in await self.outbox.distinct("_id", {"state": "pending"}):
@@ -157,6 +151,16 @@ class WhatsAppInbox:
             except PyMongoError as exc:  # the database is away: try again at the next sweep
                 log.warning("inbox sweep failed: %s", type(exc).__name__)
             await asyncio.sleep(SWEEP_EVERY_S if every_s is None else every_s)
+
+
+def _unfinished(now: datetime) -> list[Doc]:
+    """The filters, one per state, of a message not done and with tries left.
+
+    Received, or claimed by a worker that has gone quiet.
+    """
+    tries_left = {"tries": {"$not": {"$gte": PROCESS_TRIES}}}
+    return [{"state": "received", **tries_left},
+            {"state": "processing", "claimed_at": {"$lt": now - STALE_CLAIM}, **tries_left}]
 
 
 async def _claim(collection: AsyncCollection[Doc], wamid: str, alternatives: list[Doc],

@@ -56,7 +56,7 @@ _LOOKUPS: dict[BriefPart, Doc] = {
                          "pipeline": [
         {"$project": {"_id": 0, "items": 1,
                       "skus": {"$map": {"input": "$items", "as": "item", "in": "$$item.sku"}}}},
-        {"$lookup": {"from": "products", "localField": "skus", "foreignField": "sku",
+        {"$lookup": {"from": "products", "localField": "skus", "foreignField": "_id",
                      "pipeline": [{"$project": {"_id": 0, "sku": 1, "name": 1,
                                                 "price_cents": 1}}],
                      "as": "products"}},

@@ -8,9 +8,31 @@ async def test_indexes_exist_after_start(store: Store) -> None:
         keys = {tuple(v["key"]) for v in info.values()}
         for model in models:
             assert tuple(model.document["key"].items()) in keys
-    info = await store.products.index_information()
-    assert info["sku_1"]["unique"] is True
     assert (await store.actions.index_information())["key_1"]["unique"] is True
+
+
+async def test_a_catalogue_seeded_before_products_were_keyed_by_sku_is_rekeyed_once(
+        seeded: Store) -> None:
+    from bson import ObjectId
+    from pymongo import ASCENDING, IndexModel
+
+    # The catalogue as an earlier version wrote it: ObjectId keys, a unique index on `sku`.
+    products = await seeded.products.find({}).to_list()
+    await seeded.products.delete_many({})
+    await seeded.products.create_indexes([IndexModel([("sku", ASCENDING)], unique=True)])
+    await seeded.products.insert_many([p | {"_id": ObjectId()} for p in products])
+    # A run that stopped part of the way: one product already has its copy keyed by SKU.
+    await seeded.products.delete_one({"sku": products[0]["sku"]})
+    await seeded.products.drop_index("sku_1")
+    await seeded.products.insert_one(products[0])
+
+    await seeded.ensure_indexes()  # as every start does
+
+    after = await seeded.products.find({}).sort("sku", ASCENDING).to_list()
+    assert [p["_id"] for p in after] == sorted(p["sku"] for p in products)
+    assert after == sorted(products, key=lambda p: p["sku"])  # nothing else changed
+    assert "sku_1" not in await seeded.products.index_information()
+    assert await seeded.rekey_products() == 0  # nothing left to do
 
 
 async def test_seed_loads_the_demo_shop_once(seeded: Store) -> None:

@@ -17,7 +17,7 @@ async def priced_cart(ctx: ToolContext) -> tuple[list[Doc], int]:
     """The customer's cart lines with catalogue prices, and the total in cents."""
     cart = await ctx.store.carts.find_one({"_id": ctx.customer_id}) or {"items": []}
     skus = [item["sku"] for item in cart["items"]]
-    return price_lines(cart["items"], await ctx.store.products.find({"sku": {"$in": skus}})
+    return price_lines(cart["items"], await ctx.store.products.find({"_id": {"$in": skus}})
                        .to_list())
 
 

@@ -52,7 +52,7 @@ def _sku(sku: str) -> str:
 
 async def find_product(ctx: ToolContext, sku: str) -> Doc | None:
     """A product by SKU, case-insensitively as customers type them."""
-    return await ctx.store.products.find_one({"sku": _sku(sku)})
+    return await ctx.store.products.find_one({"_id": _sku(sku)})
 
 
 # The customer and their latest orders' lines, joined on the customer's id: one round trip.
@@ -79,7 +79,7 @@ async def _history(ctx: ToolContext) -> tuple[set[str], float | None]:
     unlabelled = [line["sku"] for line in lines if not line.get("category")]
     if unlabelled:
         categories |= set(await ctx.store.products.distinct("category",
-                                                            {"sku": {"$in": unlabelled}}))
+                                                            {"_id": {"$in": unlabelled}}))
     prices = sorted(line["unit_price_cents"] for line in lines)
     band = prices[len(prices) // 2] if prices else None
     return categories, band
@@ -284,7 +284,7 @@ async def check_stock(ctx: ToolContext, sku: str, store_id: str | None = None) -
     # The product and its stock rows (one per store, a handful) in one round trip. The rows are
     # picked and sorted here: a sub-pipeline in the join costs the embedded server more.
     cursor = await ctx.store.products.aggregate([
-        {"$match": {"sku": _sku(sku)}}, {"$project": {"_id": 0, "sku": 1, "name": 1}},
+        {"$match": {"_id": _sku(sku)}}, {"$project": {"_id": 0, "sku": 1, "name": 1}},
         {"$lookup": {"from": "stock", "localField": "sku", "foreignField": "sku", "as": "stock"}}])
     found = await cursor.to_list()
     if not found:

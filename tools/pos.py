@@ -64,7 +64,7 @@ async def sync_inventory(ctx: ToolContext, sku: str | None = None) -> dict[str, 
     rows = [row for row in map(_row, items) if row is not None
             and (wanted is None or row[0] == wanted)]
     skus = {row[0] for row in rows}
-    known = set(await ctx.store.products.distinct("sku", {"sku": {"$in": sorted(skus)}}))
+    known = set(await ctx.store.products.distinct("_id", {"_id": {"$in": sorted(skus)}}))
     stores = set(await ctx.store.stores.distinct("_id"))
     at = ctx.services.clock()
     ops = [UpdateOne({"sku": s, "store_id": st}, {"$set": {"quantity": q, "synced_at": at}},

@@ -147,7 +147,8 @@ async def seed(store: Store, *, products: int = DEFAULT_PRODUCTS, reset: bool = 
         for product in batch:
             if len(known) < DEFAULT_PRODUCTS:
                 known[product["sku"]] = product
-        counts["products"] += await _insert_new(store, "products", [dict(p) for p in batch])
+        counts["products"] += await _insert_new(store, "products",
+                                                 [p | {"_id": p["sku"]} for p in batch])
         await _insert_new(store, "stock", [row for p in batch for row in stock_rows(p)])
         if progress is not None:
             progress(len(batch))

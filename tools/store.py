@@ -8,17 +8,19 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 Doc = dict[str, Any]
 
 # Unique keys are where a duplicate would be a bug: a SKU, an order, a charge, a side effect.
+# A product's `_id` is its SKU (`rekey_products`): the embedded server reads a document by `_id`
+# without consulting its index catalogue, which any other lookup reads, once per index.
 INDEXES: dict[str, list[IndexModel]] = {
     "products": [
-        IndexModel([("sku", ASCENDING)], unique=True),
         IndexModel([("category", ASCENDING), ("price_cents", ASCENDING)]),
         IndexModel([("category", ASCENDING), ("tags", ASCENDING), ("price_cents", ASCENDING)]),
         IndexModel([("tags", ASCENDING), ("price_cents", ASCENDING)]),
@@ -112,8 +114,34 @@ class Store:
 
     async def ensure_indexes(self) -> None:
         """Create every index; safe to run on each start."""
+        await self.rekey_products()
         for name, models in INDEXES.items():
             await self.db[name].create_indexes(models)
+
+    async def rekey_products(self) -> int:
+        """Key by SKU the products of a catalogue seeded when `_id` was an ObjectId; how many.
+
+        Such a catalogue also has a unique index on `sku`, which is dropped first: the copy keyed
+        by SKU is inserted beside the old document, then the old one is deleted. The embedded server
+        returns documents in the order they were inserted (as MongoDB usually does), so while old
+        documents are left one of them comes first, and an interrupted run is finished by the next.
+        """
+        first = await self.products.find_one({}, {"_id": 1})
+        if first is None or not isinstance(first["_id"], ObjectId):
+            return 0
+        if "sku_1" in await self.products.index_information():
+            await self.products.drop_index("sku_1")
+        moved = 0
+        while old := await self.products.find({"_id": {"$type": "objectId"}}).limit(500).to_list():
+            try:
+                await self.products.insert_many([p | {"_id": p["sku"]} for p in old],
+                                                ordered=False)
+            except BulkWriteError as exc:  # only copies that an interrupted run inserted
+                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
+                    raise
+            await self.products.delete_many({"_id": {"$in": [p["_id"] for p in old]}})
+            moved += len(old)
+        return moved
 
     async def ping(self) -> None:
         """Raise unless the database answers."""

@@ -5,15 +5,19 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 import httpx2
-from langchain_core.language_models import BaseChatModel
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage
 from langchain_ollama import ChatOllama
 from langchain_openai import ChatOpenAI
 from openai import DefaultAioHttpClient
 
 from settings import Settings
+
+# The request fields LangChain has already written in the wire format (`_OpenRouterChat`).
+_AS_BUILT = ("messages", "tools")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,28 @@ async def model_http() -> AsyncIterator[httpx2.AsyncClient]:
         yield client
 
 
+class _OpenRouterChat(ChatOpenAI):
+    """ChatOpenAI whose messages and tools reach the wire as LangChain wrote them.
+
+    The `openai` SDK walks every key of a request against its type hints before it sends it: 0.55
+    ms of CPU for an agent's request (system prompt, message, three tools), 0.09 ms without its
+    messages and tools (timed one-off, 2,000 calls each). LangChain has already converted both
+    to the API's format, so they go in `extra_body`, which the SDK sends as it is (`messages`
+    stays as an empty list, which `create()` requires and `extra_body` replaces). Structured
+    output (`parse()`) reads `messages` and `tools` itself and is left as it is. The body on the
+    wire is the same: `tests/test_graph_llm.py` checks it field by field.
+    """
+
+    def _get_request_payload(self, input_: LanguageModelInput, *, stop: list[str] | None = None,
+                             **kwargs: Any) -> dict[str, Any]:
+        payload: dict[str, Any] = super()._get_request_payload(input_, stop=stop, **kwargs)
+        if "response_format" in payload or self._use_responses_api(payload):
+            return payload
+        built = {key: payload.pop(key) for key in _AS_BUILT if key in payload}
+        return payload | {"messages": [], "extra_body": {**(payload.get("extra_body") or {}),
+                                                         **built}}
+
+
 def build_models(settings: Settings, http: httpx2.AsyncClient | None = None
                  ) -> list[NamedModel]:
     """Configured models, primary first; each with a timeout, one retry and `max_tokens`.
@@ -50,7 +76,7 @@ def build_models(settings: Settings, http: httpx2.AsyncClient | None = None
     """
     models: list[NamedModel] = []
     if settings.openrouter_api_key is not None:
-        models.append(NamedModel("openrouter", ChatOpenAI(
+        models.append(NamedModel("openrouter", _OpenRouterChat(
             model=settings.openrouter_model,
             base_url=settings.openrouter_base_url,
             api_key=settings.openrouter_api_key,

@@ -95,12 +95,13 @@ async def customer_brief(ctx: ToolContext, parts: Collection[BriefPart] = ALL_PA
     return _brief(ctx, parts, await _read(ctx, _brief_pipeline(ctx.customer_id, parts)))
 
 
-async def model_brief(ctx: ToolContext, now: datetime) -> tuple[dict[str, Any], int]:
-    """The whole brief a model sees and the tokens the customer used on `now`'s day, in one read."""
-    row = await _read(ctx, _brief_pipeline(ctx.customer_id, ALL_PARTS,
+async def model_brief(ctx: ToolContext, now: datetime, parts: Collection[BriefPart] = ALL_PARTS
+                      ) -> tuple[dict[str, Any], int]:
+    """The `parts` of the brief a model sees, and the customer's tokens on `now`'s day: one read."""
+    row = await _read(ctx, _brief_pipeline(ctx.customer_id, parts,
                                            usage_key(ctx.customer_id, now)))
     used = int(row["usage"][0]["tokens"]) if row["usage"] else 0
-    return _brief(ctx, ALL_PARTS, row), used
+    return _brief(ctx, parts, row), used
 
 
 async def _read(ctx: ToolContext, pipeline: list[Doc]) -> Doc:

@@ -228,6 +228,31 @@ async def test_openrouter_recommends_with_its_tool(say: Say, fakes: Fakes,
     assert [m.type for m in state["messages"]] == ["human", "ai", "tool", "ai"]
 
 
+@pytest.mark.parametrize(("message", "route", "parts"), [
+    ("hello there", "general", set()),
+    ("where is my order ORD-1002?", "fulfillment", {"orders", "open_orders"}),
+    ("how many points do I have?", "loyalty", {"points"}),
+    ("pay for my cart", "payment", {"cart"}),
+])
+async def test_each_agent_sees_its_part_of_the_brief(say: Say, fakes: Fakes, seeded: Store,
+                                                      message: str, route: str, parts: set[str]
+                                                      ) -> None:
+    """The customer and the channel, and only what the agent's work is about."""
+    fakes.openrouter.script = [says("Noted.")]
+    result = await say(message)
+    assert result["agent_used"] == route
+    system = fakes.openrouter.bodies[-1]["messages"][0]["content"]
+    brief = json.loads(system.split("What we know about this customer (JSON): ", 1)[1])
+    assert brief["name"] == "Alice Example" and brief["channel"] == "web"
+    customer = {"name", "known", "tier", "preferences", "postcode", "channel"}
+    assert set(brief) == customer | parts
+    if "points" in parts:
+        entries = seeded.loyalty_ledger.find({"customer_id": "demo-alice"})
+        assert brief["points"] == sum([e["delta"] async for e in entries]) > 0
+    if "orders" in parts:
+        assert "ORD-1002" in brief["open_orders"]
+
+
 async def test_agent_without_tools_sends_no_empty_tool_list(say: Say, fakes: Fakes) -> None:
     """OpenAI-compatible APIs answer 400 to `"tools": []`; the general agent has no tools."""
     fakes.openrouter.script = [says("Hi Alice! How can I help?")]

@@ -60,7 +60,10 @@ class Agent:
     tools: tuple[ToolFn, ...]
     plan: Callable[[Turn], list[Call]]
     render: Callable[[Turn, list[dict[str, Any]]], str]
-    offline_brief: tuple[BriefPart, ...] = ()  # the parts of the brief the offline path reads
+    # The parts of the customer brief the agent's model sees, and those its offline path reads.
+    # Each part is a join in the brief's read: an agent reads what its work is about.
+    brief: tuple[BriefPart, ...] = ("customer",)
+    offline_brief: tuple[BriefPart, ...] = ()
     tool_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -179,8 +182,8 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         history = state["messages"]  # capped at five by the reducer (`graph.state`)
         now = services.clock()
         allowed: Sequence[NamedModel] = ()
-        if models:  # a model sees the whole brief, read with the customer's budget
-            brief, used_today = await model_brief(ctx, now)
+        if models:  # the model's part of the brief, read with the customer's budget
+            brief, used_today = await model_brief(ctx, now, agent.brief)
             if used_today < services.settings.llm_daily_tokens_per_customer:
                 allowed = models
         else:  # the offline answer reads only the parts of the brief it uses

@@ -53,4 +53,4 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 
 AGENT = Agent("fulfillment", FULFILLMENT_PROMPT, (track_order, estimate_delivery),
-              plan, render)
+              plan, render, brief=("customer", "orders"))

@@ -25,4 +25,5 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
             f"{result.get('contact', 'They will contact you soon.')}")
 
 
-AGENT = Agent("handoff", HANDOFF_PROMPT, (open_handoff_ticket,), plan, render)
+AGENT = Agent("handoff", HANDOFF_PROMPT, (open_handoff_ticket,), plan, render,
+              brief=("customer", "orders"))

@@ -62,4 +62,5 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     return "I can show your points, rewards and offers."
 
 
-AGENT = Agent("loyalty", LOYALTY_PROMPT, (get_points, redeem_rewards, get_offers), plan, render)
+AGENT = Agent("loyalty", LOYALTY_PROMPT, (get_points, redeem_rewards, get_offers), plan, render,
+              brief=("customer", "points"))

@@ -54,4 +54,5 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 
 AGENT = Agent("payment", PAYMENT_PROMPT,
-              (process_payment, verify_payment_status, view_cart, add_to_cart), plan, render)
+              (process_payment, verify_payment_status, view_cart, add_to_cart), plan, render,
+              brief=("customer", "cart"))

@@ -59,4 +59,4 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 
 AGENT = Agent("post_purchase", POST_PURCHASE_PROMPT, (initiate_return, check_warranty), plan,
-              render, offline_brief=("orders",))
+              render, brief=("customer", "orders"), offline_brief=("orders",))

@@ -44,4 +44,5 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     return "When would you like us to call?"
 
 
-AGENT = Agent("proactive_call", PROACTIVE_CALL_PROMPT, (initiate_call,), plan, render)
+AGENT = Agent("proactive_call", PROACTIVE_CALL_PROMPT, (initiate_call,), plan, render,
+              brief=("customer", "cart"))

@@ -61,4 +61,5 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 
 AGENT = Agent("recommendation", RECOMMENDATION_PROMPT,
-              (recommend_products, get_product_details, add_to_cart), plan, render)
+              (recommend_products, get_product_details, add_to_cart), plan, render,
+              brief=("customer", "cart"))

@@ -19,6 +19,7 @@ from graph.agents import (
     recommendation,
 )
 from graph.agents.base import Agent, make_agent_node
+from graph.budget import Meter
 from graph.classifier import build_classifier
 from graph.confirmation import make_confirm_node
 from graph.context import Context
@@ -37,12 +38,13 @@ def build_graph(services: Services, models: Sequence[NamedModel] = (),
                 router: Router | None = None) -> StateGraph[State, Context, State, State]:
     """The uncompiled graph; compile it with the checkpointer the caller needs."""
     router = router or Router(build_classifier(), models)
+    meter = Meter(services.store)  # the agents' token use, written together when they end together
 
     graph = StateGraph(State, context_schema=Context)
     graph.add_node("supervisor", make_supervisor(router), destinations=ROUTES)
     for route in ROUTES:
         # An agent ends the turn, or hands it to `confirm` to wait for a yes.
-        graph.add_node(route, make_agent_node(AGENTS[route], services, models),  # type: ignore[call-overload]
+        graph.add_node(route, make_agent_node(AGENTS[route], services, models, meter),  # type: ignore[call-overload]
                        destinations=("confirm", END))
     graph.add_node("confirm", make_confirm_node(services), destinations=("confirm", END))
     graph.add_edge(START, "supervisor")

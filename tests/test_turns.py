@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,10 +13,11 @@ from langgraph.checkpoint.base import empty_checkpoint
 from langgraph.constants import INTERRUPT
 from langgraph.types import Interrupt
 from pydantic import SecretStr
+from pymongo.errors import ConnectionFailure
 
 from checkpoints.saver import SessionSaver
 from checkpoints.turns import Busy, doc_id
-from graph.budget import USAGE, usage_key
+from graph.budget import USAGE, Meter, usage_key
 from graph.builder import build_graph
 from graph.llm import build_models
 from graph.session import make_saver, run_turn, thread_id
@@ -81,6 +83,43 @@ async def test_round_trips_of_a_model_turn(watched: tuple[Services, Commands]) -
     # checkpoint
     assert commands.names == ["find", "aggregate", "update", "insert"]
     assert await services.store.db[USAGE].find_one({"_id": day}) == {"_id": day, "tokens": 1040}
+
+
+async def test_model_turns_that_end_together_record_their_tokens_in_one_write(
+        watched: tuple[Services, Commands]) -> None:
+    services, commands = watched
+    meter = Meter(services.store)
+    now = services.clock()
+    customers = [f"c{i % 50}" for i in range(200)]  # four turns of each of 50 customers
+    commands.names.clear()
+    commands.sent.clear()
+    first = asyncio.create_task(meter.spend(customers[0], now, 100))
+    for _ in range(3):  # until its write is on its way
+        await asyncio.sleep(0)
+    await asyncio.gather(first, *(meter.spend(c, now, 100 + i)
+                                  for i, c in enumerate(customers) if i))
+    # The first turn's write, then one for all the turns that ended while it was in flight.
+    assert commands.names == ["update", "update"]
+    assert [len(c["updates"]) for c in commands.sent] == [1, 50]
+    stored = {d["_id"]: d["tokens"] async for d in services.store.db[USAGE].find()}
+    assert stored == {usage_key(f"c{k}", now): sum(100 + i for i in range(k, 200, 50))
+                      for k in range(50)}
+    await meter.spend("c0", now, 7)  # a turn alone is written alone, straight away
+    assert (await services.store.db[USAGE].find_one({"_id": usage_key("c0", now)}) or {})[
+        "tokens"] == stored[usage_key("c0", now)] + 7
+
+
+async def test_a_failed_token_write_fails_each_turn_that_waited_for_it() -> None:
+    down = Store.connect("mongodb://127.0.0.1:9/?directConnection=true", "nowhere")
+    meter = Meter(down)
+    try:
+        failures = await asyncio.gather(*(meter.spend("c", datetime.now(UTC), 10)
+                                          for _ in range(20)), return_exceptions=True)
+        assert len(failures) == 20 and all(isinstance(f, ConnectionFailure) for f in failures)
+        with pytest.raises(ConnectionFailure):  # and the next turn tries again
+            await meter.spend("c", datetime.now(UTC), 10)
+    finally:
+        await down.close()
 
 
 async def test_a_lease_is_kept_while_a_confirmation_waits(watched: tuple[Services, Commands],

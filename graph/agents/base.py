@@ -17,7 +17,7 @@ from langgraph.types import Command
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
-from graph.budget import spend
+from graph.budget import Meter
 from graph.context import BriefPart, Context, customer_brief, model_brief, tool_context
 from graph.llm import NamedModel, check
 from graph.prompts import SYSTEM_PROMPT
@@ -125,9 +125,12 @@ def _pending(agent: Agent, result: dict[str, Any] | None, summary: str) -> Pendi
                    agent=agent.name, summary=summary, expires_at=str(result.get("expires_at", "")))
 
 
-def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedModel]) -> Callable[
-        [State, Runtime[Context]], Any]:
-    """The graph node for `agent`: tries each model in turn, then the offline planner."""
+def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedModel],
+                    meter: Meter) -> Callable[[State, Runtime[Context]], Any]:
+    """The graph node for `agent`: tries each model in turn, then the offline planner.
+
+    `meter` records the tokens its models use; the graph's agents share one.
+    """
     schemas = {fn.__name__: make_tool(fn, services) for fn in agent.tools}
 
     async def offline(ctx: ToolContext, turn: Turn, messages: list[AnyMessage],
@@ -208,7 +211,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             else:
                 await offline(ctx, turn, messages, results)
                 planned = True
-        await spend(services.store, ctx.customer_id, turn.now, sum(used))
+        await meter.spend(ctx.customer_id, turn.now, sum(used))
         confirmation = _confirmation(results)
         if confirmation is not None and not planned:
             # The customer confirms the server's terms in the server's words, never a model's

@@ -119,7 +119,8 @@ def _saver(db: Any, shared: bool) -> CountingSaver:
     return CountingSaver(db, shared=shared, settled=settled)
 
 
-async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list[Measure]:
+async def measure(turns: int = 500, rounds: int = 100, window: int = 30, long_rounds: int = 3
+                  ) -> list[Measure]:
     """graph_floor, long_session (latency and bytes) and checkpoint_writes."""
     with database() as db:
         async with demo_shop(db.base, "bench_graph") as services:
@@ -157,10 +158,9 @@ async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list
                     await minimal.ainvoke({"messages": [HumanMessage(text)]},
                                           {"configurable": {"thread_id": f"m{i}"}},
                                           durability="exit")
-            thread = thread_id("web", "demo-alice", "long")
             size_at: dict[int, int] = {}
-            late: list[float] = []
-            early: list[float] = []
+            late: list[list[float]] = []
+            early: list[list[float]] = []
 
             async def say(session: str, i: int, into: list[float] | None = None) -> None:
                 """One turn of `session` saying message `i` (of five, in a cycle)."""
@@ -171,21 +171,29 @@ async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list
                     into.append(timed_ms(started))
 
             puts_before = CountingSaver.puts
-            for n in range(1, turns - window + 1):
-                await say("long", n)  # the same five messages over and over
-                if n == 5:
-                    size_at[n] = await session_bytes(saver, thread)
-            for n in range(1, 5):
-                await say("short", n)
-            # The long session's last turns, interleaved with turns 5 onwards of a new one, so
-            # that the machine's drift hits both sides alike.
-            for k in range(1, window + 1):  # the messages go on in the same cycle
-                await say("long", k, late)  # the same message on both sides of a pair
-                await say("short", k, early)
-            size_at[turns] = await session_bytes(saver, thread)
-            writes_per_turn = (CountingSaver.puts - puts_before) / (turns + 4 + window)
+            for r in range(long_rounds):  # a long and a short session each round
+                long, short = f"long{r}", f"short{r}"
+                thread = thread_id("web", "demo-alice", long)
+                for n in range(1, turns - window + 1):
+                    await say(long, n)  # the same five messages over and over
+                    if n == 5 and r == 0:
+                        size_at[n] = await session_bytes(saver, thread)
+                for n in range(1, 5):
+                    await say(short, n)
+                # The long session's last turns, interleaved with turns 5 onwards of a new one,
+                # so that the machine's drift hits both sides alike.
+                late.append([])
+                early.append([])
+                for k in range(1, window + 1):  # the messages go on in the same cycle
+                    await say(long, k, late[r])  # the same message on both sides of a pair
+                    await say(short, k, early[r])
+                if r == 0:
+                    size_at[turns] = await session_bytes(saver, thread)
+            writes_per_turn = (CountingSaver.puts - puts_before) / (
+                long_rounds * (turns + 4 + window))
     ours, leased, smallest, unclassified, floor = (
         sides[n] for n in ("ours", "leased", "smallest", "unclassified", "floor"))
+    ratios = [median(a) / median(b) for a, b in zip(late, early, strict=True)]
     step = len(KINDS)  # turn i says message i % step, on every side
     by_kind = ", ".join(f"{kind} {median(ours.ms[k::step]) / median(floor.ms[k::step]):.2f}x"
                         for k, kind in enumerate(KINDS))
@@ -207,9 +215,11 @@ async def measure(turns: int = 500, rounds: int = 100, window: int = 30) -> list
                 "work (reads that join collections, tool calls and their results in the "
                 "transcript). With the session lease that "
                 f"`--workers N` takes: {leased.p50:.2f} ms ({leased.p50 / floor.p50:.2f}x)"),
-        Measure("long_session_latency", median(late), median(early), median(late) / median(early),
-                1.1, "ms p50", f"turns {turns - window + 1}-{turns} of a session vs turns "
-                f"5-{4 + window} of another, one turn of each in turn"),
+        Measure("long_session_latency", median([median(r) for r in late]),
+                median([median(r) for r in early]), median(ratios), 1.1, "ms p50",
+                f"turns {turns - window + 1}-{turns} of a session vs turns 5-{4 + window} of "
+                f"another, one turn of each in turn; median of {long_rounds} rounds, each a new "
+                f"pair of sessions (ratios {', '.join(f'{x:.2f}' for x in ratios)})"),
         Measure("long_session_bytes", size_at[turns], size_at[5], size_at[turns] / size_at[5], 1.1,
                 "bytes", f"stored for the session after {turns} vs 5 turns"),
         Measure("checkpoint_writes", writes_per_turn, 1.0, writes_per_turn, 1.0, "writes/turn",

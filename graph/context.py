@@ -95,7 +95,7 @@ async def customer_brief(ctx: ToolContext, parts: Collection[BriefPart] = ALL_PA
     return _brief(ctx, parts, await _read(ctx, _brief_pipeline(ctx.customer_id, parts)))
 
 
-async def model_brief(ctx: ToolContext, now: datetime, parts: Collection[BriefPart] = ALL_PARTS
+async def model_brief(ctx: ToolContext, now: datetime, parts: Collection[BriefPart]
                       ) -> tuple[dict[str, Any], int]:
     """The `parts` of the brief a model sees, and the customer's tokens on `now`'s day: one read."""
     row = await _read(ctx, _brief_pipeline(ctx.customer_id, parts,

@@ -281,10 +281,10 @@ async def check_stock(ctx: ToolContext, sku: str, store_id: str | None = None) -
     names = {s["_id"]: s["name"] for s in STORES}
     if store_id is not None and store_id not in names:
         return error(f"unknown store {store_id!r}; stores are {', '.join(names)}")
-    # The product and its stock rows (one per store, a handful) in one round trip. The rows are
-    # picked and sorted here: a sub-pipeline in the join costs the embedded server more.
+    # The product and its stock rows (one per store, a handful) in one round trip. Fields and
+    # rows are picked and sorted here: each stage costs the embedded server more than the bytes.
     cursor = await ctx.store.products.aggregate([
-        {"$match": {"_id": _sku(sku)}}, {"$project": {"_id": 0, "sku": 1, "name": 1}},
+        {"$match": {"_id": _sku(sku)}},
         {"$lookup": {"from": "stock", "localField": "sku", "foreignField": "sku", "as": "stock"}}])
     found = await cursor.to_list()
     if not found:

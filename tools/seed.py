@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
-
-from pymongo.errors import BulkWriteError
 
 from tools.catalog import refresh_catalog_stats
 from tools.catalog_data import CURRENCY, STORES, generate_products, stock_rows
@@ -111,21 +109,6 @@ def fixtures(products: dict[str, dict[str, Any]], at: datetime) -> dict[str, lis
     }
 
 
-async def _insert_new(store: Store, name: str, docs: Iterable[dict[str, Any]]) -> int:
-    """Insert documents whose unique keys are new; existing ones are left as they are."""
-    batch = list(docs)
-    if not batch:
-        return 0
-    try:
-        result = await store.db[name].insert_many(batch, ordered=False)
-        return len(result.inserted_ids)
-    except BulkWriteError as exc:
-        dup_only = all(err.get("code") == 11000 for err in exc.details.get("writeErrors", []))
-        if not dup_only:
-            raise
-        return int(exc.details.get("nInserted", 0))
-
-
 async def seed(store: Store, *, products: int = DEFAULT_PRODUCTS, reset: bool = False,
                progress: Callable[[int], object] | None = None) -> dict[str, int]:
     """Load the demo data; without `reset` a second run changes nothing.
@@ -147,13 +130,13 @@ async def seed(store: Store, *, products: int = DEFAULT_PRODUCTS, reset: bool = 
         for product in batch:
             if len(known) < DEFAULT_PRODUCTS:
                 known[product["sku"]] = product
-        counts["products"] += await _insert_new(store, "products",
-                                                 [p | {"_id": p["sku"]} for p in batch])
-        await _insert_new(store, "stock", [row for p in batch for row in stock_rows(p)])
+        counts["products"] += await store.insert_new(
+            "products", [p | {"_id": p["sku"]} for p in batch])
+        await store.insert_new("stock", [row for p in batch for row in stock_rows(p)])
         if progress is not None:
             progress(len(batch))
     for name, docs in fixtures(known, now()).items():
-        counts[name] = await _insert_new(store, name, docs)
+        counts[name] = await store.insert_new(name, docs)
     if counts["products"]:
         await refresh_catalog_stats(store)
     return counts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -118,6 +118,20 @@ class Store:
         for name, models in INDEXES.items():
             await self.db[name].create_indexes(models)
 
+    async def insert_new(self, name: str, docs: Iterable[Doc]) -> int:
+        """Insert documents whose unique keys are new; existing ones are left as they are."""
+        batch = list(docs)
+        if not batch:
+            return 0
+        try:
+            result = await self.db[name].insert_many(batch, ordered=False)
+            return len(result.inserted_ids)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(err.get("code") != 11000 for err in errors):
+                raise
+            return int(exc.details.get("nInserted", 0))
+
     async def rekey_products(self) -> int:
         """Key by SKU the products of a catalogue seeded when `_id` was an ObjectId; how many.
 
@@ -133,12 +147,8 @@ class Store:
             await self.products.drop_index("sku_1")
         moved = 0
         while old := await self.products.find({"_id": {"$type": "objectId"}}).limit(500).to_list():
-            try:
-                await self.products.insert_many([p | {"_id": p["sku"]} for p in old],
-                                                ordered=False)
-            except BulkWriteError as exc:  # only copies that an interrupted run inserted
-                if any(e.get("code") != 11000 for e in exc.details.get("writeErrors", [])):
-                    raise
+            # A copy an interrupted run inserted is left as it is.
+            await self.insert_new("products", [p | {"_id": p["sku"]} for p in old])
             await self.products.delete_many({"_id": {"$in": [p["_id"] for p in old]}})
             moved += len(old)
         return moved

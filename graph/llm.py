@@ -8,16 +8,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx2
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.messages import AIMessage
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatResult
 from langchain_ollama import ChatOllama
 from langchain_openai import ChatOpenAI
 from openai import DefaultAioHttpClient
 
 from settings import Settings
 
-# The request fields LangChain has already written in the wire format (`_OpenRouterChat`).
-_AS_BUILT = ("messages", "tools")
+# Request keys that only the SDK's `create()` or `parse()` knows how to send (`_OpenRouterChat`).
+_SDK_OPTIONS = {"response_format", "extra_body", "extra_headers", "extra_query", "timeout"}
 
 
 @dataclass(frozen=True)
@@ -45,25 +47,28 @@ async def model_http() -> AsyncIterator[httpx2.AsyncClient]:
 
 
 class _OpenRouterChat(ChatOpenAI):
-    """ChatOpenAI whose messages and tools reach the wire as LangChain wrote them.
+    """ChatOpenAI whose plain chat completions skip the `openai` SDK's typed layers.
 
-    The `openai` SDK walks every key of a request against its type hints before it sends it: 0.55
-    ms of CPU for an agent's request (system prompt, message, three tools), 0.09 ms without its
-    messages and tools (timed one-off, 2,000 calls each). LangChain has already converted both
-    to the API's format, so they go in `extra_body`, which the SDK sends as it is (`messages`
-    stays as an empty list, which `create()` requires and `extra_body` replaces). Structured
-    output (`parse()`) reads `messages` and `tools` itself and is left as it is. The body on the
-    wire is the same: `tests/test_graph_llm.py` checks it field by field.
+    For a reply with no structured output and no streaming, the request LangChain built (already
+    in the wire format) is posted as it is through the SDK's client, which keeps its timeout,
+    retry and error types, and the JSON answer goes straight to LangChain's own parser. Skipped,
+    per agent request: the SDK's walk of the body against its type hints (0.55 ms of CPU for a
+    system prompt, a message and three tools), building the typed `ChatCompletion` and dumping it
+    back to a dict, and the hop to a thread pool LangChain makes for that. Structured output, the
+    Responses API and streaming go through ChatOpenAI unchanged. The body on the wire is the
+    same: `tests/test_graph_llm.py` checks it field by field.
     """
 
-    def _get_request_payload(self, input_: LanguageModelInput, *, stop: list[str] | None = None,
-                             **kwargs: Any) -> dict[str, Any]:
-        payload: dict[str, Any] = super()._get_request_payload(input_, stop=stop, **kwargs)
-        if "response_format" in payload or self._use_responses_api(payload):
-            return payload
-        built = {key: payload.pop(key) for key in _AS_BUILT if key in payload}
-        return payload | {"messages": [], "extra_body": {**(payload.get("extra_body") or {}),
-                                                         **built}}
+    async def _agenerate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                         run_manager: AsyncCallbackManagerForLLMRun | None = None,
+                         **kwargs: Any) -> ChatResult:
+        payload = self._get_request_payload(messages, stop=stop, **kwargs)
+        if (payload.get("stream") or set(payload) & _SDK_OPTIONS
+                or self._use_responses_api(payload)):
+            return await super()._agenerate(messages, stop, run_manager, **kwargs)
+        answer = await self.root_async_client.post("/chat/completions", body=payload,
+                                                   cast_to=object)
+        return self._create_chat_result(answer)
 
 
 def build_models(settings: Settings, http: httpx2.AsyncClient | None = None

@@ -6,11 +6,13 @@ from dataclasses import replace
 import httpx
 import pytest
 import respx
+from pymongo.errors import DuplicateKeyError
 
 from tests.conftest import Commands
 from tools.context import Services, ToolContext
 from tools.pos import process_transaction, record_sale, sync_inventory
 from tools.registry import make_tool
+from tools.store import Store
 
 POS = "https://pos.test"
 WHERE = {"sku": "LAP-00001", "store_id": "store-downtown"}
@@ -264,3 +266,15 @@ async def test_a_sale_reserves_its_stock_without_a_find_and_modify(
     result = await process_transaction(ctx, "T-700", "LAP-00001", 1)
     assert result["status"] == "recorded_offline" and await quantity(ctx) == 9
     assert "findAndModify" not in commands.names
+
+
+async def test_an_older_database_loses_its_shop_wide_transaction_index(store: Store) -> None:
+    """A database made when transaction ids were unique across stores gets the per-store key."""
+    await store.pos_transactions.drop_indexes()
+    await store.pos_transactions.create_index("transaction_id", unique=True)
+    await store.ensure_indexes()
+    assert "transaction_id_1" not in await store.pos_transactions.index_information()
+    for shop in ("store-downtown", "store-mall"):
+        await store.pos_transactions.insert_one({"store_id": shop, "transaction_id": "T-1"})
+    with pytest.raises(DuplicateKeyError):
+        await store.pos_transactions.insert_one({"store_id": "store-mall", "transaction_id": "T-1"})

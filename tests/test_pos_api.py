@@ -186,3 +186,17 @@ async def test_customer_channels_never_reach_the_till(api: Api, till: respx.Mock
     assert till.calls.call_count == 0
     assert await api.store.pos_transactions.count_documents({}) == 0
     assert await stock(api.store) == 10
+
+
+async def test_a_till_that_fails_leaves_nothing_and_a_retry_records_the_sale(
+        api: Api, till: respx.MockRouter) -> None:
+    till.routes[0].side_effect = [httpx.Response(500), httpx.ConnectError("refused"),
+                                  httpx.Response(200, json={})]
+    for _ in range(2):
+        down = await pos(api, "/pos/transactions", SALE)
+        assert_error(down, 503, "till_unavailable")
+        assert down.headers["retry-after"]
+        assert await stock(api.store) == 10
+    assert await api.store.pos_transactions.count_documents({}) == 0
+    retried = await pos(api, "/pos/transactions", SALE)
+    assert retried.status_code == 200 and await stock(api.store) == 8

@@ -6,9 +6,12 @@ import itertools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from langchain_core.messages import HumanMessage
 
 from graph.session import TurnResult, thread_id
+from settings import Settings
+from tests.api_support import api_settings, running_api
 from tools.context import ToolContext, session_key
 from tools.store import Store
 
@@ -101,3 +104,23 @@ async def _said(graph: Any, channel: str, user: str, session: str) -> list[str]:
     config = {"configurable": {"thread_id": thread_id(channel, user, session)}}
     values = (await graph.aget_state(config)).values
     return [m.text for m in values.get("messages", []) if isinstance(m, HumanMessage)]
+
+
+async def test_over_http_the_colon_user_cannot_answer_alices_payment(
+        settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reproduction of issue 16, through `/chat`: `demo-alice:col`/`1` against
+    `demo-alice`/`col:1`."""
+    async with running_api(api_settings(settings), store, monkeypatch) as api:
+        asked = await api.chat("I'd like to checkout and pay for my cart", user="demo-alice",
+                               session="col:1")
+        assert asked.json()["awaiting_confirmation"]
+        terms = f"{asked.json()['actions'][0]['total']:,.2f}"
+        for answer in ("what is waiting for my answer?", "yes", "cancel"):
+            other = await api.chat(answer, user="demo-alice:col", session="1")
+            assert other.status_code == 200 and not other.json()["awaiting_confirmation"]
+            assert terms not in other.json()["reply"]  # Alice's terms are not read out
+        assert await store.db["gateway_charges"].count_documents({}) == 0
+        # Alice's session still waits on her payment, and her yes pays it once.
+        paid = await api.chat("yes", user="demo-alice", session="col:1")
+        assert paid.json()["actions"][0]["status"] == "paid"
+        assert await store.db["gateway_charges"].count_documents({}) == 1

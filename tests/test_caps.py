@@ -89,3 +89,10 @@ async def test_the_cap_through_real_turns(turn: Any, seeded: Store) -> None:
                for i in range(TICKETS + 2)]
     assert await seeded.handoff_tickets.count_documents({"customer_id": "demo-alice"}) == TICKETS
     assert all(f"{TICKETS} times today" in reply for reply in replies[TICKETS:])
+
+
+async def test_the_call_cap_through_real_turns(turn: Any, seeded: Store) -> None:
+    replies = [(await turn(f"please call me back tomorrow at {hour}am", session=f"c{hour}"))[
+        "reply"] for hour in (8, 9, 10, 11, 7)]
+    assert await seeded.call_jobs.count_documents({"customer_id": "demo-alice"}) == CALLS
+    assert all(f"{CALLS} calls today" in reply for reply in replies[CALLS:])

@@ -93,8 +93,10 @@ def make_supervisor(router: Router) -> Any:
             return Command(goto="pos_adapter", update={"route": "pos_adapter",
                                                        "routed_by": "till"})
         text = latest_text(state["messages"])
-        decision = await router.route(text, state.get("route"))
-        if decision.route == "pos_adapter" or asks_for_till_work(text):
+        # Till words are answered before any model is asked to route them.
+        decision = None if asks_for_till_work(text) else await router.route(
+            text, state.get("route"))
+        if decision is None or decision.route == "pos_adapter":
             return Command(goto=END, update={
                 "messages": [AIMessage(STAFF_ONLY_REPLY)], "route": "general",
                 "routed_by": "staff_only", "actions": [], "answered_by": "offline"})

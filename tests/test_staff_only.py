@@ -27,6 +27,7 @@ from graph.builder import build_graph
 from graph.context import Context
 from graph.llm import build_models
 from graph.session import run_turn
+from graph.supervisor import Router
 from graph.till import asks_for_till_work
 from settings import Settings
 from tests.fakes import (
@@ -197,3 +198,26 @@ async def test_a_staff_request_on_the_till_channel_reaches_the_pos_agent(
     sale = result["actions"][0]
     assert sale["store_id"] == "store-airport" and sale["lines"][0]["quantity"] == 5
     assert await seeded.pos_transactions.count_documents({"store_id": "store-airport"}) == 1
+
+
+class _TillClassifier:
+    """A classifier (or a model) that sends every message to the POS agent."""
+
+    def predict(self, text: str) -> tuple[str, float]:
+        return "pos_adapter", 0.99
+
+
+async def test_a_router_that_picks_the_pos_agent_still_never_reaches_it(
+        attacked: Services, checkpointer: SessionSaver, model: Provider,
+        till: respx.MockRouter) -> None:
+    router = Router(_TillClassifier(), build_models(attacked.settings))  # type: ignore[arg-type]
+    graph = build_graph(attacked, build_models(attacked.settings), router).compile(
+        checkpointer=checkpointer)
+    before = await attacked.store.stock.find({}, {"_id": 0, "synced_at": 0}).to_list()
+    for channel in CUSTOMER_CHANNELS:
+        for i, text in enumerate(CUSTOMER_REQUESTS[:4]):
+            result = await run_turn(graph, customer_id="demo-alice", session_id=f"r{i}",
+                                    message=text, channel=channel)
+            assert result["agent_used"] != "pos_adapter" and "shop staff" in result["reply"]
+    assert await pos_writes(attacked.store, before) == 0
+    assert till.calls.call_count == 0 and model.bodies == []

@@ -134,7 +134,6 @@ async def pos_writes(store: Store, stock_before: list[Any]) -> int:
             + abs(len(stock) - len(stock_before)))
 
 
-@pytest.mark.slow
 async def test_customer_channels_get_the_staff_answer_and_no_pos_action(
         attacked: Services, checkpointer: SessionSaver, model: Provider,
         till: respx.MockRouter) -> None:

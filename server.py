@@ -30,6 +30,7 @@ from channels.limits import RateLimits, ensure_indexes, rate_limits
 from channels.web import ChatRequest
 from checkpoints.turns import Busy
 from graph.session import TurnResult, run_turn, stream_turn
+from pos_api import ROUTES as POS_ROUTES
 from settings import Settings
 from tools.customers import customer_for_phone
 
@@ -257,7 +258,7 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
 
     return Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
-                        superu_turn],
+                        superu_turn, *POS_ROUTES],
         lifespan=[lifespan],
         before_send=[security_headers(settings.environment == "production")],
         exception_handlers={Exception: error_response},

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     superu_api_base_url: str | None = None
 
     pos_api_url: str | None = None
+    # The till's bearer key for `/pos/*`; unset, every till request is refused (fail closed).
+    pos_api_key: SecretStr | None = None
+    # What one customer may set in motion a day (by the customer's UTC day).
+    daily_calls_per_customer: int = Field(default=3, gt=0)
+    daily_tickets_per_customer: int = Field(default=5, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # How the processes serving one shop coordinate rate limits and session turns: `process` (one

@@ -48,7 +48,8 @@ async def _sessions(graph: Any, tag: str, count: int) -> None:
 
 async def stored_bytes(saver: SessionSaver, tag: str) -> tuple[int, int]:
     """BSON bytes of the checkpoints (and pending writes) of the sessions `tag` names; threads."""
-    prefix = {"$regex": "^" + re.escape(thread_id("web", CUSTOMER, f"{tag}-"))}
+    prefix = {"$regex": "^" + re.escape(
+        thread_id("web", CUSTOMER, f"{tag}-").removesuffix('"]'))}
     total, threads = 0, set()
     async for doc in saver.sessions.find({"thread_id": prefix}):
         total += len(bson.encode(doc))

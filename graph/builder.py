@@ -41,7 +41,7 @@ def build_graph(services: Services, models: Sequence[NamedModel] = (),
     meter = Meter(services.store)  # the agents' token use, written together when they end together
 
     graph = StateGraph(State, context_schema=Context)
-    graph.add_node("supervisor", make_supervisor(router), destinations=ROUTES)
+    graph.add_node("supervisor", make_supervisor(router), destinations=(*ROUTES, END))
     for route in ROUTES:
         # An agent ends the turn, or hands it to `confirm` to wait for a yes.
         graph.add_node(route, make_agent_node(AGENTS[route], services, models, meter),  # type: ignore[call-overload]

@@ -24,12 +24,14 @@ class Context:
     customer_id: str = "demo-alice"
     channel: str = "web"
     session_id: str = "studio"
+    store_id: str | None = None  # the till's store (`/pos/chat`), never read from a message
 
 
 def tool_context(services: Services, context: Context) -> ToolContext:
     """The tools' view of a run: the services plus the channel-given identity."""
     return ToolContext(services=services, customer_id=context.customer_id,
-                       channel=context.channel, session_id=context.session_id)
+                       channel=context.channel, session_id=context.session_id,
+                       store_id=context.store_id)
 
 
 BriefPart = Literal["customer", "points", "orders", "cart"]

@@ -14,6 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from checkpoints.saver import SessionSaver
 from graph.context import Context
+from tools.context import session_key
 
 RECURSION_LIMIT = 25
 Graph = CompiledStateGraph[Any, Any, Any, Any]
@@ -44,20 +45,22 @@ def make_saver(db: AsyncDatabase[Any], *, shared: bool = False) -> SessionSaver:
 
 
 def thread_id(channel: str, customer_id: str, session_id: str) -> str:
-    """A session is (channel, user, session id)."""
-    return f"{channel}:{customer_id}:{session_id}"
+    """A session is (channel, user, session id): the same key the tools file its records under."""
+    return session_key(channel, customer_id, session_id)
 
 
 @contextlib.asynccontextmanager
 async def _turn(graph: Graph, customer_id: str, session_id: str, message: str,
-                channel: str) -> AsyncIterator[tuple[Any, Any, Context]]:
+                channel: str, store_id: str | None = None
+                ) -> AsyncIterator[tuple[Any, Any, Context]]:
     """Hold the session for one turn and give the run's input.
 
     The input is a new message, or the answer to the confirmation the session waits on.
     """
     thread = thread_id(channel, customer_id, session_id)
     config: Any = {"configurable": {"thread_id": thread}, "recursion_limit": RECURSION_LIMIT}
-    context = Context(customer_id=customer_id, channel=channel, session_id=session_id)
+    context = Context(customer_id=customer_id, channel=channel, session_id=session_id,
+                      store_id=store_id)
     saver = graph.checkpointer
     if not isinstance(saver, SessionSaver):  # another saver (Studio, tools): no lock to take
         waiting = any(task.interrupts for task in (await graph.aget_state(config)).tasks)
@@ -83,10 +86,13 @@ def _result(values: dict[str, Any]) -> TurnResult:
 
 
 async def run_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
-                   channel: str = "web") -> TurnResult:
-    """One turn, with one checkpoint written at its end; `Busy` if the session stays busy."""
-    async with _turn(graph, customer_id, session_id, message, channel) as (payload, config,
-                                                                           context):
+                   channel: str = "web", store_id: str | None = None) -> TurnResult:
+    """One turn, with one checkpoint written at its end; `Busy` if the session stays busy.
+
+    `store_id` is the till's store on the staff channel `pos`; customer channels have none.
+    """
+    async with _turn(graph, customer_id, session_id, message, channel, store_id) as (
+            payload, config, context):
         values = await graph.ainvoke(payload, config, context=context, durability="exit")
     return _result(values)
 

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 from pydantic import BaseModel
@@ -21,6 +22,7 @@ from graph.llm import NamedModel
 from graph.prompts import ROUTER_PROMPT
 from graph.routes import Route
 from graph.state import State
+from graph.till import STAFF_CHANNEL, STAFF_ONLY_REPLY, asks_for_till_work
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +81,25 @@ class Router:
 
 
 def make_supervisor(router: Router) -> Any:
-    """The supervisor node: records the decision and hands the turn to that agent."""
+    """The supervisor node: records the decision and hands the turn to that agent.
 
-    async def supervisor(state: State, runtime: Runtime[Context]) -> Command[Route]:
-        decision = await router.route(latest_text(state["messages"]), state.get("route"))
+    The till's channel goes to the POS agent alone, and no customer channel ever reaches it:
+    till work asked for there (by route or by its words) gets the staff-only answer, whatever a
+    classifier or a model decided.
+    """
+
+    async def supervisor(state: State, runtime: Runtime[Context]) -> Command[Any]:
+        if runtime.context.channel == STAFF_CHANNEL:
+            return Command(goto="pos_adapter", update={"route": "pos_adapter",
+                                                       "routed_by": "till"})
+        text = latest_text(state["messages"])
+        # Till words are answered before any model is asked to route them.
+        decision = None if asks_for_till_work(text) else await router.route(
+            text, state.get("route"))
+        if decision is None or decision.route == "pos_adapter":
+            return Command(goto=END, update={
+                "messages": [AIMessage(STAFF_ONLY_REPLY)], "route": "general",
+                "routed_by": "staff_only", "actions": [], "answered_by": "offline"})
         return Command(goto=decision.route,
                        update={"route": decision.route, "routed_by": decision.by})
 

@@ -292,7 +292,7 @@ async def test_concurrent_turns_of_one_session_run_one_at_a_time(api: Api) -> No
     ran = [t.message for t in api.turns if t.session_id == "busy"]
     answered = [m for m, r in zip(messages, responses, strict=True) if r.status_code == 200]
     assert sorted(ran) == sorted(answered)  # every answered message ran once, no other did
-    assert api.max_parallel["web:demo-bob:busy"] == 1
+    assert api.max_parallel[thread_id("web", "demo-bob", "busy")] == 1
     for busy in (r for r in responses if r.status_code == 409):
         assert_error(busy, 409, "session_busy")
     saved = await SessionSaver(api.store.db).aget_tuple(

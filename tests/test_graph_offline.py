@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from graph.session import TurnResult, thread_id
+from graph.session import TurnResult, run_turn, thread_id
 from tools.store import Store
 
 Say = Callable[..., Awaitable[TurnResult]]
@@ -138,13 +138,24 @@ async def test_proactive_call(turn: Say, seeded: Store) -> None:
     assert await seeded.call_jobs.count_documents({"customer_id": "demo-alice"}) == 1
 
 
-async def test_pos_transaction(turn: Say, seeded: Store) -> None:
+async def test_pos_transaction(graph: Any, seeded: Store) -> None:
+    """Staff at the mall's till ring up a sale: the store is the till's, not the message's."""
     before = await seeded.stock.find_one({"sku": "LAP-00003", "store_id": "store-mall"})
     assert before is not None
-    result = await turn("ring up till transaction TX-5001 for LAP-00003 at the mall register")
+    result = await run_turn(graph, customer_id="staff-7", session_id="till-1", channel="pos",
+                            store_id="store-mall",
+                            message="ring up till transaction TX-5001 for LAP-00003 downtown")
     assert result["agent_used"] == "pos_adapter"
     assert result["actions"][0]["type"] == "pos_transaction"
+    assert result["actions"][0]["store_id"] == "store-mall"
     assert await seeded.pos_transactions.count_documents({"transaction_id": "TX-5001"}) == 1
+
+
+async def test_pos_transaction_on_the_web_is_for_staff(turn: Say, seeded: Store) -> None:
+    result = await turn("ring up till transaction TX-5001 for LAP-00003 at the mall register")
+    assert result["agent_used"] != "pos_adapter" and result["actions"] == []
+    assert "shop staff" in result["reply"]
+    assert await seeded.pos_transactions.count_documents({}) == 0
 
 
 async def test_handoff_opens_a_ticket(turn: Say, seeded: Store) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from tools.caps import CapReached, give_back, take
 from tools.context import ToolContext
 from tools.registry import error
 from tools.store import ActionInFlightError, Doc
@@ -98,11 +99,18 @@ async def initiate_call(ctx: ToolContext, purpose: str, when: str | None = None)
                      "(they can still ask for a callback themselves)")
 
     async def schedule() -> Doc:
+        # Only a call that would be new takes one of the day's slots: a repeat of a request
+        # answers its first result without reaching here.
+        slot = await take(ctx, "call", ctx.services.settings.daily_calls_per_customer)
         job: Doc = {"call_id": f"CALL-{secrets.token_hex(6).upper()}",
                     "customer_id": ctx.customer_id, "phone": customer["phone"],
                     "purpose": purpose, "scheduled_for": at, "status": "requesting",
                     "created_at": now}
-        await ctx.store.call_jobs.insert_one(job)
+        try:
+            await ctx.store.call_jobs.insert_one(job)
+        except BaseException:
+            await give_back(ctx, slot)
+            raise
         outcome = await _request_call(ctx, job)
         await ctx.store.call_jobs.update_one({"call_id": job["call_id"]},
                                              {"$set": outcome | {"updated_at": now}})
@@ -113,6 +121,11 @@ async def initiate_call(ctx: ToolContext, purpose: str, when: str | None = None)
     key = f"call:{ctx.customer_id}:{purpose}:{at:%Y-%m-%dT%H}"
     try:
         result = await ctx.store.once(key, "call", ctx.customer_id, schedule)
+    except CapReached:
+        limit = ctx.services.settings.daily_calls_per_customer
+        return error(f"you have already scheduled {limit} calls today, the most we arrange in a "
+                     "day; no call was scheduled. Please try again tomorrow, or ask here and "
+                     "we will help you now")
     except ActionInFlightError:
         return error("this call is being scheduled right now; try again in a moment")
     if result["status"] == "failed":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +32,15 @@ class PaymentGateway(Protocol):
         ...
 
 
+def session_key(channel: str, customer_id: str, session_id: str) -> str:
+    """A session's one key: the triple as a JSON array, so no two different triples can share it.
+
+    Joining the ids with a separator would let `("web", "a:b", "c")` and `("web", "a", "b:c")`
+    meet; JSON quotes and escapes every part, whatever characters it holds.
+    """
+    return json.dumps([channel, customer_id, session_id], separators=(",", ":"))
+
+
 @dataclass
 class Services:
     """The run-time dependencies of the tools, opened once per process."""
@@ -50,6 +60,7 @@ class ToolContext:
     customer_id: str
     channel: str = "web"
     session_id: str = ""
+    store_id: str | None = None  # the till's store, on the staff channel `pos` only
 
     @property
     def store(self) -> Store:
@@ -59,4 +70,4 @@ class ToolContext:
     @property
     def session_key(self) -> str:
         """The session as the product keys it: channel, customer and session id."""
-        return f"{self.channel}:{self.customer_id}:{self.session_id}"
+        return session_key(self.channel, self.customer_id, self.session_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from tools.caps import CapReached, give_back, take
 from tools.context import ToolContext
 from tools.registry import error
 from tools.store import ActionInFlightError, Doc
@@ -53,16 +54,26 @@ async def open_handoff_ticket(ctx: ToolContext, reason: str) -> dict[str, Any]:
     key = f"handoff:{ctx.session_key}:{closed}"
 
     async def open_ticket() -> Doc:
+        slot = await take(ctx, "ticket", ctx.services.settings.daily_tickets_per_customer)
         ticket = session | {
             "ticket_id": f"TCK-{secrets.token_hex(6).upper()}", "channel": ctx.channel,
             "session_id": ctx.session_id,
             "reason": (reason or "").strip()[:MAX_REASON] or "the customer asked for a person",
             "status": "open", "created_at": ctx.services.clock()}
-        await tickets.insert_one(ticket)
+        try:
+            await tickets.insert_one(ticket)
+        except BaseException:
+            await give_back(ctx, slot)
+            raise
         return {"ticket_id": ticket["ticket_id"], "status": "open"}
 
     try:
         ticket = await ctx.store.once(key, "handoff", ctx.customer_id, open_ticket)
+    except CapReached:
+        limit = ctx.services.settings.daily_tickets_per_customer
+        return error(f"you have already asked for a colleague {limit} times today; no new "
+                     "request was opened. The team will answer the ones you have, "
+                     f"{BUSINESS_HOURS}")
     except ActionInFlightError:
         return error("a colleague is being asked to help right now; try again in a moment")
     return _public(ticket, contact)

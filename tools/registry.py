@@ -28,7 +28,7 @@ def context_from_runtime(services: Services, runtime: ToolRuntime[Any, Any]) -> 
     """Who is asking: the graph's run-time context, set by the channel."""
     ctx = runtime.context
     return ToolContext(services=services, customer_id=ctx.customer_id, channel=ctx.channel,
-                       session_id=ctx.session_id)
+                       session_id=ctx.session_id, store_id=getattr(ctx, "store_id", None))
 
 
 def make_tool(fn: ToolFn, services: Services) -> BaseTool:

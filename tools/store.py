@@ -42,7 +42,9 @@ INDEXES: dict[str, list[IndexModel]] = {
                 IndexModel([("customer_id", ASCENDING)])],
     "call_jobs": [IndexModel([("call_id", ASCENDING)], unique=True),
                   IndexModel([("customer_id", ASCENDING)])],
-    "pos_transactions": [IndexModel([("transaction_id", ASCENDING)], unique=True)],
+    # A till's transaction id is unique per store: another store may use the same number.
+    "pos_transactions": [IndexModel([("store_id", ASCENDING), ("transaction_id", ASCENDING)],
+                                    unique=True)],
     "handoff_tickets": [IndexModel([("ticket_id", ASCENDING)], unique=True),
                         IndexModel([("customer_id", ASCENDING)])],
     "actions": [IndexModel([("key", ASCENDING)], unique=True)],
@@ -115,6 +117,8 @@ class Store:
     async def ensure_indexes(self) -> None:
         """Create every index; safe to run on each start."""
         await self.rekey_products()
+        if "transaction_id_1" in await self.pos_transactions.index_information():
+            await self.pos_transactions.drop_index("transaction_id_1")  # unique across stores
         for name, models in INDEXES.items():
             await self.db[name].create_indexes(models)
 

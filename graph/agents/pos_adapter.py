@@ -1,4 +1,4 @@
-"""POS adapter agent: syncs stock from the shop's till and rings up in-store sales."""
+"""POS adapter agent, for shop staff at a till: syncs the store's stock and rings up sales."""
 
 from __future__ import annotations
 
@@ -9,21 +9,21 @@ from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error, usd
 from tools.pos import process_transaction, sync_inventory
 
-POS_ADAPTER_PROMPT = """You connect to the shop's till (POS). sync_inventory pulls stock counts
-from the till; process_transaction rings up an in-store sale with the till's transaction id, a
-SKU, a quantity and a store. Prices come from the catalogue, never from the message."""
+POS_ADAPTER_PROMPT = """You help shop staff at their store's till (POS). sync_inventory pulls this
+store's stock counts from the till; process_transaction rings up an in-store sale with the till's
+transaction id, a SKU and a quantity. The store is the till's own; prices come from the
+catalogue, never from the message."""
 
 
 def plan(turn: Turn) -> list[Call]:
-    """Sync stock, or ring up a sale when the message names all its parts."""
+    """Sync stock, or ring up a sale when the message names all its parts (not the store)."""
     text = turn.text
     transaction = extract.TRANSACTION.search(text)
     sku = extract.sku(text)
     if transaction and sku:
         return [("process_transaction", {
             "transaction_id": transaction.group(1).upper(), "sku": sku,
-            "quantity": extract.quantity(text), "store_id": extract.store_id(text) or
-            "store-downtown"})]
+            "quantity": extract.quantity(text)})]
     if re.search(r"sync|refresh|update|pull", text, re.IGNORECASE):
         return [("sync_inventory", {"sku": sku})]
     return []
@@ -39,8 +39,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     if result.get("type") == "pos_transaction":
         return (f"Transaction {result['transaction_id']} {result['status']}: "
                 f"{usd(result['total'])} {result['currency']}.")
-    return ("I can sync stock from the till, or ring up a sale: give the transaction id "
-            "(TX-...), the SKU, the quantity and the store.")
+    return ("I can sync this store's stock from the till, or ring up a sale: give the "
+            "transaction id (TX-...), the SKU and the quantity.")
 
 
 AGENT = Agent("pos_adapter", POS_ADAPTER_PROMPT, (sync_inventory, process_transaction), plan,

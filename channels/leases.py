@@ -55,8 +55,8 @@ async def claim(collection: AsyncCollection[Doc], key: str, alternatives: list[D
 
 
 @contextlib.asynccontextmanager
-async def heartbeat(collection: AsyncCollection[Doc], key: str, token: str,
-                    every_s: float = HEARTBEAT_S) -> AsyncIterator[None]:
+async def heartbeat(collection: AsyncCollection[Doc], key: str, token: str
+                    ) -> AsyncIterator[None]:
     """Renew `token`'s lease on `key` every few seconds while the block runs.
 
     A holder that dies stops renewing, and its lease lapses within `LEASE`: others take the work
@@ -65,7 +65,7 @@ async def heartbeat(collection: AsyncCollection[Doc], key: str, token: str,
 
     async def beat() -> None:
         while True:
-            await asyncio.sleep(every_s)
+            await asyncio.sleep(HEARTBEAT_S)
             try:
                 await collection.update_one({"_id": key, "lease": token},
                                             {"$set": {"lease_until": now() + LEASE}})

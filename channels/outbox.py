@@ -22,7 +22,6 @@ from tools.store import Doc, Store
 
 log = logging.getLogger(__name__)
 
-SEND_WINDOW = timedelta(hours=24)
 WAIT_INITIAL_S = 1.0
 WAIT_MAX_S = 300.0
 SENDS_AT_ONCE = 8
@@ -57,12 +56,11 @@ class Outbox:
     on `clock`, and every wait (stamina's backoff and `Retry-After`) is multiplied by `time_scale`.
     """
 
-    def __init__(self, store: Store, settings: Settings, http: httpx.AsyncClient, *,
-                 window: timedelta = SEND_WINDOW) -> None:
+    def __init__(self, store: Store, settings: Settings, http: httpx.AsyncClient) -> None:
         self.replies = store.db["wa_outbox"]
         self.settings = settings
         self.http = http
-        self.window = window
+        self.window = timedelta(hours=settings.whatsapp_send_retry_hours)
         self.clock: Clock = leases.now
         self.time_scale = 1.0
         self.sending = asyncio.Semaphore(SENDS_AT_ONCE)  # a recovering API gets no stampede

@@ -201,8 +201,11 @@ async def superu_turn(request: Request[Any, Any, Any]) -> dict[str, Any]:
     except ValidationError:
         raise ApiError(422, "invalid_request", "the body is not a valid voice turn") from None
     await _limit(request, f"voice:{turn.from_}", CALLER_LIMIT_PER_MIN)
-    return await voice_events.answer_once(app.store.db["voice_events"], turn.event_id,
-                                          lambda: _speak(app, turn))
+    try:
+        return await voice_events.answer_once(app.store.db["voice_events"], turn.event_id,
+                                              lambda: _speak(app, turn))
+    except Busy:  # the event was released: the provider's retry runs it
+        raise ApiError(409, "session_busy", "this call is still answering; retry") from None
 
 
 async def _speak(app: App, turn: voice.VoiceTurn) -> dict[str, Any]:

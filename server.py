@@ -14,7 +14,6 @@ from typing import Any
 import uvicorn
 from litestar import Litestar, Request, Response, get, post
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State as AppState
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.response import ServerSentEvent
@@ -170,19 +169,6 @@ async def whatsapp_inbound(request: Request[Any, Any, Any]) -> dict[str, str]:
     inbox: WhatsAppInbox = request.app.state.inbox
     inbox.workers.submit(await inbox.accept(messages, statuses))
     return {"status": "received"}
-
-
-def _background(state: AppState, job: Any) -> None:
-    task = asyncio.create_task(job)
-    tasks: set[asyncio.Task[Any]] = state.tasks
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
-    task.add_done_callback(_log_failure)
-
-
-def _log_failure(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("background job failed: %s", type(task.exception()).__name__)
 
 
 @post("/webhook/superu", status_code=200, request_max_body_size=WEBHOOK_BODY_LIMIT)

@@ -589,9 +589,13 @@ async def test_the_sweep_finds_unfinished_messages_by_state_however_full_the_inb
         message("wamid.alive", "processing", lease="live", tries=1,
                 lease_until=now + timedelta(seconds=5)),
         message("wamid.later", "received", tries=1, retry_at=now + timedelta(seconds=5)),
-        message("wamid.given_up", "received", tries=channels.inbox.PROCESS_TRIES)])
+        message("wamid.given_up", "received", tries=channels.inbox.PROCESS_TRIES),
+        message("wamid.killer", "processing", lease="dead", lease_until=now,
+                tries=channels.inbox.PROCESS_TRIES)])
     inbox, replies = recording_inbox(services, settings)
     commands.sent.clear()
     assert await inbox.recover() == 3
     assert sorted(replies) == ["about wamid.lapsed", "about wamid.received", "about wamid.stale"]
+    killer = await inbound.find_one({"_id": "wamid.killer"})
+    assert killer is not None and killer["state"] == "failed"
     assert "$or" not in str(commands.sent)

@@ -27,6 +27,7 @@ PROCESS_TRIES = 3
 RETRY_S = 1.0
 """The wait before a message is tried again: its turn failed, or its session was busy."""
 DUPLICATE_KEY = 11000
+Outcome = tuple[str, float | None]
 Turn = Callable[[str, str, str], Awaitable[dict[str, Any]]]
 UNSUPPORTED_REPLY = "Sorry, I can only read text messages for now."
 
@@ -44,6 +45,7 @@ class WhatsAppInbox:
         self.turn = turn
         self.limits = limits
         self.workers = Workers(self.process, self.outbox.deliver, self.unfinished)
+        self.talking: set[str] = set()  # senders whose turn runs in this process
 
     async def accept(self, messages: list[InboundMessage], statuses: list[dict[str, Any]]
                      ) -> list[str]:
@@ -54,11 +56,11 @@ class WhatsAppInbox:
         """
         received = leases.now()
         docs: dict[str, Doc] = {}
-        for message in messages:  # a webhook may carry one id twice: the first is kept
+        for seq, message in enumerate(messages):  # one id twice in a webhook: the first kept
             docs.setdefault(message.id, {
                 "_id": message.id, "sender": message.sender, "text": message.text,
                 "kind": message.kind, "name": message.name, "state": "received",
-                "received_at": received})
+                "received_at": received, "seq": seq})
         new = list(docs)
         if docs:
             try:
@@ -73,13 +75,52 @@ class WhatsAppInbox:
             await self.statuses.insert_many([{"status": s, "at": received} for s in statuses])
         return new
 
-    async def process(self, wamid: str) -> float | None:
-        """Run the turn for one stored message, once, and queue its reply.
+    async def process(self, wamid: str) -> list[Outcome]:
+        """Process a stored message; for a text, its sender's unfinished texts, oldest first.
+
+        One turn per sender at a time in this process: a worker that takes a sender's message
+        answers that sender's messages in the order they came, and a worker given one of them
+        meanwhile leaves it to that worker at once, rather than wait on the session's lock
+        while other customers' messages wait for a worker.
 
         Returns:
-            The seconds after which to try the message again (its turn failed with tries left,
-            or its session was busy), or None when nothing is left to do here.
+            Each message handled and when to try it again (its turn failed with tries left, or
+            its session was busy), or None when nothing is left to do here but send its reply.
         """
+        found = await self.inbound.find_one({"_id": wamid}, {"sender": 1, "text": 1})
+        if found is None:
+            return []
+        if not found.get("text"):  # no turn: answered at once
+            return [(wamid, await self._process_one(wamid))]
+        sender = found["sender"]
+        if sender in self.talking:
+            return []  # the worker on this sender's turns takes it, in order
+        self.talking.add(sender)
+        try:
+            return await self._drain(sender, wamid)
+        finally:
+            self.talking.discard(sender)
+
+    async def _drain(self, sender: str, first: str) -> list[Outcome]:
+        """Process `sender`'s waiting texts oldest first, and `first`, until none is left."""
+        outcomes: list[Outcome] = []
+        tried: set[str] = set()
+        while True:
+            waiting = await self.inbound.find(
+                {"sender": sender, **_claimable(leases.now())[0]}, {"_id": 1}
+            ).sort([("received_at", 1), ("seq", 1)]).limit(len(tried) + 1).to_list()
+            wamid = next((d["_id"] for d in waiting if d["_id"] not in tried),
+                         None if first in tried else first)
+            if wamid is None:
+                return outcomes
+            tried.add(wamid)
+            again = await self._process_one(wamid)
+            outcomes.append((wamid, again))
+            if again is not None:  # a busy session or a failing turn: the rest wait for later
+                return outcomes
+
+    async def _process_one(self, wamid: str) -> float | None:
+        """Run the turn for one stored message, once, and queue its reply; when to retry."""
         at = leases.now()
         token = uuid.uuid4().hex
         doc = await leases.claim(self.inbound, wamid, _claimable(at), {
@@ -87,7 +128,7 @@ class WhatsAppInbox:
             "$unset": {"retry_at": ""}})
         if doc is None:
             return None  # processed, or being processed, elsewhere
-        if doc["tries"] == 1 and not doc.get("busy") and await self.limits.hit(
+        if doc["tries"] == 1 and not doc.get("waits") and await self.limits.hit(
                 f"wa:{doc['sender']}", SENDER_LIMIT_PER_MIN):
             # Over the sender's limit: kept, never answered (counted once, on the first try).
             await self.inbound.update_one({"_id": wamid}, {"$set": {"state": "rate_limited"}})
@@ -96,7 +137,7 @@ class WhatsAppInbox:
             async with leases.heartbeat(self.inbound, wamid, token):
                 await self._answer(doc)
         except Busy:  # the session's queue is full: soon again, and the try is not counted
-            await self._release(wamid, token, {"$inc": {"tries": -1, "busy": 1}})
+            await self._release(wamid, token, {"$inc": {"tries": -1, "waits": 1}})
             return RETRY_S
         except PyMongoError:
             raise  # the database is away: the lease lapses and the sweep takes it up
@@ -161,7 +202,7 @@ class WhatsAppInbox:
         """Process and send, one by one, what was stored and left unfinished; how many messages."""
         ids, _ = await self.unfinished()
         for wamid in ids:
-            await self.process(wamid)
+            await self.process(wamid)  # what it sends is sent below
         for wamid in (await self.unfinished())[1]:
             await self.outbox.deliver(wamid)
         return len(ids)

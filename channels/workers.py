@@ -16,7 +16,7 @@ WORKERS = 4
 SWEEP_EVERY_S = 2.0
 """How often stored work nobody holds is looked for: a dead worker's lease lapses in seconds."""
 
-Process = Callable[[str], Coroutine[Any, Any, float | None]]
+Process = Callable[[str], Coroutine[Any, Any, list[tuple[str, float | None]]]]
 Deliver = Callable[[str], Coroutine[Any, Any, None]]
 Unfinished = Callable[[], Coroutine[Any, Any, tuple[list[str], list[str]]]]
 
@@ -41,7 +41,6 @@ class Workers:
         self.held: set[str] = set()  # queued or being processed in this process
         self.sends: dict[str, asyncio.Task[None]] = {}
         self.retrying: set[str] = set()  # to be queued again after a short wait
-        self.busy = 0
 
     def submit(self, wamids: Iterable[str]) -> None:
         """Queue messages to process; one already queued here is not queued twice."""
@@ -81,22 +80,19 @@ class Workers:
         loop = asyncio.get_running_loop()
         while True:
             wamid = await self.queue.get()
-            again: float | None = None
-            self.busy += 1
             try:
-                again = await self.process(wamid)
-                if again is None:
-                    self.send(wamid)
+                for handled, again in await self.process(wamid):
+                    if again is None:
+                        self.send(handled)
+                    else:
+                        self.retrying.add(handled)
+                        loop.call_later(again, self._retry, handled)
             except PyMongoError as exc:  # the database is away: the sweep takes it up later
                 log.warning("processing %s failed: %s", wamid, type(exc).__name__)
             except Exception as exc:
                 log.error("processing %s failed: %s", wamid, type(exc).__name__)
             finally:
-                self.busy -= 1
                 self.held.discard(wamid)
-            if again is not None:
-                self.retrying.add(wamid)
-                loop.call_later(again, self._retry, wamid)
 
     def _retry(self, wamid: str) -> None:
         self.retrying.discard(wamid)

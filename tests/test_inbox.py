@@ -188,7 +188,37 @@ async def test_a_message_whose_session_was_busy_is_retried_within_seconds(api: A
     assert api.graph_api.call_count == 1
     inbound = await api.store.db["wa_inbound"].find_one({"_id": "wamid.B1"})
     assert inbound is not None and inbound["state"] == "done"
-    assert inbound["tries"] == 1 and inbound["busy"] == 1  # a busy session costs no try
+    assert inbound["tries"] == 1 and inbound["waits"] == 1  # a busy session costs no try
+
+
+async def test_a_chatty_sender_does_not_hold_every_worker(api: Api) -> None:
+    """Six messages from one sender and then one from another: the other is answered before
+    the six are, the six one at a time and in order."""
+    began: list[str] = []
+    running: dict[str, int] = defaultdict(int)
+    most = 0
+
+    async def turn(phone: str, name: str, text: str) -> dict[str, Any]:
+        nonlocal most
+        began.append(text)
+        running[phone] += 1
+        most = max(most, running[phone])
+        try:
+            await asyncio.sleep(0.3)  # a model taking its time
+            return {"reply": f"About {text}.", "actions": [], "awaiting_confirmation": False}
+        finally:
+            running[phone] -= 1
+
+    api.inbox.turn = turn
+    chatty = [text_message(f"wamid.C{i}", ALICE_WA, f"question {i}") for i in range(6)]
+    assert (await api.whatsapp(webhook(change(chatty)))).status_code == 200
+    assert (await api.whatsapp(one_message(wamid="wamid.other", sender=BOB_WA,
+                                           text="just one"))).status_code == 200
+    await delivered(api, "wamid.other", *(f"wamid.C{i}" for i in range(6)))
+    assert most == 1
+    assert [t for t in began if t.startswith("question")] == [f"question {i}" for i in range(6)]
+    assert began.index("just one") < 3
+    assert api.graph_api.call_count == 7
 
 
 # --- the voice webhook: a dead turn is taken over ------------------------------------------------

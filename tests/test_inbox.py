@@ -1,5 +1,4 @@
-"""The inbox under faults: the Graph API down (W12), busy sessions, dead voice turns, floods and
-malformed content (A16), with the Graph API faked by respx in Meta's wire format."""
+"""The inbox under faults (W12, A16): the Graph API down, busy sessions, dead turns, floods."""
 
 from __future__ import annotations
 

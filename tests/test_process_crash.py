@@ -1,5 +1,4 @@
-"""M2: `omnisales serve` killed (SIGKILL) in the middle of a web, a WhatsApp and a voice turn,
-then restarted: every channel answers, once."""
+"""M2: `omnisales serve` killed mid-turn on every channel, then restarted: each answers once."""
 
 from __future__ import annotations
 

@@ -14,16 +14,15 @@ from typing import Any
 import uvicorn
 from litestar import Litestar, Request, Response, get, post
 from litestar.config.cors import CORSConfig
-from litestar.datastructures import State as AppState
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from pydantic import ValidationError
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import PyMongoError
 
 from app import App, open_app
-from channels import voice, whatsapp
+from channels import voice, voice_events, whatsapp
 from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_headers
 from channels.inbox import WhatsAppInbox
 from channels.limits import RateLimits, ensure_indexes, rate_limits
@@ -152,7 +151,11 @@ async def whatsapp_verify(request: Request[Any, Any, Any]) -> Response[str]:
 
 @post("/webhook/whatsapp", status_code=200, request_max_body_size=WEBHOOK_BODY_LIMIT)
 async def whatsapp_inbound(request: Request[Any, Any, Any]) -> dict[str, str]:
-    """Store inbound messages, acknowledge at once, and process them in the background."""
+    """Store inbound messages, acknowledge at once; the inbox's workers process them.
+
+    A signed body that is not a readable webhook (not JSON, nested too deep, not an object) is
+    logged and acknowledged: Meta would redeliver an error answer for ever.
+    """
     app = _app(request)
     raw = await request.body()
     secret = app.settings.whatsapp_app_secret
@@ -160,26 +163,13 @@ async def whatsapp_inbound(request: Request[Any, Any, Any]) -> dict[str, str]:
                                      secret.get_secret_value() if secret else None):
         raise ApiError(401, "bad_signature", "the signature does not match")
     try:
-        messages, statuses = whatsapp.parse_webhook(json.loads(raw))
-    except ValueError:
-        raise ApiError(400, "bad_request", "the body is not a WhatsApp webhook") from None
+        messages, statuses = whatsapp.parse_webhook(whatsapp.load_webhook(raw))
+    except ValueError as exc:
+        log.warning("signed WhatsApp webhook ignored (%s bytes): %s", len(raw), exc)
+        return {"status": "received"}
     inbox: WhatsAppInbox = request.app.state.inbox
-    for wamid in await inbox.accept(messages, statuses):
-        _background(request.app.state, inbox.process(wamid))
+    inbox.workers.submit(await inbox.accept(messages, statuses))
     return {"status": "received"}
-
-
-def _background(state: AppState, job: Any) -> None:
-    task = asyncio.create_task(job)
-    tasks: set[asyncio.Task[Any]] = state.tasks
-    tasks.add(task)
-    task.add_done_callback(tasks.discard)
-    task.add_done_callback(_log_failure)
-
-
-def _log_failure(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("background job failed: %s", type(task.exception()).__name__)
 
 
 @post("/webhook/superu", status_code=200, request_max_body_size=WEBHOOK_BODY_LIMIT)
@@ -199,34 +189,18 @@ async def superu_turn(request: Request[Any, Any, Any]) -> dict[str, Any]:
         raise ApiError(422, "invalid_request", "the body is not a valid voice turn") from None
     await _limit(request, f"voice:{turn.from_}", CALLER_LIMIT_PER_MIN)
     try:
-        await app.store.db["voice_events"].insert_one({"_id": turn.event_id, "state": "started"})
-    except DuplicateKeyError:
-        return await _first_answer(app, turn.event_id)
-    return await _speak(app, turn)
+        return await voice_events.answer_once(app.store.db["voice_events"], turn.event_id,
+                                              lambda: _speak(app, turn))
+    except Busy:  # the event was released: the provider's retry runs it
+        raise ApiError(409, "session_busy", "this call is still answering; retry") from None
 
 
 async def _speak(app: App, turn: voice.VoiceTurn) -> dict[str, Any]:
-    events = app.store.db["voice_events"]
-    try:
-        customer = await customer_for_phone(app.store, turn.from_)
-        result = await run_turn(app.graph, customer_id=customer, session_id=turn.call_id,
-                                message=turn.transcript, channel="voice")
-    except BaseException:
-        await events.delete_one({"_id": turn.event_id})  # let the provider's retry run it
-        raise
-    speech = voice.format_speech(result["reply"], result["actions"],
-                                 result["awaiting_confirmation"])
-    await events.update_one({"_id": turn.event_id}, {"$set": {"state": "done", "answer": speech}})
-    return speech
-
-
-async def _first_answer(app: App, event_id: str) -> dict[str, Any]:
-    for _ in range(100):
-        doc = await app.store.db["voice_events"].find_one({"_id": event_id})
-        if doc and doc.get("state") == "done":
-            return dict(doc["answer"])
-        await asyncio.sleep(0.1)
-    raise ApiError(409, "in_progress", "this event is still being answered")
+    customer = await customer_for_phone(app.store, turn.from_)
+    result = await run_turn(app.graph, customer_id=customer, session_id=turn.call_id,
+                            message=turn.transcript, channel="voice")
+    return voice.format_speech(result["reply"], result["actions"],
+                               result["awaiting_confirmation"])
 
 
 def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None) -> Litestar:
@@ -248,13 +222,13 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
             api.state.inbox = WhatsAppInbox(app.store, settings, app.services.http,
                                             whatsapp_turn, api.state.limits)
             api.state.tasks = set()
-            sweeper = asyncio.create_task(api.state.inbox.sweep())
+            workers = asyncio.create_task(api.state.inbox.workers.run())
             try:
                 yield
             finally:
-                for task in [sweeper, *api.state.tasks]:
+                for task in [workers, *api.state.tasks]:
                     task.cancel()
-                await asyncio.gather(sweeper, *api.state.tasks, return_exceptions=True)
+                await asyncio.gather(workers, *api.state.tasks, return_exceptions=True)
 
     return Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,

@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     whatsapp_access_token: SecretStr | None = None
     whatsapp_phone_number_id: str | None = None
     whatsapp_api_base_url: str = "https://graph.facebook.com/v21.0"
+    whatsapp_send_retry_hours: float = Field(default=24.0, gt=0)  # then a reply is `failed`
 
     superu_api_key: SecretStr | None = None
     superu_webhook_secret: SecretStr | None = None

@@ -1,32 +1,33 @@
-"""WhatsApp's inbox and outbox: store before acknowledging, process once, reply once."""
+"""WhatsApp's inbox: store before acknowledging, process once in a bounded pool, reply once."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import BulkWriteError, PyMongoError
 
+from channels import leases
 from channels.limits import RateLimits
-from channels.whatsapp import InboundMessage, SendError, format_reply, send_message
+from channels.outbox import Outbox
+from channels.whatsapp import InboundMessage, format_reply
+from channels.workers import Workers
+from checkpoints.turns import Busy
 from settings import Settings
 from tools.store import Doc, Store
 
 log = logging.getLogger(__name__)
 
 SENDER_LIMIT_PER_MIN = 100
-SEND_ATTEMPTS = 5
-STALE_CLAIM = timedelta(minutes=5)
 PROCESS_TRIES = 3
-SEND_LEASE = timedelta(seconds=60)
-SWEEP_EVERY_S = 60.0
+RETRY_S = 1.0
+"""The wait before a message is tried again: its turn failed, or its session was busy."""
+DUPLICATE_KEY = 11000
+Outcome = tuple[str, float | None]
 Turn = Callable[[str, str, str], Awaitable[dict[str, Any]]]
 UNSUPPORTED_REPLY = "Sorry, I can only read text messages for now."
 
@@ -35,155 +36,186 @@ class WhatsAppInbox:
     """Inbound messages keyed by their `wamid` (unique `_id`), and replies keyed the same way."""
 
     def __init__(self, store: Store, settings: Settings, http: httpx.AsyncClient, turn: Turn,
-                 limits: RateLimits, backoff_s: float = 0.5) -> None:
+                 limits: RateLimits) -> None:
         self.inbound = store.db["wa_inbound"]
-        self.outbox = store.db["wa_outbox"]
         self.statuses = store.db["wa_statuses"]
+        self.outbox = Outbox(store, settings, http)
         self.store = store
         self.settings = settings
-        self.http = http
         self.turn = turn
         self.limits = limits
-        self.backoff_s = backoff_s
+        self.workers = Workers(self.process, self.outbox.deliver, self.unfinished)
+        self.talking: set[str] = set()  # senders whose turn runs in this process
 
     async def accept(self, messages: list[InboundMessage], statuses: list[dict[str, Any]]
                      ) -> list[str]:
-        """Store each new message (a redelivery is ignored by the unique id); return new ids.
+        """Store the new messages in one unordered insert; the ids stored now.
 
-        One write per message, so that Meta gets its 200 at once; the sender's rate limit is
-        counted when the message is processed.
+        A redelivery is ignored by the unique id, and Meta gets its 200 at once. The sender's
+        rate limit is counted when the message is processed.
         """
-        new: list[str] = []
-        for message in messages:
+        received = leases.now()
+        docs: dict[str, Doc] = {}
+        for seq, message in enumerate(messages):  # one id twice in a webhook: the first kept
+            docs.setdefault(message.id, {
+                "_id": message.id, "sender": message.sender, "text": message.text,
+                "kind": message.kind, "name": message.name, "state": "received",
+                "received_at": received, "seq": seq})
+        new = list(docs)
+        if docs:
             try:
-                await self.inbound.insert_one({
-                    "_id": message.id, "sender": message.sender, "text": message.text,
-                    "kind": message.kind, "name": message.name, "state": "received",
-                    "received_at": datetime.now(UTC)})
-            except DuplicateKeyError:
-                continue
-            new.append(message.id)
+                await self.inbound.insert_many(list(docs.values()), ordered=False)
+            except BulkWriteError as exc:
+                errors = exc.details.get("writeErrors", [])
+                if any(error.get("code") != DUPLICATE_KEY for error in errors):
+                    raise
+                seen = {error["index"] for error in errors}
+                new = [wamid for i, wamid in enumerate(new) if i not in seen]
         if statuses:
-            await self.statuses.insert_many([{"status": s, "at": datetime.now(UTC)}
-                                             for s in statuses])
+            await self.statuses.insert_many([{"status": s, "at": received} for s in statuses])
         return new
 
-    async def process(self, wamid: str) -> None:
-        """Run the turn for one stored message, once, and queue and send its reply."""
-        now = datetime.now(UTC)
-        doc = await _claim(self.inbound, wamid, _unfinished(now), {
-            "$set": {"state": "processing", "claimed_at": now}, "$inc": {"tries": 1}})
+    async def process(self, wamid: str) -> list[Outcome]:
+        """Process a stored message; for a text, its sender's unfinished texts, oldest first.
+
+        One turn per sender at a time in this process: a worker that takes a sender's message
+        answers that sender's messages in the order they came, and a worker given one of them
+        meanwhile leaves it to that worker at once, rather than wait on the session's lock
+        while other customers' messages wait for a worker.
+
+        Returns:
+            Each message handled and when to try it again (its turn failed with tries left, or
+            its session was busy), or None when nothing is left to do here but send its reply.
+        """
+        found = await self.inbound.find_one({"_id": wamid}, {"sender": 1, "text": 1})
+        if found is None:
+            return []
+        if not found.get("text"):  # no turn: answered at once
+            return [(wamid, await self._process_one(wamid))]
+        sender = found["sender"]
+        if sender in self.talking:
+            return []  # the worker on this sender's turns takes it, in order
+        self.talking.add(sender)
+        try:
+            return await self._drain(sender, wamid)
+        finally:
+            self.talking.discard(sender)
+
+    async def _drain(self, sender: str, first: str) -> list[Outcome]:
+        """Process `sender`'s waiting texts oldest first, and `first`, until none is left."""
+        outcomes: list[Outcome] = []
+        tried: set[str] = set()
+        while True:
+            waiting = await self.inbound.find(
+                {"sender": sender, **_claimable(leases.now())[0]}, {"_id": 1}
+            ).sort([("received_at", 1), ("seq", 1)]).limit(len(tried) + 1).to_list()
+            wamid = next((d["_id"] for d in waiting if d["_id"] not in tried),
+                         None if first in tried else first)
+            if wamid is None:
+                return outcomes
+            tried.add(wamid)
+            again = await self._process_one(wamid)
+            outcomes.append((wamid, again))
+            if again is not None:  # a busy session or a failing turn: the rest wait for later
+                return outcomes
+
+    async def _process_one(self, wamid: str) -> float | None:
+        """Run the turn for one stored message, once, and queue its reply; when to retry."""
+        at = leases.now()
+        token = uuid.uuid4().hex
+        doc = await leases.claim(self.inbound, wamid, _claimable(at), {
+            "$set": {"state": "processing", **leases.lease(token, at)}, "$inc": {"tries": 1},
+            "$unset": {"retry_at": ""}})
         if doc is None:
-            return  # processed, or being processed, elsewhere
-        if doc["tries"] == 1 and await self.limits.hit(f"wa:{doc['sender']}",
-                                                       SENDER_LIMIT_PER_MIN):
+            return None  # processed, or being processed, elsewhere
+        if doc["tries"] == 1 and not doc.get("waits") and await self.limits.hit(
+                f"wa:{doc['sender']}", SENDER_LIMIT_PER_MIN):
             # Over the sender's limit: kept, never answered (counted once, on the first try).
             await self.inbound.update_one({"_id": wamid}, {"$set": {"state": "rate_limited"}})
-            return
-        if await self.outbox.find_one({"_id": wamid}, {"_id": 1}) is None:
-            if doc["text"]:
-                result = await self.turn(doc["sender"], doc.get("name") or "", doc["text"])
-                body = format_reply(doc["sender"].lstrip("+"), result["reply"],
-                                    result["actions"], result["awaiting_confirmation"])
-            else:
-                body = format_reply(doc["sender"].lstrip("+"), UNSUPPORTED_REPLY, [], False)
-            with contextlib.suppress(DuplicateKeyError):  # a reply per inbound id, once
-                await self.outbox.insert_one({"_id": wamid, "to": doc["sender"], "body": body,
-                                              "state": "pending", "attempts": 0})
-        await self.inbound.update_one({"_id": wamid}, {"$set": {"state": "done"}})
-        await self.deliver(wamid)
+            return None
+        try:
+            async with leases.heartbeat(self.inbound, wamid, token):
+                await self._answer(doc)
+        except Busy:  # the session's queue is full: soon again, and the try is not counted
+            await self._release(wamid, token, {"$inc": {"tries": -1, "waits": 1}})
+            return RETRY_S
+        except PyMongoError:
+            raise  # the database is away: the lease lapses and the sweep takes it up
+        except Exception as exc:
+            log.error("WhatsApp message %s failed (try %s): %s", wamid, doc["tries"],
+                      type(exc).__name__)
+            if doc["tries"] >= PROCESS_TRIES:
+                await self.inbound.update_one({"_id": wamid, "lease": token}, {"$set": {
+                    "state": "failed", "error": type(exc).__name__}})
+                return None
+            await self._release(wamid, token, {})
+            return RETRY_S
+        await self.inbound.update_one({"_id": wamid}, {"$set": {"state": "done"},
+                                                       "$unset": {"lease_until": ""}})
+        return None
+
+    async def _answer(self, doc: Doc) -> None:
+        """Run the turn and queue its reply, unless a reply to this message is queued already."""
+        if await self.outbox.replies.find_one({"_id": doc["_id"]}, {"_id": 1}) is not None:
+            return  # a worker that died after queueing it: the reply stands
+        to = doc["sender"].lstrip("+")
+        if doc["text"]:
+            result = await self.turn(doc["sender"], doc.get("name") or "", doc["text"])
+            body = format_reply(to, result["reply"], result["actions"],
+                                result["awaiting_confirmation"])
+        else:
+            body = format_reply(to, UNSUPPORTED_REPLY, [], False)
+        await self.outbox.put(doc["_id"], doc["sender"], body)
+
+    async def _release(self, wamid: str, token: str, update: Doc) -> None:
+        """Give the message back, to be tried again after `RETRY_S`."""
+        await self.inbound.update_one({"_id": wamid, "lease": token}, {
+            "$set": {"state": "received", "retry_at": leases.now() + timedelta(seconds=RETRY_S)},
+            "$unset": {"lease_until": "", "lease": ""}, **update})
 
     async def deliver(self, wamid: str) -> None:
-        """Send a queued reply with bounded retries and backoff; a sent reply is never resent."""
-        settings = self.settings
-        if not (settings.whatsapp_access_token and settings.whatsapp_phone_number_id):
-            log.warning("WhatsApp sending is not configured; reply %s stays queued", wamid)
-            return
-        lease = uuid.uuid4().hex  # one sender at a time, across tasks and workers
-        for attempt in range(SEND_ATTEMPTS):
-            now = datetime.now(UTC)
-            doc = await _claim(self.outbox, wamid, [
-                {"state": "pending", "lease": lease},
-                {"state": "pending", "lease_until": {"$exists": False}},
-                {"state": "pending", "lease_until": {"$lt": now}},
-            ], {"$inc": {"attempts": 1}, "$set": {"lease": lease, "lease_until": now + SEND_LEASE}})
-            if doc is None:
-                return  # sent, failed for good, or being sent by another task
-            try:
-                sent_id = await send_message(
-                    self.http, base_url=settings.whatsapp_api_base_url,
-                    phone_number_id=settings.whatsapp_phone_number_id,
-                    access_token=settings.whatsapp_access_token.get_secret_value(),
-                    body=doc["body"])
-            except SendError as exc:
-                if not exc.retryable or attempt == SEND_ATTEMPTS - 1:
-                    await self.outbox.update_one({"_id": wamid}, {"$set": {
-                        "state": "failed", "error": str(exc.status)}})
-                    return
-                await asyncio.sleep(self.backoff_s * 2**attempt)
-                continue
-            await self.outbox.update_one({"_id": wamid}, {"$set": {
-                "state": "sent", "message_id": sent_id, "sent_at": datetime.now(UTC)}})
-            return
+        """Send the queued reply to `wamid` (see `Outbox.deliver`)."""
+        await self.outbox.deliver(wamid)
+
+    async def unfinished(self) -> tuple[list[str], list[str]]:
+        """Messages to process and replies to send that nobody holds.
+
+        One read per case, each on the `state` index: with an `$or` the embedded server reads
+        the whole inbox, every message ever received (493 ms at 20,000 messages, against 3 ms).
+        """
+        at = leases.now()
+        # A message whose worker died on every try (a turn that kills the process) is marked,
+        # and logged, rather than left `processing` for ever.
+        given_up = await self.inbound.update_many(
+            {"state": "processing", "lease_until": {"$lt": at},
+             "tries": {"$gte": PROCESS_TRIES}},
+            {"$set": {"state": "failed", "error": "its worker died on every try"}})
+        if given_up.modified_count:
+            log.error("%s WhatsApp messages failed: their worker died on every try",
+                      given_up.modified_count)
+        ids: list[str] = []
+        for claimable in _claimable(at):
+            ids += await self.inbound.distinct("_id", claimable)
+        return ids, await self.outbox.pending(at)
 
     async def recover(self) -> int:
-        """Process what was stored but not finished (a restart, a dead worker); how many."""
-        # One read per state, on its index: with an `$or` the embedded server reads the whole
-        # inbox, every message ever received (493 ms at 20,000 messages, against 3 ms).
-        ids = []
-        for unfinished in _unfinished(datetime.now(UTC)):
-            ids += await self.inbound.distinct("_id", unfinished)
+        """Process and send, one by one, what was stored and left unfinished; how many messages."""
+        ids, _ = await self.unfinished()
         for wamid in ids:
-            await _guarded(self.process(wamid), wamid)
-        for wamid in await self.outbox.distinct("_id", {"state": "pending"}):
-            await _guarded(self.deliver(wamid), wamid)
+            await self.process(wamid)  # what it sends is sent below
+        for wamid in (await self.unfinished())[1]:
+            await self.outbox.deliver(wamid)
         return len(ids)
 
-    async def sweep(self, every_s: float | None = None) -> None:
-        """Recover now, then every minute: work a dead worker left behind is taken up.
 
-        A message claimed by a worker that died mid-turn, or a reply it was sending, is taken
-        up once its claim or lease is stale, without waiting for another restart.
-        """
-        while True:
-            try:
-                await self.recover()
-            except PyMongoError as exc:  # the database is away: try again at the next sweep
-                log.warning("inbox sweep failed: %s", type(exc).__name__)
-            await asyncio.sleep(SWEEP_EVERY_S if every_s is None else every_s)
+def _claimable(at: datetime) -> list[Doc]:
+    """The filters, one per case, of a message not done, with tries left and nobody on it.
 
-
-def _unfinished(now: datetime) -> list[Doc]:
-    """The filters, one per state, of a message not done and with tries left.
-
-    Received, or claimed by a worker that has gone quiet.
+    Received (and not waiting to be retried), claimed by a worker whose lease lapsed, or claimed
+    before leases existed by a worker long gone.
     """
     tries_left = {"tries": {"$not": {"$gte": PROCESS_TRIES}}}
-    return [{"state": "received", **tries_left},
-            {"state": "processing", "claimed_at": {"$lt": now - STALE_CLAIM}, **tries_left}]
-
-
-async def _claim(collection: AsyncCollection[Doc], wamid: str, alternatives: list[Doc],
-                 update: Doc) -> Doc | None:
-    """Apply `update` to document `wamid` if it matches one of `alternatives`; the updated doc.
-
-    One conditional update per alternative, then a read by `_id`, rather than a findAndModify
-    with an `$or`: the embedded server answers both of those by reading the whole collection,
-    which grows with every message. With 3,000 documents: 77 ms for a findAndModify with an
-    `$or`, 30 ms without the `$or`, against 1.7 ms for an update and 1.1 ms for a read by `_id`
-    (a one-off timing script, medians of 50; README, Performance).
-    """
-    for alternative in alternatives:
-        if (await collection.update_one({"_id": wamid, **alternative}, update)).modified_count:
-            return await collection.find_one({"_id": wamid})
-    return None
-
-
-async def _guarded(job: Awaitable[None], wamid: str) -> None:
-    """Run one message's job; its failure is logged and leaves the others to run."""
-    try:
-        await job
-    except PyMongoError:
-        raise
-    except Exception as exc:
-        log.error("inbox job for %s failed: %s", wamid, type(exc).__name__)
+    return [{"state": "received", "retry_at": {"$not": {"$gt": at}}, **tries_left},
+            {"state": "processing", "lease_until": {"$lt": at}, **tries_left},
+            {"state": "processing", "lease_until": {"$exists": False},
+             "claimed_at": {"$lt": at - leases.LEASE}, **tries_left}]

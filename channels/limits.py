@@ -79,4 +79,5 @@ async def ensure_indexes(store: Store) -> None:
     """Expire old rate-limit windows on their own; let the inbox sweep find unfinished work."""
     await store.db["rate_limits"].create_index("expires_at", expireAfterSeconds=0)
     await store.db["wa_inbound"].create_index("state")
+    await store.db["wa_inbound"].create_index("sender")  # a sender's texts, oldest first
     await store.db["wa_outbox"].create_index("state")

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+
+from channels.web import MESSAGE_MAX
 
 CONFIRM_YES = "confirm_yes"
 CONFIRM_NO = "confirm_no"
@@ -32,6 +35,12 @@ _RETRYABLE_GRAPH_CODES = frozenset(
 _SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
 _WA_ID = re.compile(r"\+?([1-9][0-9]{6,14})")
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_MESSAGE_ID = re.compile(r"[\x21-\x7e]{1,256}")  # wamids are printable ASCII
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+JSON_DEPTH_MAX = 32
+"""A webhook nests 8 deep; anything much deeper is not one."""
+NAME_MAX = 256
+STATUS_FIELDS = ("id", "status", "timestamp", "recipient_id", "conversation_id")
 
 
 @dataclass(frozen=True)
@@ -49,11 +58,13 @@ class InboundMessage:
 class SendError(Exception):
     """The Graph API did not take a message; `retryable` says whether to try again later."""
 
-    def __init__(self, retryable: bool, status: int | None = None, detail: str = "") -> None:
+    def __init__(self, retryable: bool, status: int | None = None, detail: str = "",
+                 retry_after: str | None = None) -> None:
         super().__init__(f"WhatsApp send failed (status={status}): {detail}".rstrip(": "))
         self.retryable = retryable
         self.status = status
         self.detail = detail
+        self.retry_after = retry_after  # the `Retry-After` header, as received
 
 
 def verify_handshake(mode: str | None, token: str | None, challenge: str | None,
@@ -112,6 +123,11 @@ def _reply_text(reply: Any, title_key: str = "title") -> str:
     return reply_id if isinstance(reply_id, str) else ""
 
 
+def _clean(text: str, limit: int) -> str:
+    """A customer's string as stored: control characters (a NUL) dropped, cut to `limit`."""
+    return _CONTROL.sub("", text[: limit * 2])[:limit]
+
+
 def _text_of(message: dict[str, Any]) -> str:
     kind = message.get("type")
     if kind == "text":
@@ -137,23 +153,27 @@ def _names(contacts: Any) -> dict[str, str]:
         wa_id, profile = contact.get("wa_id"), contact.get("profile")
         name = profile.get("name") if isinstance(profile, dict) else None
         if isinstance(wa_id, str) and isinstance(name, str) and name:
-            names[wa_id.lstrip("+")] = name
+            names[wa_id.lstrip("+")] = _clean(name, NAME_MAX)
     return names
 
 
 def _message(message: dict[str, Any], names: dict[str, str]) -> InboundMessage | None:
     message_id, sender = message.get("id"), message.get("from")
-    if not isinstance(message_id, str) or not message_id or not isinstance(sender, str):
+    if not isinstance(message_id, str) or not _MESSAGE_ID.fullmatch(message_id):
         return None
-    number = _WA_ID.fullmatch(sender.strip())
+    if not isinstance(sender, str):
+        return None
+    number = _WA_ID.fullmatch(sender.strip()[:32])
     if number is None:
         return None
     raw_ts = message.get("timestamp")
     timestamp = int(raw_ts) if isinstance(raw_ts, str) and _TIMESTAMP.fullmatch(raw_ts) else 0
     kind = message.get("type")
     name = names.get(number.group(1)) or (next(iter(names.values())) if len(names) == 1 else None)
-    return InboundMessage(id=message_id, sender=f"+{number.group(1)}", text=_text_of(message),
-                          kind=kind if isinstance(kind, str) else "unknown",
+    # Cut like a `/chat` message, and kept: the customer gets an answer to what fits.
+    text = _clean(_text_of(message), MESSAGE_MAX)
+    return InboundMessage(id=message_id, sender=f"+{number.group(1)}", text=text,
+                          kind=_clean(kind, 32) if isinstance(kind, str) else "unknown",
                           timestamp=timestamp, name=name)
 
 
@@ -182,8 +202,42 @@ def parse_webhook(payload: dict[str, Any]) -> tuple[list[InboundMessage], list[d
             for raw in _dicts(value.get("messages")):
                 if (message := _message(raw, names)) is not None:
                     messages.append(message)
-            statuses.extend(_dicts(value.get("statuses")))
+            statuses.extend(_status(raw) for raw in _dicts(value.get("statuses")))
     return messages, statuses
+
+
+def _status(raw: dict[str, Any]) -> dict[str, Any]:
+    """A delivery status as stored: its known fields, as clean strings, and its error codes."""
+    status: dict[str, Any] = {key: _clean(raw[key], NAME_MAX) for key in STATUS_FIELDS
+                              if isinstance(raw.get(key), str)}
+    codes = [error.get("code") for error in _dicts(raw.get("errors"))]
+    if errors := [c for c in codes if isinstance(c, int) and not isinstance(c, bool)][:10]:
+        status["error_codes"] = errors
+    return status
+
+
+def load_webhook(raw: bytes) -> Any:
+    """Decode a webhook body, refusing one nested deeper than `JSON_DEPTH_MAX`.
+
+    Raises:
+        ValueError: When the body is not JSON, or nests too deep (the C decoder stops at the
+            interpreter's recursion limit; the walk below checks our far lower bound).
+    """
+    try:
+        payload = json.loads(raw)
+    except RecursionError:
+        raise ValueError("the body nests too deep") from None
+    stack: list[tuple[Any, int]] = [(payload, 1)]
+    while stack:  # iterative: a deep body cannot exhaust the stack here either
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(
+            node, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth >= JSON_DEPTH_MAX:
+                    raise ValueError("the body nests too deep")
+                stack.append((child, depth + 1))
+    return payload
 
 
 def _clip(text: str, limit: int) -> str:
@@ -286,7 +340,8 @@ async def send_message(http: httpx.AsyncClient, *, base_url: str, phone_number_i
     if status >= 400:
         code, message = _graph_error(response)
         retryable = status in (408, 429) or status >= 500 or code in _RETRYABLE_GRAPH_CODES
-        raise SendError(retryable, status, f"graph error {code}: {message}")
+        raise SendError(retryable, status, f"graph error {code}: {message}",
+                        response.headers.get("retry-after"))
     try:
         message_id = response.json()["messages"][0]["id"]
     except (ValueError, KeyError, IndexError, TypeError):

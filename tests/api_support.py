@@ -120,8 +120,8 @@ class Api:
 
     async def settled(self, within: float = 30.0) -> None:
         """Wait until no background job (processing, sending) is left."""
-        await until(lambda: _true(not self.app.state.tasks), within,
-                    "background jobs did not finish")
+        await until(lambda: _true(not self.app.state.tasks and self.inbox.workers.idle()),
+                    within, "background jobs did not finish")
 
     def web_turns(self, session: str = "s1") -> list[Turn]:
         return [t for t in self.turns if t.channel == "web" and t.session_id == session]

@@ -13,7 +13,9 @@ from langgraph.types import Command
 from pymongo.asynchronous.database import AsyncDatabase
 
 from checkpoints.saver import SessionSaver
+from graph.confirmation import PIN_MARKER
 from graph.context import Context
+from tools.pin import spoken_pin
 
 RECURSION_LIMIT = 25
 Graph = CompiledStateGraph[Any, Any, Any, Any]
@@ -57,26 +59,45 @@ async def _turn(graph: Graph, customer_id: str, session_id: str, message: str,
     """
     thread = thread_id(channel, customer_id, session_id)
     config: Any = {"configurable": {"thread_id": thread}, "recursion_limit": RECURSION_LIMIT}
-    context = Context(customer_id=customer_id, channel=channel, session_id=session_id)
     saver = graph.checkpointer
     if not isinstance(saver, SessionSaver):  # another saver (Studio, tools): no lock to take
         waiting = any(task.interrupts for task in (await graph.aget_state(config)).tasks)
-        yield _input(waiting, message), config, context
+        payload, context = _input(waiting, message, customer_id, channel, session_id)
+        yield payload, config, context
         return
     async with saver.turn(thread) as waiting:
-        yield _input(waiting, message), config, context
+        payload, context = _input(waiting, message, customer_id, channel, session_id)
+        yield payload, config, context
 
 
-def _input(waiting: bool, message: str) -> Any:
-    return Command(resume=message) if waiting else {"messages": [HumanMessage(message)]}
+def _input(waiting: bool, message: str, customer_id: str, channel: str,
+           session_id: str) -> tuple[Any, Context]:
+    """The run's input and context; a caller's PIN goes in the context, never in the state.
+
+    A resume value and a message are both checkpointed, so the PIN is taken out of the words of
+    a voice session that waits on terms before the graph sees them.
+    """
+    pin = spoken_pin(message) if channel == "voice" and waiting else None
+    if pin is not None:
+        message = PIN_MARKER
+    context = Context(customer_id=customer_id, channel=channel, session_id=session_id, pin=pin)
+    return (Command(resume=message) if waiting else {"messages": [HumanMessage(message)]}), context
 
 
 def _result(values: dict[str, Any]) -> TurnResult:
     replies = [m for m in values["messages"] if isinstance(m, AIMessage) and not m.tool_calls]
+    actions = list(values.get("actions", []))
+    pending = values.get("pending")
+    if pending and not any(a.get("confirmation_id") == pending["confirmation_id"]
+                           for a in actions):
+        # The terms still asked about, so that a channel's Yes button can name them.
+        actions.append({"type": "awaiting_confirmation", "kind": pending["kind"],
+                        "confirmation_id": pending["confirmation_id"],
+                        "expires_at": pending["expires_at"]})
     return TurnResult(
         reply=replies[-1].text if replies else "",
         agent_used=values.get("route", "general"),
-        actions=values.get("actions", []),
+        actions=actions,
         awaiting_confirmation=bool(values.get("pending")),
         answered_by=values.get("answered_by", "offline"),
     )

@@ -23,6 +23,7 @@ from graph.llm import NamedModel, check
 from graph.prompts import SYSTEM_PROMPT
 from graph.routes import Route
 from graph.state import Pending, State
+from graph.terms import follow_up, terms_note
 from tools.context import Services, ToolContext
 from tools.registry import ToolFn, error, make_tool
 
@@ -40,6 +41,7 @@ class Turn:
     brief: dict[str, Any]
     history: Sequence[AnyMessage]
     now: datetime
+    pending: Pending | None = None  # terms the customer is answering with something not a yes
 
     def last_action(self, kind: str) -> dict[str, Any] | None:
         """The newest tool result of this type in the kept history, if any."""
@@ -122,7 +124,8 @@ def _pending(agent: Agent, result: dict[str, Any] | None, summary: str) -> Pendi
     if result is None:
         return None
     return Pending(confirmation_id=result["confirmation_id"], kind=result["type"],
-                   agent=agent.name, summary=summary, expires_at=str(result.get("expires_at", "")))
+                   agent=agent.name, summary=summary, expires_at=str(result.get("expires_at", "")),
+                   terms=result)
 
 
 def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedModel],
@@ -162,7 +165,8 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         Only whole rounds (a call and all its results) are appended, so a model that fails
         mid-turn leaves a valid transcript and its tools' side effects are not repeated.
         """
-        system = SystemMessage(SYSTEM_PROMPT.format(agent_prompt=agent.prompt, brief=json.dumps(
+        prompt = agent.prompt + (terms_note(turn.pending) if turn.pending else "")
+        system = SystemMessage(SYSTEM_PROMPT.format(agent_prompt=prompt, brief=json.dumps(
             turn.brief, default=str)))
         for _ in range(MAX_TOOL_ROUNDS):
             reply = check(await model.ainvoke([system, *history, *messages]))
@@ -191,7 +195,9 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
                 allowed = models
         else:  # the offline answer reads only the parts of the brief it uses
             brief = await customer_brief(ctx, agent.offline_brief) if agent.offline_brief else {}
-        turn = Turn(text=latest_text(history), brief=brief, history=history, now=now)
+        answering = state.get("pending")  # set when the customer answered terms with a non-yes
+        turn = Turn(text=latest_text(history), brief=brief, history=history, now=now,
+                    pending=answering)
         answered_by, planned = "offline", False
         messages: list[AnyMessage] = []
         results: list[dict[str, Any]] = []
@@ -212,13 +218,22 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
                 await offline(ctx, turn, messages, results)
                 planned = True
         await meter.spend(ctx.customer_id, turn.now, sum(used))
-        confirmation = _confirmation(results)
-        if confirmation is not None and not planned:
+        confirmation, kept, note = _confirmation(results), None, ""
+        if answering:
+            prepare = ((lambda: run_tool(agent, schemas, ctx, "process_payment", {}))
+                       if "process_payment" in agent.tool_names else None)
+            confirmation, kept, note = await follow_up(ctx, answering, confirmation, results,
+                                                       prepare)
+        if confirmation is not None and (not planned or answering):
             # The customer confirms the server's terms in the server's words, never a model's
             # (which may state another amount, or claim the payment is already done).
             messages[-1] = AIMessage(agent.render(turn, [confirmation]))
         reply = messages[-1].text if messages else ""
-        pending = _pending(agent, confirmation, reply)
+        if kept is not None:  # answered, and the same terms asked again in the server's words
+            messages[-1] = AIMessage(f"{reply} {kept['summary']}".strip())
+        elif note:
+            messages[-1] = AIMessage(f"{reply} {note}".strip())
+        pending = kept or _pending(agent, confirmation, reply)
         # The turn ends here, or waits in `confirm` for the customer's yes. A `Command` rather
         # than a conditional edge, which would read the whole state again (README, Performance).
         return Command(goto="confirm" if pending else "__end__", update={

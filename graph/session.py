@@ -77,7 +77,8 @@ def _input(waiting: bool, message: str, customer_id: str, channel: str,
     A resume value and a message are both checkpointed, so the PIN is taken out of the words of
     a voice session that waits on terms before the graph sees them.
     """
-    pin = spoken_pin(message) if channel == "voice" and waiting else None
+    # Said when terms wait, four digits are the PIN; said otherwise, only four digits alone are.
+    pin = spoken_pin(message, alone=not waiting) if channel == "voice" else None
     if pin is not None:
         message = PIN_MARKER
     context = Context(customer_id=customer_id, channel=channel, session_id=session_id, pin=pin)

@@ -39,10 +39,24 @@ def hash_pin(pin: str) -> str:
     return _HASHER.hash(pin)
 
 
-def spoken_pin(text: str) -> str | None:
-    """The four digits of a PIN in a message ("4321", "four three two one"), if that is all."""
+# Words around a PIN said on its own ("my PIN is 4321", "es 4321").
+_FILLER = frozenset({"my", "pin", "is", "it", "its", "it's", "the", "code", "number", "mi", "es",
+                     "el", "mon", "est", "c'est", "meine", "ist", "mera", "hai", "ok", "okay"})
+
+
+def spoken_pin(text: str, *, alone: bool = False) -> str | None:
+    """The four digits of a PIN in a message ("4321", "four three two one"), if there are four.
+
+    Args:
+        text: The caller's words.
+        alone: Only when the message says nothing else (a PIN said when none was asked for).
+    """
+    tokens = _TOKEN.findall(text[:READ_MAX].casefold())
+    if alone and any(t not in _DIGIT_WORDS and not t.isdigit() and t not in _FILLER
+                     for t in tokens):
+        return None
     digits = "".join(_DIGIT_WORDS.get(token, token if token.isdigit() else "")
-                     for token in _TOKEN.findall(text[:READ_MAX].casefold()))
+                     for token in tokens)
     return digits if len(digits) == 4 and digits.isascii() else None
 
 

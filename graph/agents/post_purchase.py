@@ -16,7 +16,7 @@ a return or a colleague."""
 
 
 ABOUT_RETURNS = re.compile(r"\b(polic\w*|rules?|how (do|does|can|long)|what('?s| is| are)|"
-                           r"do you (accept|take|allow|do))\b", re.IGNORECASE)
+                           r"(can|could|may) i|do you (accept|take|allow|do))\b", re.IGNORECASE)
 
 
 def _order(turn: Turn, statuses: tuple[str, ...]) -> str | None:
@@ -36,8 +36,8 @@ def plan(turn: Turn) -> list[Call]:
     sku = extract.sku(turn.text)
     if re.search(r"warrant|guarantee|covered", text):
         return [("check_warranty", {"order_id": order_id, "sku": sku})]
-    if ABOUT_RETURNS.search(text):  # a question about returns prepares nothing
-        return []
+    if ABOUT_RETURNS.search(text) and not extract.order_id(turn.text):
+        return []  # a question about returns in general prepares nothing
     if re.search(r"return|refund|send (it )?back|broken|defective|faulty|damaged|exchange", text):
         return [("initiate_return", {"order_id": order_id, "sku": sku, "reason": turn.text[:300]})]
     return []
@@ -58,7 +58,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         lines = [f"{i['name']}: {'covered until ' + i['expires'] if i['active'] else 'expired'}"
                  for i in result["items"]]
         return f"Warranty for {result['order_id']}: " + "; ".join(lines) + "."
-    if ABOUT_RETURNS.search(turn.text):
+    if ABOUT_RETURNS.search(turn.text) and not results:
         return (f"You can return a delivered item within {RETURN_WINDOW.days} days of delivery "
                 "for a refund to your card. Tell me the order (e.g. ORD-1001) and what is wrong, "
                 "and I will prepare the return for you to confirm.")

@@ -62,7 +62,9 @@ def matching(text: str, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
 
 
 def _number(text: str) -> int | None:
-    if match := re.search(r"(?<![\w-])(\d{1,2})(?![\w-])", extract.SKU.sub("", text)):
+    # A count, not an amount: "$1", "1 dollar" or "10%" is never how many units.
+    if match := re.search(r"(?<![\w$€£.,-])(\d{1,2})(?![\w.,%-]|\s*(?:\$|usd|dollars?|"
+                          r"euros?|bucks))", extract.SKU.sub("", text), re.IGNORECASE):
         return int(match.group(1))
     found = [n for w, n in _NUMBER_WORDS.items() if re.search(rf"\b{w}\b", text, re.IGNORECASE)]
     return found[0] if found else None

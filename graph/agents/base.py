@@ -229,8 +229,9 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             # (which may state another amount, or claim the payment is already done).
             messages[-1] = AIMessage(agent.render(turn, [confirmation]))
         reply = messages[-1].text if messages else ""
-        if kept is not None:  # answered, and the same terms asked again in the server's words
-            messages[-1] = AIMessage(f"{reply} {kept['summary']}".strip())
+        if kept is not None:  # answered, and the same terms asked again, in the server's words
+            answer = reply if planned else agent.render(turn, results)
+            messages[-1] = AIMessage(f"{answer} {kept['summary']}".strip())
         elif note:
             messages[-1] = AIMessage(f"{reply} {note}".strip())
         pending = kept or _pending(agent, confirmation, reply)

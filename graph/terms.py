@@ -5,12 +5,28 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from graph.routes import Route
 from graph.state import Pending
 from tools import confirm as confirmations
 from tools.context import ToolContext
 from tools.pending import confirmation_status
 
 Prepare = Callable[[], Awaitable[dict[str, Any]]]
+
+
+def confirmation_of(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest tool result that waits for the customer's yes, if any."""
+    return next((r for r in reversed(results)
+                 if r.get("confirmation_id") and r.get("type") != "error"), None)
+
+
+def pending_of(agent: Route, result: dict[str, Any] | None, summary: str) -> Pending | None:
+    """The terms a tool prepared, as the state keeps them while the customer answers."""
+    if result is None:
+        return None
+    return Pending(confirmation_id=result["confirmation_id"], kind=result["type"],
+                   agent=agent, summary=summary, expires_at=str(result.get("expires_at", "")),
+                   terms=result)
 
 
 def terms_note(pending: Pending) -> str:
@@ -39,7 +55,7 @@ async def follow_up(ctx: ToolContext, old: Pending, new: dict[str, Any] | None,
         prepare: Prepares a payment of the cart, when the agent can.
     """
     status = await confirmation_status(ctx, old["confirmation_id"])
-    for_cart = old["kind"] == "payment" and not old.get("terms", {}).get("order_id")
+    for_cart = old["kind"] == "payment_confirmation" and not old.get("terms", {}).get("order_id")
     if new is None and status == "cancelled" and for_cart and prepare is not None:
         result = await prepare()
         results.append(result)

@@ -179,3 +179,38 @@ async def test_the_no_button_of_the_current_terms_cancels(turn: Say, seeded: Sto
     terms = (await turn("pay for my cart"))["actions"][0]
     result = await turn(f"confirm_no:{terms['confirmation_id']}")
     assert result["actions"][0]["status"] == "cancelled" and await charges(seeded) == []
+
+
+async def points(store: Store) -> int:
+    rows = await store.db["loyalty_ledger"].find({"customer_id": "demo-alice"}).to_list()
+    return sum(int(r["delta"]) for r in rows)
+
+
+async def test_a_redemption_waits_for_a_clear_yes_and_a_change_renews_it(
+        turn: Say, seeded: Store) -> None:
+    first = (await turn("redeem RW-5OFF"))["actions"][0]
+    assert first["type"] == "redeem_confirmation"
+    for message in ("ja, aber erst morgen", "sí pero no ahora", "how many points do I have?"):
+        answered = await turn(message)
+        assert answered["awaiting_confirmation"] and await points(seeded) == 2500, message
+    renewed = await turn("redeem RW-10OFF instead")
+    terms = next(a for a in renewed["actions"] if a["type"] == "redeem_confirmation")
+    assert terms["confirmation_id"] != first["confirmation_id"]
+    old = await seeded.db["confirmations"].find_one({"_id": first["confirmation_id"]})
+    assert old is not None and old["status"] == "cancelled"
+    await turn(f"confirm_yes:{first['confirmation_id']}")  # the replaced terms' button
+    assert await points(seeded) == 2500
+    await turn("oui")
+    assert await points(seeded) == 1500
+
+
+async def test_a_refund_is_not_made_on_a_question_and_is_dropped_on_nahi(
+        turn: Say, seeded: Store) -> None:
+    asked = await turn("I want to return order ORD-1001, the headphones are broken")
+    assert asked["awaiting_confirmation"]
+    answered = await turn("haan lekin kab milega?")
+    assert answered["awaiting_confirmation"] and await seeded.returns.count_documents({}) == 0
+    dropped = await turn("nahi")
+    assert not dropped["awaiting_confirmation"] and await seeded.returns.count_documents({}) == 0
+    refunds = await seeded.db["gateway_charges"].count_documents({"refunds": {"$exists": True}})
+    assert refunds == 0

@@ -23,7 +23,7 @@ from graph.llm import NamedModel, check
 from graph.prompts import SYSTEM_PROMPT
 from graph.routes import Route
 from graph.state import Pending, State
-from graph.terms import follow_up, terms_note
+from graph.terms import confirmation_of, follow_up, pending_of, terms_note
 from tools.context import Services, ToolContext
 from tools.registry import ToolFn, error, make_tool
 
@@ -112,20 +112,6 @@ async def run_tool(agent: Agent, schemas: dict[str, BaseTool], ctx: ToolContext,
     except Exception:
         log.exception("tool %s failed", name)
         return error("that did not work; please try again in a moment")
-
-
-def _confirmation(results: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The newest tool result that waits for the customer's yes, if any."""
-    return next((r for r in reversed(results)
-                 if r.get("confirmation_id") and r.get("type") != "error"), None)
-
-
-def _pending(agent: Agent, result: dict[str, Any] | None, summary: str) -> Pending | None:
-    if result is None:
-        return None
-    return Pending(confirmation_id=result["confirmation_id"], kind=result["type"],
-                   agent=agent.name, summary=summary, expires_at=str(result.get("expires_at", "")),
-                   terms=result)
 
 
 def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedModel],
@@ -218,7 +204,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
                 await offline(ctx, turn, messages, results)
                 planned = True
         await meter.spend(ctx.customer_id, turn.now, sum(used))
-        confirmation, kept, note = _confirmation(results), None, ""
+        confirmation, kept, note = confirmation_of(results), None, ""
         if answering:
             prepare = ((lambda: run_tool(agent, schemas, ctx, "process_payment", {}))
                        if "process_payment" in agent.tool_names else None)
@@ -229,12 +215,10 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             # (which may state another amount, or claim the payment is already done).
             messages[-1] = AIMessage(agent.render(turn, [confirmation]))
         reply = messages[-1].text if messages else ""
-        if kept is not None:  # answered, and the same terms asked again, in the server's words
+        if kept is not None or note:  # what became of the terms, in the server's words
             answer = reply if planned else agent.render(turn, results)
-            messages[-1] = AIMessage(f"{answer} {kept['summary']}".strip())
-        elif note:
-            messages[-1] = AIMessage(f"{reply} {note}".strip())
-        pending = kept or _pending(agent, confirmation, reply)
+            messages[-1] = AIMessage(f"{answer} {kept['summary'] if kept else note}".strip())
+        pending = kept or pending_of(agent.name, confirmation, reply)
         # The turn ends here, or waits in `confirm` for the customer's yes. A `Command` rather
         # than a conditional edge, which would read the whole state again (README, Performance).
         return Command(goto="confirm" if pending else "__end__", update={

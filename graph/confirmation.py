@@ -73,14 +73,24 @@ async def _carry_out(ctx: ToolContext, human: HumanMessage, pending: Pending,
         "pending": None, "answered_by": "offline"})
 
 
+async def _drop(ctx: ToolContext, human: HumanMessage, pending: Pending,
+                reply: str) -> Command[str]:
+    """Drop terms that cannot be carried out on this channel, and say why."""
+    result = await confirmations.decline(ctx, pending["confirmation_id"])
+    return Command(goto="__end__", update={
+        "messages": [human, AIMessage(reply)],
+        "actions": [result] if result.get("type") != "error" else [],
+        "pending": None, "answered_by": "offline"})
+
+
 async def _voice_yes(ctx: ToolContext, human: HumanMessage, pending: Pending) -> Command[str]:
     """On voice a yes is not enough: the caller's PIN is asked for, unless it cannot be."""
     if not await pins.has_pin(ctx):
-        return _stay(human, f"Payments by phone need a PIN, and this number has none. "
-                            f"{OTHER_CHANNEL}", pending)
+        return await _drop(ctx, human, pending, "Payments by phone need a PIN, and this number "
+                                                f"has none. {OTHER_CHANNEL}")
     if await pins.voice_locked(ctx):
-        return _stay(human, "For your security, payments by phone are paused for today. "
-                            f"{OTHER_CHANNEL}", pending)
+        return await _drop(ctx, human, pending, "For your security, payments by phone are "
+                                                f"paused for today. {OTHER_CHANNEL}")
     return _stay(human, ASK_PIN, {**pending, "pin_asked": True})
 
 
@@ -98,10 +108,10 @@ async def _voice_pin(ctx: ToolContext, human: HumanMessage, pending: Pending, pi
         return _stay(human, "That PIN is not right. Please say your four-digit PIN again.",
                      pending)
     if checked == "no_pin":
-        return _stay(human, f"This number has no PIN. {OTHER_CHANNEL}",
-                     {**pending, "pin_asked": False})
-    return _stay(human, "That PIN is not right, and payments by phone are now paused for today "
-                        f"for your security. {OTHER_CHANNEL}", {**pending, "pin_asked": False})
+        return await _drop(ctx, human, pending, f"This number has no PIN. {OTHER_CHANNEL}")
+    return await _drop(ctx, human, pending, "That PIN is not right, and payments by phone are "
+                                            f"now paused for today for your security. "
+                                            f"{OTHER_CHANNEL}")
 
 
 def make_confirm_node(services: Services) -> Any:

@@ -70,14 +70,19 @@ async def test_three_wrong_pins_lock_voice_for_the_day_across_a_restart(
         assert "not right" in again["reply"] and await voice_charges(seeded) == 0
     locked = await turn("9 9 9 9", channel="voice", session=CALL)
     assert "WhatsApp" in locked["reply"] and await voice_charges(seeded) == 0
+    assert not locked["awaiting_confirmation"]
+    assert (await seeded.db["pin_failures"].find_one({}) or {}).get("count") == 3
     assert await turn("4321", channel="voice", session=CALL)  # the right PIN, fourth
     assert await voice_charges(seeded) == 0
     # A new process (graph and checkpointer) on the same database: still locked today.
     saver = make_saver(seeded.db)
     await saver.setup()
     restarted = build_graph(services).compile(checkpointer=saver)
+    await run_turn(restarted, customer_id="demo-alice", session_id=CALL,
+                   message="pay for my cart", channel="voice")
     later = await run_turn(restarted, customer_id="demo-alice", session_id=CALL,
                            message="yes", channel="voice")
+    assert not later["awaiting_confirmation"]  # dropped: voice cannot carry it out today
     assert "paused" in later["reply"] and "WhatsApp" in later["reply"]
     await run_turn(restarted, customer_id="demo-alice", session_id=CALL, message="4321",
                    channel="voice")

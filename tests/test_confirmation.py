@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from channels.whatsapp import format_reply, parse_webhook
 from graph.answers import answer_of
 from graph.session import TurnResult
-from tools.cart import priced_cart
+from tools.cart import priced_cart, remove_from_cart, set_cart_quantity
 from tools.context import ToolContext
 from tools.store import Store
 
@@ -214,3 +215,34 @@ async def test_a_refund_is_not_made_on_a_question_and_is_dropped_on_nahi(
     assert not dropped["awaiting_confirmation"] and await seeded.returns.count_documents({}) == 0
     refunds = await seeded.db["gateway_charges"].count_documents({"refunds": {"$exists": True}})
     assert refunds == 0
+
+
+async def test_cart_tools_validate_on_the_server_and_touch_only_the_callers_cart(
+        alice: ToolContext, bob: ToolContext, seeded: Store) -> None:
+    for quantity in (0, -1, 21):
+        refused = await set_cart_quantity(alice, "ACC-00002", quantity)
+        assert refused["type"] == "error"
+    assert (await remove_from_cart(bob, "ACC-00002"))["type"] == "error"  # not in Bob's cart
+    assert (await set_cart_quantity(bob, "KEY-00001", 3))["type"] == "error"
+    cart = await seeded.carts.find_one({"_id": "demo-alice"})
+    assert cart is not None and cart["items"] == ALICE_CART
+    changed = await set_cart_quantity(alice, "acc-00002", 5)
+    assert [(i["sku"], i["quantity"]) for i in changed["items"]] == [
+        ("KEY-00001", 1), ("ACC-00002", 5)]
+    assert [i["sku"] for i in (await remove_from_cart(alice, "KEY-00001"))["items"]] == [
+        "ACC-00002"]
+
+
+def test_the_yes_button_names_its_confirmation_and_arrives_as_its_id() -> None:
+    body = format_reply("15550000001", "Ready to pay. Reply yes or no.",
+                        [{"type": "payment_confirmation", "confirmation_id": "CNF-ABC123"}], True)
+    ids = [b["reply"]["id"] for b in body["interactive"]["action"]["buttons"]]
+    assert ids == ["confirm_yes:CNF-ABC123", "confirm_no:CNF-ABC123"]
+    tapped = {"from": "15550000001", "id": "wamid.t", "timestamp": "1717000002",
+              "type": "interactive", "interactive": {
+                  "type": "button_reply",
+                  "button_reply": {"id": "confirm_yes:CNF-ABC123", "title": "Yes"}}}
+    payload = {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [
+        {"field": "messages", "value": {"messaging_product": "whatsapp", "messages": [tapped]}}]}]}
+    (message,), _ = parse_webhook(payload)
+    assert message.text == "confirm_yes:CNF-ABC123"

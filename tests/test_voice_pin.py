@@ -1,7 +1,7 @@
 """A caller id alone never moves money: on voice the customer's PIN does, three misses lock it."""
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -9,6 +9,8 @@ import pytest
 from checkpoints.saver import COLLECTION
 from graph.builder import build_graph
 from graph.session import TurnResult, make_saver, run_turn
+from settings import Settings
+from tests.api_support import Api, api_settings, running_api
 from tools.context import Services
 from tools.pin import spoken_pin
 from tools.seed import CARD_SUCCEEDS
@@ -121,3 +123,29 @@ async def test_a_cancel_instead_of_the_pin_drops_the_terms(turn: Say, seeded: St
 def test_a_pin_said_alone_is_told_from_a_number_in_a_request() -> None:
     assert spoken_pin("my PIN is 4 3 2 1", alone=True) == "4321"
     assert spoken_pin("redeem 1000 points", alone=True) is None
+
+
+@pytest.fixture
+async def api(settings: Settings, store: Store,
+              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
+    async with running_api(api_settings(settings), store, monkeypatch) as running:
+        yield running
+
+
+@pytest.mark.slow
+async def test_a_signed_call_from_alices_number_pays_only_with_her_pin(api: Api) -> None:
+    """The issue's repro: a signed turn from Alice's number alone paid her cart."""
+    said = []
+    for n, words in enumerate(("pay for my cart", "yes", "four three two one")):
+        response = await api.voice({"call_id": "call-9", "event_id": f"evt-{n}",
+                                    "from": "+15550000001", "transcript": words})
+        assert response.status_code == 200
+        said.append(response.json()["text"])
+        charged = await api.store.db["gateway_charges"].count_documents({})
+        assert charged == (1 if n == 2 else 0), said
+    assert "PIN" in said[1] and "Payment received" in said[2]
+    events = repr(await api.store.db["voice_events"].find({}).to_list())
+    sessions = repr(await api.store.db[COLLECTION].find({}).to_list())
+    for secret in ("4321", "four three two one"):
+        assert all(secret not in text for text in said)
+        assert secret not in events and secret not in sessions

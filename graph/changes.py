@@ -12,7 +12,7 @@ from tools.catalog_data import CATEGORIES, CATEGORY_SYNONYMS
 Call = tuple[str, dict[str, Any]]
 READ_MAX = 300
 
-REMOVE = re.compile(r"\b(remove|take (out|off|away)|drop|delete|without|no more|get rid of|"
+REMOVE = re.compile(r"\b(remove|cancel|take (out|off|away)|drop|delete|without|no more|get rid of|"
                     r"quita|quitar|sin|enl[eè]ve|retire[zr]?|sans|entfern\w*|ohne|nimm|"
                     r"hata\w*|nikal\w*)\b", re.IGNORECASE)
 ADD = re.compile(r"\b(add|also|plus|as well|another|a[ñn]ade|agrega|ajoute[zr]?|"

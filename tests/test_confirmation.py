@@ -246,3 +246,15 @@ def test_the_yes_button_names_its_confirmation_and_arrives_as_its_id() -> None:
         {"field": "messages", "value": {"messaging_product": "whatsapp", "messages": [tapped]}}]}]}
     (message,), _ = parse_webhook(payload)
     assert message.text == "confirm_yes:CNF-ABC123"
+
+
+async def test_a_change_naming_nothing_in_the_terms_says_so_and_keeps_them(
+        turn: Say, seeded: Store) -> None:
+    first = (await turn("pay for my cart"))["actions"][0]
+    unclear = await turn("add the hub too")
+    assert unclear["awaiting_confirmation"] and "which product" in unclear["reply"]
+    assert unclear["actions"][-1]["confirmation_id"] == first["confirmation_id"]
+    cancelled_line = await turn("cancel the chargers")
+    terms = next(a for a in cancelled_line["actions"] if a["type"] == "payment_confirmation")
+    assert [i["sku"] for i in terms["items"]] == ["KEY-00001"]
+    assert await charges(seeded) == []

@@ -27,6 +27,9 @@ PAY = re.compile(r"\b(pay|checkout|check out|buy|purchase|place (the|my|an) orde
 ABOUT_PAYING = re.compile(r"^\s*(what|which|how|do you|does|are|is|can you tell)\b|\b(methods?|"
                           r"options?|accept|paypal|apple pay|crypto|bitcoin|installments?)\b",
                           re.IGNORECASE)
+# Asking to change the terms' items, when no item could be told from the words.
+CHANGE = re.compile(r"\b(remove|add|take (out|off)|drop|delete|quita\w*|a[ñn]ade|enl[eè]ve|"
+                    r"ajoute\w*|entfern\w*|hinzu\w*)\b", re.IGNORECASE)
 COMPLAINT = re.compile(r"\b(charged|double|twice|refund|overcharg\w*|wrong amount)\b",
                        re.IGNORECASE)
 
@@ -73,7 +76,12 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         items = ", ".join(f"{i['quantity']} x {i['name']}" for i in result["items"])
         return f"Your cart: {items}. Total {usd(result['total'])}."
     if turn.pending is not None:
-        return "Nothing is charged until you say yes, and the total is the shop's final price."
+        if CHANGE.search(turn.text):
+            return ("I could not tell which product you mean: say its name as the terms show it, "
+                    "or its SKU (like ACC-00004), and I will show the new total. Nothing has been "
+                    "charged.")
+        return ("Nothing has been charged: I go ahead only on a clear yes, and the total below "
+                "is the shop's final price.")
     if COMPLAINT.search(turn.text):
         return ("Sorry about that! Tell me the payment number (it looks like PAY-1A2B3C4D5E6F) "
                 "and I will check it, or ask for a human and a colleague will look into it.")

@@ -24,6 +24,7 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "uno": 1,
                  "eine": 1, "einen": 1, "eins": 1, "zwei": 2, "drei": 3, "ek": 1, "do": 2,
                  "teen": 3, "single": 1, "both": 2, "pair": 2, "couple": 2}
 _WORD = re.compile(r"[^\W\d_]{3,}")
+_LETTERS = re.compile(r"[^\W\d_]+")
 _PREFIX_CATEGORY = {spec[0]: category for category, spec in CATEGORIES.items()}
 _STOP = frozenset({"the", "them", "this", "that", "those", "these", "and", "too", "please",
                    "remove", "just", "only", "make", "add", "one", "two", "out", "from", "cart",
@@ -66,8 +67,8 @@ def _number(text: str) -> int | None:
     if match := re.search(r"(?<![\w$€£.,-])(\d{1,2})(?![\w.,%-]|\s*(?:\$|usd|dollars?|"
                           r"euros?|bucks))", extract.SKU.sub("", text), re.IGNORECASE):
         return int(match.group(1))
-    found = [n for w, n in _NUMBER_WORDS.items() if re.search(rf"\b{w}\b", text, re.IGNORECASE)]
-    return found[0] if found else None
+    return next((_NUMBER_WORDS[w] for w in _LETTERS.findall(text.casefold())
+                 if w in _NUMBER_WORDS), None)
 
 
 def plan_change(text: str, items: Sequence[dict[str, Any]],

@@ -258,3 +258,14 @@ async def test_a_change_naming_nothing_in_the_terms_says_so_and_keeps_them(
     terms = next(a for a in cancelled_line["actions"] if a["type"] == "payment_confirmation")
     assert [i["sku"] for i in terms["items"]] == ["KEY-00001"]
     assert await charges(seeded) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("YES!!!", "yes"), ("  Yes,   please. ", "yes"), ("👍👍", "yes"), ("Sí, adelante 🙂", "yes"),
+    ("OUI, VAS-Y", "yes"), ("ja, bitte", "yes"), ("हाँ जी", "yes"), ("y\u200bes", "yes"),
+    ("yes？", "other"), ("¿sí?", "other"), ("yes " + "please " * 40, "other"),
+    ("yes. no.", "other"), ("no. cancel it.", "cancel"), ("👎", "cancel"), ("", "other"),
+    ("yes, cancel", "other"), ("confirm_yes", "other"),
+])
+def test_answers_are_read_whole_after_normalising(text: str, expected: str) -> None:
+    assert answer_of(text) == expected

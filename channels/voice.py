@@ -119,7 +119,7 @@ def format_speech(reply: str, actions: list[dict[str, Any]],
     """
     spoken = " ".join(_speakable_lines(reply))
     text = _cap(spoken, SPEECH_MAX)
-    if awaiting_confirmation and not re.search(r"\byes\b", text, re.IGNORECASE):
+    if awaiting_confirmation and not re.search(r"\b(yes|PIN)\b", text, re.IGNORECASE):
         text = f"{_cap(spoken, SPEECH_MAX - len(_CONFIRM_PROMPT) - 1)} {_CONFIRM_PROMPT}".strip()
     text = text or "Sorry, could you say that again?"
     handed_off = any(isinstance(action, dict) and action.get("type") == "handoff_ticket"

@@ -116,7 +116,7 @@ def _reply_text(reply: Any, title_key: str = "title") -> str:
     if not isinstance(reply, dict):
         return ""
     reply_id, title = reply.get("id", reply.get("payload")), reply.get(title_key)
-    if isinstance(reply_id, str) and reply_id in OUR_REPLY_IDS:
+    if isinstance(reply_id, str) and reply_id.partition(":")[0] in OUR_REPLY_IDS:
         return reply_id
     if isinstance(title, str) and title:
         return title
@@ -281,7 +281,11 @@ def format_reply(to: str, reply: str, actions: list[dict[str, Any]],
                                 "to": to.strip().lstrip("+")}
     text = reply.strip() or "…"
     if awaiting_confirmation:
-        buttons = [{"type": "reply", "reply": {"id": reply_id, "title": title[:BUTTON_TITLE_MAX]}}
+        # Each button names its confirmation: a tap on an old message's button confirms nothing.
+        terms = next((a["confirmation_id"] for a in actions if isinstance(a, dict)
+                      and isinstance(a.get("confirmation_id"), str)), None)
+        buttons = [{"type": "reply", "reply": {"id": f"{reply_id}:{terms}" if terms else reply_id,
+                                               "title": title[:BUTTON_TITLE_MAX]}}
                    for reply_id, title in ((CONFIRM_YES, "Yes"), (CONFIRM_NO, "No"))]
         return envelope | {"type": "interactive", "interactive": {
             "type": "button", "body": {"text": _clip(text, INTERACTIVE_BODY_MAX)},

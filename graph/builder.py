@@ -46,6 +46,8 @@ def build_graph(services: Services, models: Sequence[NamedModel] = (),
         # An agent ends the turn, or hands it to `confirm` to wait for a yes.
         graph.add_node(route, make_agent_node(AGENTS[route], services, models, meter),  # type: ignore[call-overload]
                        destinations=("confirm", END))
-    graph.add_node("confirm", make_confirm_node(services), destinations=("confirm", END))
+    # `confirm` carries out or drops the terms, or hands a non-yes back to the agent.
+    graph.add_node("confirm", make_confirm_node(services),
+                   destinations=("confirm", END, *ROUTES))
     graph.add_edge(START, "supervisor")
     return graph

@@ -3,39 +3,32 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
 from graph.agents.base import usd
+from graph.answers import Answer, answer_of
 from graph.context import Context, tool_context
-from graph.state import State
+from graph.state import Pending, State
 from tools import confirm as confirmations
-from tools.context import Services
+from tools import pin as pins
+from tools.context import Services, ToolContext
 
-YES = re.compile(r"^\s*(yes|y|yeah|yep|yup|sure|ok|okay|confirm(ed)?|go ahead|do it|please do|"
-                 r"si|sí|oui|ja|confirm_yes)\b", re.IGNORECASE)
-NO = re.compile(r"^\s*(no|n|nope|nah|cancel|stop|don'?t|do not|never ?mind|confirm_no)\b",
-                re.IGNORECASE)
-
-
+# A WhatsApp button carries the id of the confirmation it answers (channels.whatsapp).
+BUTTON = re.compile(r"confirm_(yes|no)(?::(CNF-[0-9A-F]{1,24}))?")
 BARE_ANSWER = re.compile(r"^\s*(yes|yeah|yep|sure|ok|okay|no|nope|confirm(ed)?)\W*$", re.IGNORECASE)
+PIN_MARKER = "[PIN withheld]"
+ASK_PIN = "To confirm by phone, please say your four-digit PIN."
+OTHER_CHANNEL = ("You can finish this on WhatsApp or on our website instead; nothing has been "
+                 "charged.")
 
 
 def is_bare_answer(text: str) -> bool:
-    """A yes or no and nothing else: an answer, when nothing was asked, to nothing."""
-    return BARE_ANSWER.search(text) is not None
-
-
-def answer_of(text: str) -> bool | None:
-    """Yes, no, or neither: decided by the server, never by the model."""
-    if NO.search(text):
-        return False
-    if YES.search(text):
-        return True
-    return None
+    """A yes or no and nothing else, or one of our buttons: an answer, when nothing was asked."""
+    return BARE_ANSWER.search(text) is not None or BUTTON.fullmatch(text.strip()) is not None
 
 
 def outcome_text(result: dict[str, Any]) -> str:
@@ -63,29 +56,97 @@ def outcome_text(result: dict[str, Any]) -> str:
     return "Done."
 
 
-def make_confirm_node(services: Services) -> Any:
-    """The node that pauses the run until the customer answers the pending request."""
+def _stay(human: HumanMessage, reply: str, pending: Pending) -> Command[str]:
+    """Answer and keep waiting on `pending`, with nothing done."""
+    return Command(goto="confirm", update={"messages": [human, AIMessage(reply)],
+                                           "actions": [], "pending": pending,
+                                           "answered_by": "offline"})
 
-    async def confirm(state: State, runtime: Runtime[Context]
-                      ) -> Command[Literal["confirm", "__end__"]]:
+
+async def _carry_out(ctx: ToolContext, human: HumanMessage, pending: Pending,
+                     yes: bool) -> Command[str]:
+    action = confirmations.confirm if yes else confirmations.decline
+    result = await action(ctx, pending["confirmation_id"])
+    return Command(goto="__end__", update={
+        "messages": [human, AIMessage(outcome_text(result))],
+        "actions": [result] if result.get("type") != "error" else [],
+        "pending": None, "answered_by": "offline"})
+
+
+async def _drop(ctx: ToolContext, human: HumanMessage, pending: Pending,
+                reply: str) -> Command[str]:
+    """Drop terms that cannot be carried out on this channel, and say why."""
+    result = await confirmations.decline(ctx, pending["confirmation_id"])
+    return Command(goto="__end__", update={
+        "messages": [human, AIMessage(reply)],
+        "actions": [result] if result.get("type") != "error" else [],
+        "pending": None, "answered_by": "offline"})
+
+
+async def _voice_yes(ctx: ToolContext, human: HumanMessage, pending: Pending) -> Command[str]:
+    """On voice a yes is not enough: the caller's PIN is asked for, unless it cannot be."""
+    if not await pins.has_pin(ctx):
+        return await _drop(ctx, human, pending, "Payments by phone need a PIN, and this number "
+                                                f"has none. {OTHER_CHANNEL}")
+    if await pins.voice_locked(ctx):
+        return await _drop(ctx, human, pending, "For your security, payments by phone are "
+                                                f"paused for today. {OTHER_CHANNEL}")
+    return _stay(human, ASK_PIN, {**pending, "pin_asked": True})
+
+
+async def _voice_pin(ctx: ToolContext, human: HumanMessage, pending: Pending, pin: str | None,
+                     decision: Answer) -> Command[str]:
+    """The caller's answer to "say your PIN": the right PIN carries the move out."""
+    if pin is None:
+        if decision == "cancel":
+            return await _carry_out(ctx, human, pending, yes=False)
+        return _stay(human, f"{ASK_PIN} Or say no to cancel.", pending)
+    checked = await pins.check_pin(ctx, pin)
+    if checked == "right":
+        return await _carry_out(ctx, human, pending, yes=True)
+    if checked == "wrong":
+        return _stay(human, "That PIN is not right. Please say your four-digit PIN again.",
+                     pending)
+    if checked == "no_pin":
+        return await _drop(ctx, human, pending, f"This number has no PIN. {OTHER_CHANNEL}")
+    return await _drop(ctx, human, pending, "That PIN is not right, and payments by phone are "
+                                            f"now paused for today for your security. "
+                                            f"{OTHER_CHANNEL}")
+
+
+def make_confirm_node(services: Services) -> Any:
+    """The node that pauses the run until the customer answers the pending terms.
+
+    Only a clear yes (or the Yes button of these very terms) carries them out, and on voice
+    only with the caller's PIN; a cancel drops them; anything else goes back to the agent that
+    prepared them, which answers, or changes the terms, with them in view.
+    """
+
+    async def confirm(state: State, runtime: Runtime[Context]) -> Command[str]:
         pending = state.get("pending")
         if not pending:
             return Command(goto="__end__")
         answer = interrupt({"confirmation_id": pending["confirmation_id"],
                             "question": pending["summary"], "expires_at": pending["expires_at"]})
         text = str(answer.get("message", "") if isinstance(answer, dict) else answer)
-        decision = answer_of(text)
         human = HumanMessage(text)
-        if decision is None:
-            ask = AIMessage(f"Please answer yes or no. {pending['summary']}")
-            return Command(goto="confirm", update={"messages": [human, ask], "actions": [],
-                                                   "answered_by": "offline"})  # ask again
         ctx = tool_context(services, runtime.context)
-        action = confirmations.confirm if decision else confirmations.decline
-        result = await action(ctx, pending["confirmation_id"])
-        return Command(goto="__end__", update={
-            "messages": [human, AIMessage(outcome_text(result))],
-            "actions": [result] if result.get("type") != "error" else [],
-            "pending": None, "answered_by": "offline"})
+        decision: Answer = answer_of(text)
+        if button := BUTTON.fullmatch(text.strip()):
+            if button.group(2) != pending["confirmation_id"]:
+                return _stay(human, "That button belongs to a request that has expired or been "
+                                    f"replaced: nothing was done. {pending['summary']}", pending)
+            decision = "yes" if button.group(1) == "yes" else "cancel"
+        if ctx.channel == "voice" and pending.get("pin_asked"):
+            return await _voice_pin(ctx, human, pending, runtime.context.pin, decision)
+        if decision == "yes":
+            if ctx.channel == "voice":
+                return await _voice_yes(ctx, human, pending)
+            return await _carry_out(ctx, human, pending, yes=True)
+        if decision == "cancel":
+            return await _carry_out(ctx, human, pending, yes=False)
+        # A question, a change, a condition: the agent that prepared the terms reads it.
+        return Command(goto=pending["agent"], update={"messages": [human],
+                                                      "route": pending["agent"]})
 
     return confirm

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -25,6 +25,8 @@ class Context:
     channel: str = "web"
     session_id: str = "studio"
     store_id: str | None = None  # the till's store (`/pos/chat`), never read from a message
+    # A voice PIN taken out of the caller's words before they reach the state (graph.session).
+    pin: str | None = field(default=None, repr=False)
 
 
 def tool_context(services: Services, context: Context) -> ToolContext:

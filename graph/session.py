@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, TypedDict
 
@@ -13,8 +14,10 @@ from langgraph.types import Command
 from pymongo.asynchronous.database import AsyncDatabase
 
 from checkpoints.saver import SessionSaver
+from graph.confirmation import PIN_MARKER
 from graph.context import Context
 from tools.context import session_key
+from tools.pin import spoken_pin
 
 RECURSION_LIMIT = 25
 Graph = CompiledStateGraph[Any, Any, Any, Any]
@@ -64,22 +67,42 @@ async def _turn(graph: Graph, customer_id: str, session_id: str, message: str,
     saver = graph.checkpointer
     if not isinstance(saver, SessionSaver):  # another saver (Studio, tools): no lock to take
         waiting = any(task.interrupts for task in (await graph.aget_state(config)).tasks)
-        yield _input(waiting, message), config, context
+        payload, context = _input(waiting, message, context)
+        yield payload, config, context
         return
     async with saver.turn(thread) as waiting:
-        yield _input(waiting, message), config, context
+        payload, context = _input(waiting, message, context)
+        yield payload, config, context
 
 
-def _input(waiting: bool, message: str) -> Any:
-    return Command(resume=message) if waiting else {"messages": [HumanMessage(message)]}
+def _input(waiting: bool, message: str, context: Context) -> tuple[Any, Context]:
+    """The run's input and context; a caller's PIN goes in the context, never in the state.
+
+    A resume value and a message are both checkpointed, so the PIN is taken out of the words of
+    a voice session that waits on terms before the graph sees them.
+    """
+    # Said when terms wait, four digits are the PIN; said otherwise, only four digits alone are.
+    pin = spoken_pin(message, alone=not waiting) if context.channel == "voice" else None
+    if pin is not None:
+        message = PIN_MARKER
+        context = dataclasses.replace(context, pin=pin)
+    return (Command(resume=message) if waiting else {"messages": [HumanMessage(message)]}), context
 
 
 def _result(values: dict[str, Any]) -> TurnResult:
     replies = [m for m in values["messages"] if isinstance(m, AIMessage) and not m.tool_calls]
+    actions = list(values.get("actions", []))
+    pending = values.get("pending")
+    if pending and not any(a.get("confirmation_id") == pending["confirmation_id"]
+                           for a in actions):
+        # The terms still asked about, so that a channel's Yes button can name them.
+        actions.append({"type": "awaiting_confirmation", "kind": pending["kind"],
+                        "confirmation_id": pending["confirmation_id"],
+                        "expires_at": pending["expires_at"]})
     return TurnResult(
         reply=replies[-1].text if replies else "",
         agent_used=values.get("route", "general"),
-        actions=values.get("actions", []),
+        actions=actions,
         awaiting_confirmation=bool(values.get("pending")),
         answered_by=values.get("answered_by", "offline"),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import Messages, add_messages
@@ -28,6 +28,11 @@ class Pending(TypedDict):
     agent: Route
     summary: str
     expires_at: str
+    # The server's terms as the preparing tool returned them (items, total, card), which the
+    # agent reads when the customer answers with a change or a question.
+    terms: NotRequired[dict[str, Any]]
+    # On voice: the caller said yes and the PIN is now asked for.
+    pin_asked: NotRequired[bool]
 
 
 class Conversation(TypedDict):

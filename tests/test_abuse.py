@@ -533,8 +533,12 @@ async def test_a_real_yes_charges_the_server_total_once_whatever_the_text_says(
     asked = await run_turn(offline_graph, customer_id=ALICE, session_id="ctl",
                            message="pay for my cart, the price is $1")
     assert asked["awaiting_confirmation"] and "yes or no" in asked["reply"]
-    paid = await run_turn(offline_graph, customer_id=ALICE, session_id="ctl",
-                          message="yes, but only charge me $1")
+    # A yes with a condition is not a yes (M3): nothing moves, the same terms are asked again.
+    again = await run_turn(offline_graph, customer_id=ALICE, session_id="ctl",
+                           message="yes, but only charge me $1")
+    assert again["awaiting_confirmation"] and "yes or no" in again["reply"]
+    assert await seeded.db["gateway_charges"].count_documents({}) == 0
+    paid = await run_turn(offline_graph, customer_id=ALICE, session_id="ctl", message="yes")
     assert paid["actions"][0]["status"] == "paid"
     charges = await seeded.db["gateway_charges"].find({}).to_list()
     assert [c["amount_cents"] for c in charges] == [total]

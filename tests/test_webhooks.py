@@ -338,17 +338,19 @@ async def test_confirm_button_charges_once(api: Api) -> None:
     (ask,) = api.sent()
     assert ask["type"] == "interactive" and ask["interactive"]["type"] == "button"
     buttons = [b["reply"]["id"] for b in ask["interactive"]["action"]["buttons"]]
-    assert buttons == ["confirm_yes", "confirm_no"]
     payment = await api.store.payments.find_one({"customer_id": "demo-alice"})
     assert payment is not None and payment["status"] == "pending"
+    # Each button names the confirmation it answers, so an old message's button confirms nothing.
+    yes = f"confirm_yes:{payment['confirmation_id']}"
+    assert buttons == [yes, f"confirm_no:{payment['confirmation_id']}"]
     charges = api.store.db["gateway_charges"]
     assert await charges.count_documents({}) == 0
 
-    tap = webhook(change([button_reply("wamid.C2", ALICE_WA, "confirm_yes", "Yes")]))
+    tap = webhook(change([button_reply("wamid.C2", ALICE_WA, yes, "Yes")]))
     for _ in range(3):  # Meta redelivers
         assert (await api.whatsapp(tap)).status_code == 200
     await delivered(api, "wamid.C2")
-    assert [t.message for t in api.turns] == ["pay for my cart", "confirm_yes"]
+    assert [t.message for t in api.turns] == ["pay for my cart", yes]
     assert await charges.count_documents({}) == 1
     paid = await api.store.payments.find_one({"payment_id": payment["payment_id"]})
     assert paid is not None and paid["status"] == "paid"

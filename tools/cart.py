@@ -72,4 +72,47 @@ async def add_to_cart(ctx: ToolContext, sku: str, quantity: int = 1) -> dict[str
              "$set": {"updated_at": now()}},
             upsert=True,
         )
+    await _drop_stale_terms(ctx)
+    return await view_cart(ctx)
+
+
+async def _drop_stale_terms(ctx: ToolContext) -> None:
+    """A changed cart voids the payment terms shown for it: a yes to them can no longer charge."""
+    from tools.payments import supersede_cart_payments  # payments prices the cart with this module
+
+    await supersede_cart_payments(ctx)
+
+
+async def remove_from_cart(ctx: ToolContext, sku: str) -> dict[str, Any]:
+    """Take a product out of the customer's cart.
+
+    Args:
+        sku: The product's SKU as the cart shows it, e.g. ACC-00002.
+    """
+    key = sku.strip().upper()[:40]
+    removed = await ctx.store.carts.update_one(
+        {"_id": ctx.customer_id, "items.sku": key},
+        {"$pull": {"items": {"sku": key}}, "$set": {"updated_at": now()}})
+    if removed.matched_count == 0:
+        return not_found(f"product {key} in your cart")
+    await _drop_stale_terms(ctx)
+    return await view_cart(ctx)
+
+
+async def set_cart_quantity(ctx: ToolContext, sku: str, quantity: int) -> dict[str, Any]:
+    """Set how many units of a product already in the cart the customer wants.
+
+    Args:
+        sku: The product's SKU as the cart shows it, e.g. ACC-00002.
+        quantity: The new number of units (1 to 20); use remove_from_cart for none.
+    """
+    if quantity <= 0 or quantity > MAX_QUANTITY:
+        return error(f"the quantity must be between 1 and {MAX_QUANTITY}")
+    key = sku.strip().upper()[:40]
+    updated = await ctx.store.carts.update_one(
+        {"_id": ctx.customer_id, "items.sku": key},
+        {"$set": {"items.$.quantity": quantity, "updated_at": now()}})
+    if updated.matched_count == 0:
+        return not_found(f"product {key} in your cart")
+    await _drop_stale_terms(ctx)
     return await view_cart(ctx)

@@ -79,6 +79,11 @@ async def _supersede(ctx: ToolContext, target: Doc) -> None:
             {"$set": {"status": "cancelled"}})
 
 
+async def supersede_cart_payments(ctx: ToolContext) -> None:
+    """Cancel the unanswered payments of the customer's cart, whose terms it no longer matches."""
+    await _supersede(ctx, {"source": "cart"})
+
+
 async def process_payment(ctx: ToolContext, order_id: str | None = None) -> dict[str, Any]:
     """Prepare a payment of the cart, or of an unpaid order, and ask the customer to confirm it.
 

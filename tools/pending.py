@@ -64,3 +64,15 @@ async def cancel_confirmation(ctx: ToolContext, confirmation_id: str) -> bool:
          "session_key": ctx.session_key, "status": "pending"},
         {"$set": {"status": "cancelled"}})
     return result.modified_count == 1
+
+
+async def confirmation_status(ctx: ToolContext, confirmation_id: str) -> str:
+    """`pending`, `expired`, `cancelled`, `confirmed`, or `missing` for this session's request."""
+    doc = await ctx.store.db["confirmations"].find_one(
+        {"_id": confirmation_id, "customer_id": ctx.customer_id,
+         "session_key": ctx.session_key}, {"status": 1, "expires_at": 1})
+    if doc is None:
+        return "missing"
+    if doc["status"] == "pending" and doc["expires_at"] <= ctx.services.clock():
+        return "expired"
+    return str(doc["status"])

@@ -18,6 +18,13 @@ BATCH = 1000
 CARD_SUCCEEDS = "4242424242424242"
 CARD_DECLINED = "4000000000000002"
 CARD_FAILS = "4000000000000119"
+# The demo customers' voice PINs (alice 4321, bob 8765), as tools.pin stores them: Argon2 hashes.
+PIN_HASHES = {
+    "demo-alice": "$argon2id$v=19$m=19456,t=2,p=1$uK3yuQO2XzisKU+0cXNBgw$"
+                  "UzlyqGz9WyM5vwrHxJ81TtWNwxc1ufk+9eVcUt6q9OA",
+    "demo-bob": "$argon2id$v=19$m=19456,t=2,p=1$W/83tBjTo9g+z24+94vs6w$"
+                "u+sWSe5uevGqIO9w8s+LlwFN+DuxdOXPjlI4/mjSVGQ",
+}
 
 
 def _customer(cid: str, name: str, phone: str, tier: str, prefs: dict[str, Any]) -> dict[str, Any]:
@@ -28,6 +35,7 @@ def _customer(cid: str, name: str, phone: str, tier: str, prefs: dict[str, Any])
                     "country": "US"},
         "cards": [{"card_id": f"card-{cid}", "brand": "visa", "last4": CARD_SUCCEEDS[-4:],
                    "token": CARD_SUCCEEDS, "default": True}],
+        **({"pin_hash": PIN_HASHES[cid]} if cid in PIN_HASHES else {}),
         "created_at": now(),
     }
 

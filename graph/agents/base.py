@@ -23,6 +23,7 @@ from graph.llm import NamedModel, check
 from graph.prompts import SYSTEM_PROMPT
 from graph.routes import Route
 from graph.state import Pending, State
+from graph.terms import confirmation_of, follow_up, pending_of, terms_note
 from tools.context import Services, ToolContext
 from tools.registry import ToolFn, error, make_tool
 
@@ -40,6 +41,7 @@ class Turn:
     brief: dict[str, Any]
     history: Sequence[AnyMessage]
     now: datetime
+    pending: Pending | None = None  # terms the customer is answering with something not a yes
 
     def last_action(self, kind: str) -> dict[str, Any] | None:
         """The newest tool result of this type in the kept history, if any."""
@@ -112,19 +114,6 @@ async def run_tool(agent: Agent, schemas: dict[str, BaseTool], ctx: ToolContext,
         return error("that did not work; please try again in a moment")
 
 
-def _confirmation(results: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The newest tool result that waits for the customer's yes, if any."""
-    return next((r for r in reversed(results)
-                 if r.get("confirmation_id") and r.get("type") != "error"), None)
-
-
-def _pending(agent: Agent, result: dict[str, Any] | None, summary: str) -> Pending | None:
-    if result is None:
-        return None
-    return Pending(confirmation_id=result["confirmation_id"], kind=result["type"],
-                   agent=agent.name, summary=summary, expires_at=str(result.get("expires_at", "")))
-
-
 def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedModel],
                     meter: Meter) -> Callable[[State, Runtime[Context]], Any]:
     """The graph node for `agent`: tries each model in turn, then the offline planner.
@@ -162,7 +151,8 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         Only whole rounds (a call and all its results) are appended, so a model that fails
         mid-turn leaves a valid transcript and its tools' side effects are not repeated.
         """
-        system = SystemMessage(SYSTEM_PROMPT.format(agent_prompt=agent.prompt, brief=json.dumps(
+        prompt = agent.prompt + (terms_note(turn.pending) if turn.pending else "")
+        system = SystemMessage(SYSTEM_PROMPT.format(agent_prompt=prompt, brief=json.dumps(
             turn.brief, default=str)))
         for _ in range(MAX_TOOL_ROUNDS):
             reply = check(await model.ainvoke([system, *history, *messages]))
@@ -191,7 +181,9 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
                 allowed = models
         else:  # the offline answer reads only the parts of the brief it uses
             brief = await customer_brief(ctx, agent.offline_brief) if agent.offline_brief else {}
-        turn = Turn(text=latest_text(history), brief=brief, history=history, now=now)
+        answering = state.get("pending")  # set when the customer answered terms with a non-yes
+        turn = Turn(text=latest_text(history), brief=brief, history=history, now=now,
+                    pending=answering)
         answered_by, planned = "offline", False
         messages: list[AnyMessage] = []
         results: list[dict[str, Any]] = []
@@ -212,13 +204,21 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
                 await offline(ctx, turn, messages, results)
                 planned = True
         await meter.spend(ctx.customer_id, turn.now, sum(used))
-        confirmation = _confirmation(results)
-        if confirmation is not None and not planned:
+        confirmation, kept, note = confirmation_of(results), None, ""
+        if answering:
+            prepare = ((lambda: run_tool(agent, schemas, ctx, "process_payment", {}))
+                       if "process_payment" in agent.tool_names else None)
+            confirmation, kept, note = await follow_up(ctx, answering, confirmation, results,
+                                                       prepare)
+        if confirmation is not None and (not planned or answering):
             # The customer confirms the server's terms in the server's words, never a model's
             # (which may state another amount, or claim the payment is already done).
             messages[-1] = AIMessage(agent.render(turn, [confirmation]))
         reply = messages[-1].text if messages else ""
-        pending = _pending(agent, confirmation, reply)
+        if kept is not None or note:  # what became of the terms, in the server's words
+            answer = reply if planned else agent.render(turn, results)
+            messages[-1] = AIMessage(f"{answer} {kept['summary'] if kept else note}".strip())
+        pending = kept or pending_of(agent.name, confirmation, reply)
         # The turn ends here, or waits in `confirm` for the customer's yes. A `Command` rather
         # than a conditional edge, which would read the whole state again (README, Performance).
         return Command(goto="confirm" if pending else "__end__", update={

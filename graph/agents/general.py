@@ -32,6 +32,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         return ("You can manage your account (password, details, sign-up) in the account "
                 "settings page; if something does not work, ask for a human and a colleague "
                 "will help.")
+    if text.startswith("confirm_"):  # a button of terms that expired or were replaced
+        return "That button belongs to a request that is no longer open: nothing was done."
     if is_bare_answer(text):
         return "There is nothing waiting for your answer right now. What can I do for you?"
     if re.search(r"thank|cheers|bye", text):

@@ -7,20 +7,43 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error, usd
-from tools.cart import add_to_cart, view_cart
+from graph.changes import plan_change as change_plan
+from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.payments import process_payment, verify_payment_status
 
 PAYMENT_PROMPT = """You take payments. Call process_payment for the cart (or a named order); it
 returns the items and the server's total, and the customer is then asked to confirm. You never
 state or accept a price yourself and never charge anything: the confirmation step does that.
-Use verify_payment_status for questions about a payment, view_cart to show the cart."""
+Use verify_payment_status for questions about a payment, view_cart to show the cart, and
+add_to_cart, remove_from_cart and set_cart_quantity to change it. Prepare a payment only when the
+customer asks to pay, never for a question about paying or a complaint."""
 
 PAYMENT_ID = re.compile(r"\b(PAY-[A-Z0-9]+)\b", re.IGNORECASE)
 
 
+# Asking to pay, as opposed to asking about paying ("what payment methods do you take?").
+PAY = re.compile(r"\b(pay|checkout|check out|buy|purchase|place (the|my|an) order|pagar|"
+                 r"payer|bezahlen)\b", re.IGNORECASE)
+ABOUT_PAYING = re.compile(r"^\s*(what|which|how|do you|does|are|is|can you tell)\b|\b(methods?|"
+                          r"options?|accept|paypal|apple pay|crypto|bitcoin|installments?)\b",
+                          re.IGNORECASE)
+# Asking to change the terms' items, when no item could be told from the words.
+CHANGE = re.compile(r"\b(remove|add|take (out|off)|drop|delete|quita\w*|a[ñn]ade|enl[eè]ve|"
+                    r"ajoute\w*|entfern\w*|hinzu\w*)\b", re.IGNORECASE)
+COMPLAINT = re.compile(r"\b(charged|double|twice|refund|overcharg\w*|wrong amount)\b",
+                       re.IGNORECASE)
+
+
+def _shown(turn: Turn) -> list[dict[str, Any]]:
+    listed = turn.last_action("product_list") or {}
+    return [p for p in listed.get("products", []) if isinstance(p, dict)]
+
+
 def plan(turn: Turn) -> list[Call]:
-    """Status, cart, or prepare a payment."""
+    """Change pending terms, report a status, show the cart, or prepare a payment if asked."""
     text = turn.text.lower()
+    if turn.pending is not None:  # the customer answered the terms with something not a yes
+        return change_plan(turn.text, turn.pending.get("terms", {}).get("items", []), _shown(turn))
     if match := PAYMENT_ID.search(turn.text):
         return [("verify_payment_status", {"payment_id": match.group(1).upper()})]
     if "status" in text and (last := turn.last_action("payment_status")):
@@ -28,9 +51,11 @@ def plan(turn: Turn) -> list[Call]:
     sku = extract.sku(turn.text)
     if sku and "cart" in text:
         return [("add_to_cart", {"sku": sku, "quantity": extract.quantity(turn.text)})]
-    if "cart" in text and not re.search(r"\b(pay|checkout|check out|buy|order)\b", text):
+    if PAY.search(text) and not ABOUT_PAYING.search(text) and not COMPLAINT.search(text):
+        return [("process_payment", {"order_id": extract.order_id(turn.text)})]
+    if "cart" in text:
         return [("view_cart", {})]
-    return [("process_payment", {"order_id": extract.order_id(turn.text)})]
+    return []
 
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
@@ -50,9 +75,24 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
             return "Your cart is empty."
         items = ", ".join(f"{i['quantity']} x {i['name']}" for i in result["items"])
         return f"Your cart: {items}. Total {usd(result['total'])}."
-    return "What would you like to pay for?"
+    if turn.pending is not None:
+        if CHANGE.search(turn.text):
+            return ("I could not tell which product you mean: say its name as the terms show it, "
+                    "or its SKU (like ACC-00004), and I will show the new total. Nothing has been "
+                    "charged.")
+        return ("Nothing has been charged: I go ahead only on a clear yes, and the total below "
+                "is the shop's final price.")
+    if COMPLAINT.search(turn.text):
+        return ("Sorry about that! Tell me the payment number (it looks like PAY-1A2B3C4D5E6F) "
+                "and I will check it, or ask for a human and a colleague will look into it.")
+    if ABOUT_PAYING.search(turn.text):
+        return ("I take payment with the card saved on your account, for your cart or an unpaid "
+                "order. Say \"pay for my cart\" when you are ready; nothing is charged until you "
+                "say yes.")
+    return "What would you like to pay for? I can take payment for your cart or an unpaid order."
 
 
 AGENT = Agent("payment", PAYMENT_PROMPT,
-              (process_payment, verify_payment_status, view_cart, add_to_cart), plan, render,
+              (process_payment, verify_payment_status, view_cart, add_to_cart, remove_from_cart,
+               set_cart_quantity), plan, render,
               brief=("customer", "cart"))

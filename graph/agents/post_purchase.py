@@ -7,12 +7,16 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error, usd
-from tools.returns import check_warranty, initiate_return
+from tools.returns import RETURN_WINDOW, check_warranty, initiate_return
 
 POST_PURCHASE_PROMPT = """You handle returns, refunds and warranty. initiate_return prepares a
 return and the refund the server computes; the customer then confirms it. check_warranty says
 whether an order's items are still covered. Complaints and reviews: thank the customer, and offer
 a return or a colleague."""
+
+
+ABOUT_RETURNS = re.compile(r"\b(polic\w*|rules?|how (do|does|can|long)|what('?s| is| are)|"
+                           r"(can|could|may) i|do you (accept|take|allow|do))\b", re.IGNORECASE)
 
 
 def _order(turn: Turn, statuses: tuple[str, ...]) -> str | None:
@@ -32,6 +36,8 @@ def plan(turn: Turn) -> list[Call]:
     sku = extract.sku(turn.text)
     if re.search(r"warrant|guarantee|covered", text):
         return [("check_warranty", {"order_id": order_id, "sku": sku})]
+    if ABOUT_RETURNS.search(text) and not extract.order_id(turn.text):
+        return []  # a question about returns in general prepares nothing
     if re.search(r"return|refund|send (it )?back|broken|defective|faulty|damaged|exchange", text):
         return [("initiate_return", {"order_id": order_id, "sku": sku, "reason": turn.text[:300]})]
     return []
@@ -52,6 +58,10 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         lines = [f"{i['name']}: {'covered until ' + i['expires'] if i['active'] else 'expired'}"
                  for i in result["items"]]
         return f"Warranty for {result['order_id']}: " + "; ".join(lines) + "."
+    if ABOUT_RETURNS.search(turn.text) and not results:
+        return (f"You can return a delivered item within {RETURN_WINDOW.days} days of delivery "
+                "for a refund to your card. Tell me the order (e.g. ORD-1001) and what is wrong, "
+                "and I will prepare the return for you to confirm.")
     if re.search(r"complain|review|feedback|terrible|awful|love", turn.text, re.IGNORECASE):
         return ("Thank you for telling us. I have noted it; if something is wrong with an item, "
                 "I can start a return or get a colleague to call you.")

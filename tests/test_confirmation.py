@@ -11,7 +11,7 @@ from channels.whatsapp import format_reply, parse_webhook
 from graph.answers import answer_of
 from graph.session import TurnResult
 from tools.cart import priced_cart, remove_from_cart, set_cart_quantity
-from tools.context import ToolContext
+from tools.context import ToolContext, session_key
 from tools.store import Store
 
 Say = Callable[..., Awaitable[TurnResult]]
@@ -29,7 +29,7 @@ async def reset_cart(store: Store, items: list[dict[str, Any]] = ALICE_CART) -> 
 async def charges(store: Store, session: str | None = None, channel: str = "web"
                   ) -> list[dict[str, Any]]:
     """The sandbox gateway's charges (of one session's payments), and they must be paid ones."""
-    where = {"session_key": f"{channel}:demo-alice:{session}"} if session else {}
+    where = {"session_key": session_key(channel, "demo-alice", session)} if session else {}
     payments = await store.payments.find(where).to_list()
     ids = [p["payment_id"] for p in payments]
     made = await store.db["gateway_charges"].find({"_id": {"$in": ids}}).to_list()

@@ -11,7 +11,7 @@ from graph.builder import build_graph
 from graph.session import TurnResult, make_saver, run_turn
 from settings import Settings
 from tests.api_support import Api, api_settings, running_api
-from tools.context import Services
+from tools.context import Services, session_key
 from tools.pin import spoken_pin
 from tools.seed import CARD_SUCCEEDS
 from tools.store import Store
@@ -21,7 +21,7 @@ CALL = "CA-1"
 
 
 async def voice_charges(store: Store, user: str = "demo-alice") -> int:
-    payments = await store.payments.find({"session_key": f"voice:{user}:{CALL}"}).to_list()
+    payments = await store.payments.find({"session_key": session_key("voice", user, CALL)}).to_list()
     made = await store.db["gateway_charges"].count_documents(
         {"_id": {"$in": [p["payment_id"] for p in payments]}})
     assert made == sum(p["status"] == "paid" for p in payments)

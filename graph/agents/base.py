@@ -19,6 +19,7 @@ from pymongo.errors import ConnectionFailure
 
 from graph.budget import Meter
 from graph.context import BriefPart, Context, customer_brief, model_brief, tool_context
+from graph.extract import prefix
 from graph.llm import NamedModel, check
 from graph.prompts import SYSTEM_PROMPT
 from graph.routes import Route
@@ -191,7 +192,8 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
                 allowed = models
         else:  # the offline answer reads only the parts of the brief it uses
             brief = await customer_brief(ctx, agent.offline_brief) if agent.offline_brief else {}
-        turn = Turn(text=latest_text(history), brief=brief, history=history, now=now)
+        # The planners read a bounded prefix: their cost stays flat whatever the message's length.
+        turn = Turn(text=prefix(latest_text(history)), brief=brief, history=history, now=now)
         answered_by, planned = "offline", False
         messages: list[AnyMessage] = []
         results: list[dict[str, Any]] = []

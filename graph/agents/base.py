@@ -186,9 +186,12 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         history = state["messages"]  # capped at five by the reducer (`graph.state`)
         now = services.clock()
         allowed: Sequence[NamedModel] = ()
-        if models:  # the model's part of the brief, read with the customer's budget
-            brief, used_today = await model_brief(ctx, now, agent.brief)
-            if used_today < services.settings.llm_daily_tokens_per_customer:
+        source = runtime.context.source
+        if models:  # the model's part of the brief, read with the customer's and source's budgets
+            brief, used_today, source_today = await model_brief(ctx, now, agent.brief, source)
+            settings = services.settings
+            if (used_today < settings.llm_daily_tokens_per_customer
+                    and source_today < settings.llm_daily_tokens_per_key):
                 allowed = models
         else:  # the offline answer reads only the parts of the brief it uses
             brief = await customer_brief(ctx, agent.offline_brief) if agent.offline_brief else {}
@@ -213,7 +216,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             else:
                 await offline(ctx, turn, messages, results)
                 planned = True
-        await meter.spend(ctx.customer_id, turn.now, sum(used))
+        await meter.spend(ctx.customer_id, turn.now, sum(used), source)
         confirmation = _confirmation(results)
         if confirmation is not None and not planned:
             # The customer confirms the server's terms in the server's words, never a model's

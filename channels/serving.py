@@ -83,7 +83,7 @@ class DeadlineProtocol(H11Protocol):
     def _expired(self) -> None:
         self._deadline = None
         if not self.transport.is_closing():
-            log.info("closed a connection that did not send its request within %.0f s",
+            log.info("closed a connection that did not send its request within %g s",
                      self.timeout())
             self.transport.close()
 

@@ -130,7 +130,8 @@ class RouteClassifier:
         Args:
             text: The customer's message.
         """
-        text = normalise(text[:CLASSIFIED_CHARS])
+        # Cut again once normalised: placeholders are longer than the "$1" they replace.
+        text = normalise(text[:CLASSIFIED_CHARS])[:CLASSIFIED_CHARS]
         scores = self._probabilities(text)
         for pattern, route, boost in _RULES:
             if pattern.search(text):

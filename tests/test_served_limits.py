@@ -131,10 +131,13 @@ def test_l8_slow_clients_are_cut_off_and_others_still_served(
             return await asyncio.gather(*clients), latencies, statuses
 
         cut, latencies, statuses = asyncio.run(run())
+    seconds = [s for s, _ in cut]
+    print(f"\n[L8] {SLOW_CLIENTS} slow clients cut off after {min(seconds):.2f}-"
+          f"{max(seconds):.2f} s (deadline {READ_TIMEOUT_S:g} s); others: p99 "
+          f"{percentile(latencies, 99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
     assert statuses == [200] * 60
     assert percentile(latencies, 99) < 1.0, sorted(latencies)[-5:]
     # Every slow client was cut off after the deadline, not before, and got no answer.
-    seconds = [s for s, _ in cut]
     assert min(seconds) >= READ_TIMEOUT_S - 0.2 and max(seconds) <= READ_TIMEOUT_S + 2.0, (
         min(seconds), max(seconds))
     assert all(b"200 OK" not in answer for _, answer in cut)

@@ -90,8 +90,8 @@ async def run_turn(graph: Graph, *, customer_id: str, session_id: str, message: 
     `source` is what the turn came through (an API key's digest, a channel's webhook), set by
     the server: its daily token budget is shared by every customer it serves.
     """
-    async with _turn(graph, customer_id, session_id, message, channel, source) as (payload, config,
-                                                                           context):
+    async with _turn(graph, customer_id, session_id, message, channel,
+                     source) as (payload, config, context):
         values = await graph.ainvoke(payload, config, context=context, durability="exit")
     return _result(values)
 
@@ -101,8 +101,8 @@ async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, messag
                       ) -> AsyncGenerator[tuple[str, dict[str, Any]]]:
     """One turn as events: `("step", {"node": ...})` as nodes finish, then `("response", ...)`."""
     values: Any = {}
-    async with _turn(graph, customer_id, session_id, message, channel, source) as (payload, config,
-                                                                           context):
+    async with _turn(graph, customer_id, session_id, message, channel,
+                     source) as (payload, config, context):
         async for mode, chunk in graph.astream(payload, config, context=context,
                                                durability="exit",
                                                stream_mode=["updates", "values"]):

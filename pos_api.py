@@ -47,7 +47,7 @@ async def pos_chat(request: Request[Any, Any, Any]) -> TurnResult:
     try:
         return await run_turn(app.graph, customer_id=body.staff_id, session_id=body.session_id,
                               message=body.message, channel=STAFF_CHANNEL,
-                              store_id=body.store_id)
+                              store_id=body.store_id, source="channel/pos")
     except Busy:
         raise ApiError(409, "session_busy", "this session is still answering; retry") from None
 

@@ -25,7 +25,8 @@ from app import App, open_app
 from channels import voice, voice_events, whatsapp
 from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_headers
 from channels.inbox import WhatsAppInbox
-from channels.limits import RateLimits, ensure_indexes, rate_limits
+from channels.limits import RateLimits, ensure_indexes, rate_limits, retry_after
+from channels.serving import uvicorn_options
 from channels.web import ChatRequest
 from checkpoints.turns import Busy
 from graph.session import TurnResult, run_turn, stream_turn
@@ -62,6 +63,38 @@ async def _limit(request: Request[Any, Any, Any], key: str, limit: int) -> None:
         raise ApiError(429, "rate_limited", "too many requests; slow down", str(wait))
 
 
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The client's address: the connecting one, or the one a proxy in `TRUSTED_PROXIES` forwarded.
+
+    uvicorn rewrites the ASGI client from `X-Forwarded-For` for those proxies only
+    (`channels.serving.uvicorn_options`); a header from anyone else changes nothing.
+    """
+    return request.client.host if request.client else "unknown"
+
+
+async def limit_address(request: Request[Any, Any, Any]) -> None:
+    """Count a request from an address that does not hold the API key; 429 past the limit."""
+    await _limit(request, f"address:{client_address(request)}",
+                 _app(request).settings.rate_limit_per_address)
+
+
+async def _authenticated(request: Request[Any, Any, Any]) -> str:
+    """The API key, checked; a failure counts against the client's address.
+
+    An address past its limit is refused before its key is even read, so that a guesser cannot
+    tell a right guess from a wrong one by the answer.
+    """
+    limits: RateLimits = request.app.state.limits
+    if await limits.count(f"address:{client_address(request)}") >= _app(
+            request).settings.rate_limit_per_address:
+        raise ApiError(429, "rate_limited", "too many requests; slow down", str(retry_after()))
+    try:
+        return _check_key(request)
+    except ApiError:
+        await limit_address(request)
+        raise
+
+
 def _parse_chat(raw: bytes) -> ChatRequest:
     try:
         return ChatRequest.model_validate_json(raw)
@@ -70,22 +103,24 @@ def _parse_chat(raw: bytes) -> ChatRequest:
         raise ApiError(422, "invalid_request", f"invalid fields: {fields}") from None
 
 
-async def _chat_request(request: Request[Any, Any, Any]) -> tuple[App, ChatRequest]:
-    key = _check_key(request)
+async def _chat_request(request: Request[Any, Any, Any]) -> tuple[App, ChatRequest, str]:
+    """The app, the request and its source: the API key (a digest) it came through."""
+    key = await _authenticated(request)
     chat = _parse_chat(await request.body())
     app = _app(request)
     digest = hmac.new(b"omnisales-rate", key.encode(), "sha256").hexdigest()[:16]
     await _limit(request, f"chat:{digest}:{chat.user_id}", CHAT_LIMIT_PER_MIN)
-    return app, chat
+    await _limit(request, f"key:{digest}", app.settings.rate_limit_per_key)
+    return app, chat, f"key/{digest}"
 
 
 @post("/chat", status_code=200, request_max_body_size=CHAT_BODY_LIMIT)
 async def chat(request: Request[Any, Any, Any]) -> TurnResult:
     """One chat turn for the user the API caller names."""
-    app, body = await _chat_request(request)
+    app, body, source = await _chat_request(request)
     try:
         result = await run_turn(app.graph, customer_id=body.user_id, session_id=body.session_id,
-                                message=body.message)
+                                message=body.message, source=source)
     except Busy:
         raise ApiError(409, "session_busy", "this session is still answering; retry") from None
     return result
@@ -94,9 +129,9 @@ async def chat(request: Request[Any, Any, Any]) -> TurnResult:
 @post("/chat/stream", status_code=200, request_max_body_size=CHAT_BODY_LIMIT)
 async def chat_stream(request: Request[Any, Any, Any]) -> ServerSentEvent:
     """The same turn as server-sent events: each step, then the full response."""
-    app, body = await _chat_request(request)
+    app, body, source = await _chat_request(request)
     turn = stream_turn(app.graph, customer_id=body.user_id, session_id=body.session_id,
-                       message=body.message)
+                       message=body.message, source=source)
     try:  # the first event comes once the session is held: a busy one is still a 409
         first = await anext(turn)
     except Busy:
@@ -145,6 +180,7 @@ async def whatsapp_verify(request: Request[Any, Any, Any]) -> Response[str]:
         request.query_params.get("hub.challenge"),
         token.get_secret_value() if token else None)
     if challenge is None:
+        await limit_address(request)
         return Response("forbidden", status_code=403, media_type="text/plain")
     return Response(challenge, media_type="text/plain")
 
@@ -161,6 +197,7 @@ async def whatsapp_inbound(request: Request[Any, Any, Any]) -> dict[str, str]:
     secret = app.settings.whatsapp_app_secret
     if not whatsapp.verify_signature(raw, request.headers.get("x-hub-signature-256"),
                                      secret.get_secret_value() if secret else None):
+        await limit_address(request)
         raise ApiError(401, "bad_signature", "the signature does not match")
     try:
         messages, statuses = whatsapp.parse_webhook(whatsapp.load_webhook(raw))
@@ -182,6 +219,7 @@ async def superu_turn(request: Request[Any, Any, Any]) -> dict[str, Any]:
         raw, request.headers.get("x-superu-timestamp"), request.headers.get("x-superu-signature"),
         secret.get_secret_value() if secret else None, time.time())
     if verdict != "ok":
+        await limit_address(request)
         raise ApiError(401, verdict, "the signature is not valid or the request is too old")
     try:
         turn = voice.VoiceTurn.model_validate_json(raw)
@@ -198,7 +236,8 @@ async def superu_turn(request: Request[Any, Any, Any]) -> dict[str, Any]:
 async def _speak(app: App, turn: voice.VoiceTurn) -> dict[str, Any]:
     customer = await customer_for_phone(app.store, turn.from_)
     result = await run_turn(app.graph, customer_id=customer, session_id=turn.call_id,
-                            message=turn.transcript, channel="voice")
+                            message=turn.transcript, channel="voice",
+                            source="channel/voice")
     return voice.format_speech(result["reply"], result["actions"],
                                result["awaiting_confirmation"])
 
@@ -215,7 +254,8 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
             async def whatsapp_turn(phone: str, name: str, text: str) -> dict[str, Any]:
                 customer = await customer_for_phone(app.store, phone, name or None)
                 return dict(await run_turn(app.graph, customer_id=customer, session_id="wa",
-                                           message=text, channel="whatsapp"))
+                                           message=text, channel="whatsapp",
+                                           source="channel/whatsapp"))
 
             api.state.omnisales = app
             api.state.limits = rate_limits(settings, app.store)
@@ -264,6 +304,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
 
         os.environ["MONGO_URI"] = settings.mongo_uri or ""
         os.environ["COORDINATION"] = "database"  # rate limits and session turns across workers
-        uvicorn.run("server:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run("server:create_app", factory=True, host=host, port=port, workers=workers,
+                    **uvicorn_options(settings))
         return
-    uvicorn.run(create_app(settings), host=host, port=port)
+    uvicorn.run(create_app(settings), host=host, port=port, **uvicorn_options(settings))

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=20.0, gt=0)
     llm_max_tokens: int = Field(default=512, gt=0)
     llm_daily_tokens_per_customer: int = Field(default=50_000, gt=0)
+    # The same for all the turns that come through one API key (or one channel's webhook).
+    llm_daily_tokens_per_key: int = Field(default=2_000_000, gt=0)
 
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_app_secret: SecretStr | None = None
@@ -52,6 +54,12 @@ class Settings(BaseSettings):
     daily_tickets_per_customer: int = Field(default=5, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Turns a minute for one API key across the customers it names, and requests a minute from
+    # one client address that does not hold the key (failed authentications among them).
+    rate_limit_per_key: int = Field(default=1200, gt=0)
+    rate_limit_per_address: int = Field(default=300, gt=0)
+    # Seconds a client has to send a request's headers and body before it is cut off.
+    request_read_timeout_s: float = Field(default=10.0, gt=0)
     # How the processes serving one shop coordinate rate limits and session turns: `process` (one
     # server process: in its memory) or `database` (several: in MongoDB).
     coordination: Literal["process", "database"] = "process"

@@ -25,9 +25,18 @@ class RateLimits(Protocol):
     async def hit(self, key: str, limit: int, window_s: int = 60) -> int | None:
         """Count one request for `key`; the seconds to wait when it is over `limit`."""
 
+    async def count(self, key: str, window_s: int = 60) -> int:
+        """The requests counted for `key` in the current window, without counting one."""
+
 
 def _wait(window: int, window_s: int, now: float) -> int:
     return max(1, math.ceil((window + 1) * window_s - now))
+
+
+def retry_after(window_s: int = 60) -> int:
+    """The seconds until the current window ends: when a refused caller may try again."""
+    now = time.time()
+    return _wait(int(now // window_s), window_s, now)
 
 
 class MemoryLimits:
@@ -49,6 +58,10 @@ class MemoryLimits:
         count = self._counts[slot] = self._counts.get(slot, 0) + 1
         return None if count <= limit else _wait(window, window_s, now)
 
+    async def count(self, key: str, window_s: int = 60) -> int:
+        """The requests counted for `key` in the current window."""
+        return self._counts.get((key, window_s, int(time.time() // window_s)), 0)
+
 
 class DatabaseLimits:
     """The counts in `rate_limits`, one document per key and window (expired by a TTL index)."""
@@ -68,6 +81,12 @@ class DatabaseLimits:
             upsert=True, return_document=ReturnDocument.AFTER,
         )
         return None if doc is None or doc["count"] <= limit else _wait(window, window_s, now)
+
+    async def count(self, key: str, window_s: int = 60) -> int:
+        """The requests counted for `key` in the current window, in one read."""
+        window = int(time.time() // window_s)
+        doc = await self.store.db["rate_limits"].find_one({"_id": f"{key}:{window}"})
+        return int(doc["count"]) if doc else 0
 
 
 def rate_limits(settings: Settings, store: Store) -> RateLimits:

@@ -27,7 +27,8 @@ _CONFIRM_PROMPT = "Please say yes or no."
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# A Markdown link, whose text holds no bracket: each "[" is read up to the next one (linear).
+_LINK = re.compile(r"!?\[([^\][]*+)\]\([^()[\]]*+\)")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _HEADING = re.compile(r"^\s*(?:#{1,6}|>+)\s*")

@@ -1,8 +1,9 @@
-"""A daily token budget per customer: past it, the offline path answers instead of a model.
+"""Daily token budgets per customer and per source: past one, the offline path answers.
 
-A customer's day is one `llm_usage` document, `{_id: "<customer>:<date>", tokens}`; a model turn
-reads it with the customer's brief (`graph.context.model_brief`) and adds to it after the call
-(`Meter.spend`).
+A customer's day is one `llm_usage` document, `{_id: "<customer>:<date>", tokens}`; a source's
+(the API key or channel webhook turns come through, `graph.context.Context.source`) likewise,
+`{_id: "key/<digest>:<date>"}` (customer ids hold no `/`). A model turn reads both with the
+customer's brief (`graph.context.model_brief`) and adds to both after the call (`Meter.spend`).
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ class Meter:
         self._writer: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # where the writer runs
 
-    async def spend(self, customer_id: str, now: datetime, tokens: int) -> None:
-        """Add the tokens a turn used to the customer's day."""
+    async def spend(self, customer_id: str, now: datetime, tokens: int, source: str = "") -> None:
+        """Add the tokens a turn used to the customer's day, and to its source's if it has one."""
         if tokens <= 0:
             return
         loop = asyncio.get_running_loop()
@@ -50,6 +51,8 @@ class Meter:
             self._written = loop.create_future()
         written = self._written
         self._waiting[usage_key(customer_id, now)] += tokens
+        if source:
+            self._waiting[usage_key(source, now)] += tokens
         if self._writer is None:
             self._writer = asyncio.create_task(self._write())
         await asyncio.shield(written)  # a cancelled turn leaves the write to the others

@@ -27,6 +27,9 @@ class Context:
     store_id: str | None = None  # the till's store (`/pos/chat`), never read from a message
     # A voice PIN taken out of the caller's words before they reach the state (graph.session).
     pin: str | None = field(default=None, repr=False)
+    # What the turn came through (`key/<digest>` of an API key, `channel/whatsapp`, ...): the
+    # server's word, for the daily token budget those turns share; empty when nothing says.
+    source: str = ""
 
 
 def tool_context(services: Services, context: Context) -> ToolContext:
@@ -68,14 +71,14 @@ _LOOKUPS: dict[BriefPart, Doc] = {
 }
 
 
-# The customer's token use today, joined on the usage document's `_id` (`graph.budget`).
-_USAGE_LOOKUP: Doc = {"$lookup": {"from": USAGE, "localField": "usage_key", "foreignField": "_id",
-                                  "pipeline": [{"$project": {"_id": 0, "tokens": 1}}],
-                                  "as": "usage"}}
+def _usage_lookup(field: str) -> Doc:
+    """The token use today of the usage document whose `_id` is in `field` (`graph.budget`)."""
+    return {"$lookup": {"from": USAGE, "localField": field, "foreignField": "_id",
+                        "pipeline": [{"$project": {"_id": 0, "tokens": 1}}], "as": field}}
 
 
 def _brief_pipeline(customer_id: str, parts: Collection[BriefPart] = ALL_PARTS,
-                    usage: str | None = None) -> list[Doc]:
+                    usage: str | None = None, source_usage: str | None = None) -> list[Doc]:
     """One round trip for the parts of the brief asked for, and the day's usage `usage`.
 
     `$documents` starts from the id rather than the customer document, so that an unknown
@@ -84,9 +87,10 @@ def _brief_pipeline(customer_id: str, parts: Collection[BriefPart] = ALL_PARTS,
     """
     start: Doc = {"_id": customer_id}
     lookups = [_LOOKUPS[p] for p in ALL_PARTS if p in parts]
-    if usage is not None:
-        start["usage_key"] = usage
-        lookups.append(_USAGE_LOOKUP)
+    for name, key in (("usage", usage), ("source_usage", source_usage)):
+        if key is not None:  # a join rather than an array of keys: SecantusDB does not walk one
+            start[name] = key
+            lookups.append(_usage_lookup(name))
     return [{"$documents": [start]}, *lookups]
 
 
@@ -99,13 +103,20 @@ async def customer_brief(ctx: ToolContext, parts: Collection[BriefPart] = ALL_PA
     return _brief(ctx, parts, await _read(ctx, _brief_pipeline(ctx.customer_id, parts)))
 
 
-async def model_brief(ctx: ToolContext, now: datetime, parts: Collection[BriefPart]
-                      ) -> tuple[dict[str, Any], int]:
-    """The `parts` of the brief a model sees, and the customer's tokens on `now`'s day: one read."""
+async def model_brief(ctx: ToolContext, now: datetime, parts: Collection[BriefPart],
+                      source: str = "") -> tuple[dict[str, Any], int, int]:
+    """The `parts` of the brief a model sees, and the tokens on `now`'s day: one read.
+
+    The tokens are the customer's, and those of every turn through `source` (0 without one).
+    """
     row = await _read(ctx, _brief_pipeline(ctx.customer_id, parts,
-                                           usage_key(ctx.customer_id, now)))
-    used = int(row["usage"][0]["tokens"]) if row["usage"] else 0
-    return _brief(ctx, parts, row), used
+                                           usage_key(ctx.customer_id, now),
+                                           usage_key(source, now) if source else None))
+
+    def tokens(field: str) -> int:
+        return int(row[field][0]["tokens"]) if row.get(field) else 0
+
+    return _brief(ctx, parts, row), tokens("usage"), tokens("source_usage")
 
 
 async def _read(ctx: ToolContext, pipeline: list[Doc]) -> Doc:

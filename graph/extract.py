@@ -1,4 +1,10 @@
-"""Pull arguments out of a customer's words for the offline planners: ids, money, dates."""
+"""Pull arguments out of a customer's words for the offline planners: ids, money, dates.
+
+Every pattern here runs in linear time (README, Reliability A12): a quantifier that a
+following token could make backtrack is possessive (`*+`), and a search for a number starts only
+where a run of digits starts, so that "1,1,1,..." is not re-read from each of its digits.
+Planners read at most the first `PARSED_CHARS` characters of a message (`prefix`).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,15 @@ from tools.store import stem, terms
 
 ORDER_ID = re.compile(r"\b(?:ord(?:er)?[\s#-]*)(\d{3,8})\b", re.IGNORECASE)
 SKU = re.compile(r"\b([A-Za-z]{3})-(\d{5})\b")
+PARSED_CHARS = 2000
 MONEY = re.compile(
-    r"(?:under|below|less than|at most|max(?:imum)?|up to|within|budget(?: of| is)?|<)\s*"
-    r"(?:usd\s*)?\$?\s*(\d[\d,]*(?:\.\d+)?)\s*(k\b)?",
+    r"(?:under|below|less than|at most|max(?:imum)?|up to|within|budget(?: of| is)?|<)\s*+"
+    r"(?:usd\s*+)?\$?\s*+(\d[\d,]*+(?:\.\d+)?)\s*+(k\b)?",
     re.IGNORECASE,
 )
-BARE_BUDGET = re.compile(r"\$\s*(\d[\d,]*(?:\.\d+)?)\s*(k\b)?(?:\s*budget)?", re.IGNORECASE)
+BARE_BUDGET = re.compile(r"\$\s*+(\d[\d,]*+(?:\.\d+)?)\s*+(k\b)?(?:\s*budget)?", re.IGNORECASE)
+# A number of points; the lookbehind and the leading commas start it only where its run starts.
+POINTS = re.compile(r"(?<![\d,]),*+(\d[\d,]*+)\s*+(?:points|pts)", re.IGNORECASE)
 QUANTITY = re.compile(r"\b(\d{1,3})\s*(?:x\b|units?|pcs|pieces|of (?:them|those|these))",
                       re.IGNORECASE)
 POSTCODE = re.compile(r"\b(\d{5})\b")
@@ -29,6 +38,11 @@ ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "
 _TIME = re.compile(r"\b(?:at\s*)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|\bat\s+(\d{1,2}):(\d{2})\b",
                    re.IGNORECASE)
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def prefix(text: str) -> str:
+    """The part of a message the offline planners read: its first `PARSED_CHARS` characters."""
+    return text[:PARSED_CHARS]
 
 
 def order_id(text: str) -> str | None:
@@ -76,7 +90,7 @@ def quantity(text: str, default: int = 1) -> int:
 
 def points(text: str) -> int | None:
     """A number of points: "redeem 500 points"."""
-    match = re.search(r"(\d[\d,]*)\s*(?:points|pts)", text, re.IGNORECASE)
+    match = POINTS.search(text)
     return int(match.group(1).replace(",", "")) if match else None
 
 

@@ -54,7 +54,7 @@ def thread_id(channel: str, customer_id: str, session_id: str) -> str:
 
 @contextlib.asynccontextmanager
 async def _turn(graph: Graph, customer_id: str, session_id: str, message: str,
-                channel: str, store_id: str | None = None
+                channel: str, store_id: str | None = None, source: str = ""
                 ) -> AsyncIterator[tuple[Any, Any, Context]]:
     """Hold the session for one turn and give the run's input.
 
@@ -63,7 +63,7 @@ async def _turn(graph: Graph, customer_id: str, session_id: str, message: str,
     thread = thread_id(channel, customer_id, session_id)
     config: Any = {"configurable": {"thread_id": thread}, "recursion_limit": RECURSION_LIMIT}
     context = Context(customer_id=customer_id, channel=channel, session_id=session_id,
-                      store_id=store_id)
+                      store_id=store_id, source=source)
     saver = graph.checkpointer
     if not isinstance(saver, SessionSaver):  # another saver (Studio, tools): no lock to take
         waiting = any(task.interrupts for task in (await graph.aget_state(config)).tasks)
@@ -109,23 +109,27 @@ def _result(values: dict[str, Any]) -> TurnResult:
 
 
 async def run_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
-                   channel: str = "web", store_id: str | None = None) -> TurnResult:
+                   channel: str = "web", store_id: str | None = None, source: str = ""
+                   ) -> TurnResult:
     """One turn, with one checkpoint written at its end; `Busy` if the session stays busy.
 
     `store_id` is the till's store on the staff channel `pos`; customer channels have none.
+    `source` is what the turn came through (an API key's digest, a channel's webhook), set by
+    the server: its daily token budget is shared by every customer it serves.
     """
-    async with _turn(graph, customer_id, session_id, message, channel, store_id) as (
+    async with _turn(graph, customer_id, session_id, message, channel, store_id, source) as (
             payload, config, context):
         values = await graph.ainvoke(payload, config, context=context, durability="exit")
     return _result(values)
 
 
 async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
-                      channel: str = "web") -> AsyncGenerator[tuple[str, dict[str, Any]]]:
+                      channel: str = "web", source: str = ""
+                      ) -> AsyncGenerator[tuple[str, dict[str, Any]]]:
     """One turn as events: `("step", {"node": ...})` as nodes finish, then `("response", ...)`."""
     values: Any = {}
-    async with _turn(graph, customer_id, session_id, message, channel) as (payload, config,
-                                                                           context):
+    async with _turn(graph, customer_id, session_id, message, channel,
+                     source=source) as (payload, config, context):
         async for mode, chunk in graph.astream(payload, config, context=context,
                                                durability="exit",
                                                stream_mode=["updates", "values"]):

@@ -69,6 +69,7 @@ class Turn:
     customer_id: str
     session_id: str
     message: str
+    source: str = ""
 
 
 @dataclass
@@ -276,12 +277,12 @@ async def running_api(settings: Settings, store: Store,
             active: dict[str, int] = {}
 
             async def recorded(graph: Any, *, customer_id: str, session_id: str, message: str,
-                               channel: str = "web") -> TurnResult:
-                turn = Turn(channel, customer_id, session_id, message)
+                               channel: str = "web", source: str = "") -> TurnResult:
+                turn = Turn(channel, customer_id, session_id, message, source)
                 api.turns.append(turn)
                 try:
                     return await run_turn(graph, customer_id=customer_id, session_id=session_id,
-                                          message=message, channel=channel)
+                                          message=message, channel=channel, source=source)
                 except Busy:  # the session stayed busy: this message never ran
                     api.turns.remove(turn)
                     raise

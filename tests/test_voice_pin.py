@@ -21,7 +21,8 @@ CALL = "CA-1"
 
 
 async def voice_charges(store: Store, user: str = "demo-alice") -> int:
-    payments = await store.payments.find({"session_key": session_key("voice", user, CALL)}).to_list()
+    key = session_key("voice", user, CALL)
+    payments = await store.payments.find({"session_key": key}).to_list()
     made = await store.db["gateway_charges"].count_documents(
         {"_id": {"$in": [p["payment_id"] for p in payments]}})
     assert made == sum(p["status"] == "paid" for p in payments)

@@ -19,6 +19,7 @@ from pymongo.errors import ConnectionFailure
 
 from graph.budget import Meter
 from graph.context import BriefPart, Context, customer_brief, model_brief, tool_context
+from graph.extract import prefix
 from graph.llm import NamedModel, check
 from graph.prompts import SYSTEM_PROMPT
 from graph.routes import Route
@@ -175,14 +176,18 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         history = state["messages"]  # capped at five by the reducer (`graph.state`)
         now = services.clock()
         allowed: Sequence[NamedModel] = ()
-        if models:  # the model's part of the brief, read with the customer's budget
-            brief, used_today = await model_brief(ctx, now, agent.brief)
-            if used_today < services.settings.llm_daily_tokens_per_customer:
+        source = runtime.context.source
+        if models:  # the model's part of the brief, read with the customer's and source's budgets
+            brief, used_today, source_today = await model_brief(ctx, now, agent.brief, source)
+            settings = services.settings
+            if (used_today < settings.llm_daily_tokens_per_customer
+                    and source_today < settings.llm_daily_tokens_per_key):
                 allowed = models
         else:  # the offline answer reads only the parts of the brief it uses
             brief = await customer_brief(ctx, agent.offline_brief) if agent.offline_brief else {}
         answering = state.get("pending")  # set when the customer answered terms with a non-yes
-        turn = Turn(text=latest_text(history), brief=brief, history=history, now=now,
+        # The planners read a bounded prefix: their cost stays flat whatever the message's length.
+        turn = Turn(text=prefix(latest_text(history)), brief=brief, history=history, now=now,
                     pending=answering)
         answered_by, planned = "offline", False
         messages: list[AnyMessage] = []
@@ -203,7 +208,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             else:
                 await offline(ctx, turn, messages, results)
                 planned = True
-        await meter.spend(ctx.customer_id, turn.now, sum(used))
+        await meter.spend(ctx.customer_id, turn.now, sum(used), source)
         confirmation, kept, note = confirmation_of(results), None, ""
         if answering:
             prepare = ((lambda: run_tool(agent, schemas, ctx, "process_payment", {}))

@@ -16,6 +16,8 @@ lists current offers. Never promise points or discounts the tools do not show.""
 # Rewards by the points they cost, for "redeem 1000 points".
 _REWARD_BY_POINTS = {500: "RW-5OFF", 1000: "RW-10OFF", 2500: "RW-25OFF"}
 _REWARD_BY_DOLLARS = {5: "RW-5OFF", 10: "RW-10OFF", 25: "RW-25OFF"}
+# "spend ... points" on one line: the first "spend " once, then "points" after it (linear).
+_SPEND_POINTS = re.compile(r"(?m)^(?>.*?spend ).*points")
 
 
 def _reward(text: str) -> str | None:
@@ -31,7 +33,7 @@ def _reward(text: str) -> str | None:
 def plan(turn: Turn) -> list[Call]:
     """Redeem, list offers, or show the balance."""
     text = turn.text.lower()
-    if re.search(r"redeem|use my points|cash in|spend .*points", text):
+    if re.search(r"redeem|use my points|cash in", text) or _SPEND_POINTS.search(text):
         reward = _reward(turn.text)
         return [("redeem_rewards", {"reward_id": reward})] if reward else [("get_points", {})]
     if re.search(r"offer|deal|discount|promo|coupon|sale|newsletter", text):

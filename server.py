@@ -32,6 +32,7 @@ from checkpoints.turns import Busy
 from graph.session import TurnResult, run_turn, stream_turn
 from settings import Settings
 from tools.customers import customer_for_phone
+from tools.settle import settle_forever
 
 log = logging.getLogger("omnisales.api")
 
@@ -248,12 +249,13 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
                                             whatsapp_turn, api.state.limits)
             api.state.tasks = set()
             sweeper = asyncio.create_task(api.state.inbox.sweep())
+            settler = asyncio.create_task(settle_forever(app.services))
             try:
                 yield
             finally:
-                for task in [sweeper, *api.state.tasks]:
+                for task in [sweeper, settler, *api.state.tasks]:
                     task.cancel()
-                await asyncio.gather(sweeper, *api.state.tasks, return_exceptions=True)
+                await asyncio.gather(sweeper, settler, *api.state.tasks, return_exceptions=True)
 
     return Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,

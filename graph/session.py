@@ -14,6 +14,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from checkpoints.saver import SessionSaver
 from graph.context import Context
+from tools import notices
+from tools.store import Store
 
 RECURSION_LIMIT = 25
 Graph = CompiledStateGraph[Any, Any, Any, Any]
@@ -82,13 +84,27 @@ def _result(values: dict[str, Any]) -> TurnResult:
     )
 
 
+async def _with_notices(graph: Graph, session_key: str, result: TurnResult) -> TurnResult:
+    """The reply, led by how payments ended that the session was not told of (a crash)."""
+    saver = graph.checkpointer
+    if not isinstance(saver, SessionSaver):
+        return result
+    settled = await notices.take(Store(saver.sessions.database), session_key)
+    if not settled:
+        return result
+    reply = "\n\n".join([*map(notices.payment_text, settled), result["reply"]])
+    return result | {"reply": reply,
+                     "actions": [*map(notices.payment_action, settled), *result["actions"]]}
+
+
 async def run_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
                    channel: str = "web") -> TurnResult:
     """One turn, with one checkpoint written at its end; `Busy` if the session stays busy."""
     async with _turn(graph, customer_id, session_id, message, channel) as (payload, config,
                                                                            context):
         values = await graph.ainvoke(payload, config, context=context, durability="exit")
-    return _result(values)
+    return await _with_notices(graph, thread_id(channel, customer_id, session_id),
+                               _result(values))
 
 
 async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
@@ -106,4 +122,5 @@ async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, messag
                         yield "step", {"node": node}
             else:
                 values = chunk
-    yield "response", dict(_result(values))
+    yield "response", dict(await _with_notices(graph, thread_id(channel, customer_id, session_id),
+                                               _result(values)))

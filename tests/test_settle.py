@@ -1,0 +1,182 @@
+"""Leased claims, the settler and in-flight confirmations, against the embedded database."""
+
+import asyncio
+import dataclasses
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from graph.session import TurnResult
+from tools import store as store_module
+from tools.claims import LEASE
+from tools.context import ToolContext
+from tools.payments import process_payment
+from tools.pending import claim_confirmation
+from tools.settle import settle_interrupted
+from tools.store import ActionInFlightError, Store, now
+
+Say = Callable[..., Awaitable[TurnResult]]
+
+
+async def dead_claim(store: Store, key: str, kind: str, customer_id: str) -> None:
+    """A claim as a process that died while acting leaves it: started, its lease run out."""
+    at = now() - LEASE - timedelta(seconds=5)
+    await store.actions.insert_one({
+        "key": key, "kind": kind, "customer_id": customer_id, "state": "started",
+        "owner": "dead", "lease_until": at + LEASE, "expires_at": at + timedelta(minutes=10),
+        "created_at": at, "attempts": 1})
+
+
+async def interrupted_checkout(ctx: ToolContext, *, charged: bool,
+                               began: timedelta = LEASE + timedelta(seconds=5)) -> dict[str, Any]:
+    """A yes whose process died after the claim and the gateway call (if `charged`)."""
+    prepared = await process_payment(ctx)
+    payment_id = prepared["payment_id"]
+    await claim_confirmation(ctx, prepared["confirmation_id"])
+    await dead_claim(ctx.store, f"charge:{payment_id}", "charge", ctx.customer_id)
+    await ctx.store.payments.update_one({"payment_id": payment_id},
+                                        {"$set": {"charging_at": now() - began}})
+    if charged:
+        await ctx.services.gateway.charge(card_token="4242424242424242",
+                                          amount_cents=round(prepared["total"] * 100),
+                                          currency="USD", idempotency_key=payment_id)
+    return prepared
+
+
+async def test_an_expired_claim_is_taken_over_and_finished_once(store: Store) -> None:
+    await dead_claim(store, "pos:T1", "pos", "demo-alice")
+    runs: list[int] = []
+
+    async def act() -> dict[str, Any]:
+        runs.append(1)
+        return {"type": "done", "n": len(runs)}
+
+    copies = await asyncio.gather(*(store.once("pos:T1", "pos", "demo-alice", act)
+                                    for _ in range(10)))
+    assert runs == [1] and all(copy == {"type": "done", "n": 1} for copy in copies)
+    claim = await store.actions.find_one({"key": "pos:T1"})
+    assert claim is not None
+    assert claim["state"] == "done" and claim["attempts"] == 2 and claim["owner"] != "dead"
+
+
+async def test_a_live_claim_is_waited_for_not_taken_over(store: Store) -> None:
+    release = asyncio.Event()
+
+    async def slow() -> dict[str, Any]:
+        await release.wait()
+        return {"type": "done"}
+
+    first = asyncio.create_task(store.once("call:C1", "call", "demo-alice", slow))
+    await asyncio.sleep(0.2)
+    with pytest.raises(ActionInFlightError):
+        await store.once("call:C1", "call", "demo-alice", slow, wait_s=0.2)
+    release.set()
+    assert await first == {"type": "done"}
+    assert await store.once("call:C1", "call", "demo-alice", slow) == {"type": "done"}
+
+
+async def test_the_settler_settles_a_charge_the_gateway_made_once(alice: ToolContext) -> None:
+    store = alice.store
+    cart = await store.carts.find_one({"_id": alice.customer_id})
+    assert cart and cart["items"]
+    prepared = await interrupted_checkout(alice, charged=True)
+    payment_id = prepared["payment_id"]
+    counts = await settle_interrupted(alice.services)
+    assert counts == {"payments_settled": 1}
+    payment = await store.payments.find_one({"payment_id": payment_id})
+    assert payment is not None and payment["status"] == "paid"
+    assert await store.orders.count_documents({"payment_id": payment_id}) == 1
+    assert await store.db["gateway_charges"].count_documents({}) == 1
+    earned = await store.loyalty_ledger.find({"_id": f"earn:{payment_id}"}).to_list()
+    assert [e["delta"] for e in earned] == [payment["total_cents"] // 100]
+    cart = await store.carts.find_one({"_id": alice.customer_id})
+    assert cart is not None and cart["items"] == []
+    claim = await store.actions.find_one({"key": f"charge:{payment_id}"})
+    assert claim is not None and claim["state"] == "done"
+    # A second run, and a third, find nothing to do and change nothing.
+    assert await settle_interrupted(alice.services) == {}
+    assert await settle_interrupted(alice.services) == {}
+    assert await store.orders.count_documents({"payment_id": payment_id}) == 1
+    assert await store.loyalty_ledger.count_documents({"_id": f"earn:{payment_id}"}) == 1
+    assert await store.db["gateway_charges"].count_documents({}) == 1
+
+
+async def test_an_old_charge_the_gateway_never_made_fails_and_charges_nothing(
+        alice: ToolContext) -> None:
+    prepared = await interrupted_checkout(alice, charged=False, began=timedelta(hours=1))
+    assert await settle_interrupted(alice.services) == {"payments_settled": 1}
+    payment = await alice.store.payments.find_one({"payment_id": prepared["payment_id"]})
+    assert payment is not None and (payment["status"], payment["code"]) == ("failed",
+                                                                             "interrupted")
+    assert await alice.store.db["gateway_charges"].count_documents({}) == 0
+    assert await alice.store.orders.count_documents({"payment_id": prepared["payment_id"]}) == 0
+
+
+async def test_a_recent_charge_the_gateway_never_made_is_made_once_under_its_key(
+        alice: ToolContext) -> None:
+    prepared = await interrupted_checkout(alice, charged=False)
+    await asyncio.gather(settle_interrupted(alice.services), settle_interrupted(alice.services))
+    payment = await alice.store.payments.find_one({"payment_id": prepared["payment_id"]})
+    assert payment is not None and payment["status"] == "paid"
+    charges = await alice.store.db["gateway_charges"].find({}).to_list()
+    assert [c["_id"] for c in charges] == [prepared["payment_id"]]
+
+
+async def test_a_whatsapp_customer_is_told_through_the_outbox_once(
+        alice: ToolContext) -> None:
+    wa = dataclasses.replace(alice, channel="whatsapp", session_id="wa")
+    prepared = await interrupted_checkout(wa, charged=True)
+    await settle_interrupted(alice.services)
+    await settle_interrupted(alice.services)
+    sent = await alice.store.db["wa_outbox"].find({}).to_list()
+    customer = await alice.store.customers.find_one({"_id": alice.customer_id})
+    assert customer is not None and len(sent) == 1
+    message = sent[0]
+    assert (message["to"], message["state"], message["attempts"]) == (customer["phone"],
+                                                                      "pending", 0)
+    payment = await alice.store.payments.find_one({"payment_id": prepared["payment_id"]})
+    assert payment is not None
+    assert message["body"]["to"] == customer["phone"].lstrip("+")
+    assert (f"{prepared['payment_id']} went through: order {payment['order_id']}"
+            in message["body"]["text"]["body"])
+
+
+async def test_a_dead_claim_with_nothing_to_finish_from_is_released(alice: ToolContext) -> None:
+    await dead_claim(alice.store, "pos:T9", "pos", "demo-alice")
+    assert await settle_interrupted(alice.services) == {"claims_released": 1}
+    assert await alice.store.actions.count_documents({}) == 0
+    assert await settle_interrupted(alice.services) == {}
+
+
+async def test_a_yes_that_meets_a_charge_in_flight_answers_and_is_told_later(
+        turn: Say, seeded: Store, alice: ToolContext, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "IN_FLIGHT_WAIT_S", 0.3)
+    asked = await turn("I'd like to checkout and pay for my cart")
+    payment_id = asked["actions"][0]["payment_id"]
+    # Another process holds the charge, alive: its lease is current.
+    at = now()
+    await seeded.actions.insert_one({
+        "key": f"charge:{payment_id}", "kind": "charge", "customer_id": "demo-alice",
+        "state": "started", "owner": "other", "lease_until": at + LEASE,
+        "expires_at": at + timedelta(minutes=10), "created_at": at, "attempts": 1})
+    await seeded.payments.update_one({"payment_id": payment_id}, {"$set": {"charging_at": at}})
+    answered = await turn("yes")
+    assert f"{payment_id} is going through" in answered["reply"]
+    assert answered["actions"][0]["status"] == "pending"
+    assert await seeded.db["gateway_charges"].count_documents({}) == 0
+    # The other process died; the settler finishes its charge once the lease has run out.
+    await seeded.actions.update_one({"key": f"charge:{payment_id}"},
+                                    {"$set": {"lease_until": at - timedelta(seconds=1)}})
+    await seeded.payments.update_one({"payment_id": payment_id},
+                                     {"$set": {"charging_at": at - LEASE * 2}})
+    assert await settle_interrupted(alice.services) == {"payments_settled": 1}
+    payment = await seeded.payments.find_one({"payment_id": payment_id})
+    assert payment is not None and payment["status"] == "paid"
+    later = await turn("hello")
+    assert f"Your payment {payment_id} went through: order {payment['order_id']}" in later["reply"]
+    assert later["actions"][0]["status"] == "paid"
+    again = await turn("hello")
+    assert payment_id not in again["reply"]
+    assert await seeded.db["gateway_charges"].count_documents({}) == 1

@@ -61,7 +61,9 @@ async def _next_order_id(ctx: ToolContext) -> str:
         counter = await ctx.store.db["counters"].find_one_and_update(
             {"_id": "orders"}, {"$inc": {"seq": 1}}, upsert=True,
             return_document=ReturnDocument.AFTER)
-        order_id = f"ORD-{ORDER_NUMBER_BASE + int((counter or {}).get('seq', 0))}"
+        if counter is None:  # the embedded server's answer to racing upserts: take another
+            continue
+        order_id = f"ORD-{ORDER_NUMBER_BASE + int(counter['seq'])}"
         if await ctx.store.orders.count_documents({"order_id": order_id}, limit=1) == 0:
             return order_id
 

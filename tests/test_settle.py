@@ -15,7 +15,7 @@ from tools.context import ToolContext
 from tools.payments import process_payment
 from tools.pending import claim_confirmation
 from tools.settle import settle_interrupted
-from tools.store import ActionInFlightError, Store, now
+from tools.store import ActionInFlightError, Store, durable_writes, now
 
 Say = Callable[..., Awaitable[TurnResult]]
 
@@ -180,3 +180,13 @@ async def test_a_yes_that_meets_a_charge_in_flight_answers_and_is_told_later(
     again = await turn("hello")
     assert payment_id not in again["reply"]
     assert await seeded.db["gateway_charges"].count_documents({}) == 1
+
+
+async def test_money_and_inbox_collections_journal_every_write(store: Store) -> None:
+    for name in ("payments", "gateway_charges", "actions", "orders", "loyalty_ledger",
+                 "inbound"):
+        assert store.db[name].write_concern.document == {"j": True}, name
+    assert store.payments.write_concern.document == {"j": True}
+    assert store.db["sessions"].write_concern.document == {}
+    in_a_replica_set = durable_writes("mongodb://a,b,c/?replicaSet=rs0")
+    assert in_a_replica_set.document == {"w": "majority", "j": True}

@@ -66,17 +66,36 @@ _WORD = re.compile(r"[a-z0-9]+")
 IN_FLIGHT_WAIT_S = 10.0
 
 
-def durable_writes(uri: str) -> WriteConcern:
-    """Every write journaled before it is acknowledged; by a majority in a replica set.
+# Collections whose acknowledged writes must survive the death of the database process: money,
+# what the customer said yes to, and the WhatsApp inbox insert that precedes the webhook's 200.
+DURABLE = frozenset({
+    "payments", "gateway_charges", "actions", "orders", "loyalty_ledger", "vouchers", "returns",
+    "pos_transactions", "confirmations", "notices", "inbound", "wa_outbox"})
 
-    Money records and the inbox insert that precedes a webhook's 200 must survive the death of
-    the database process. Journaling every write is one rule for all of them, and it cost
-    nothing measurable on the embedded server (`python -m bench.durability`), which loses
-    acknowledged writes to SIGKILL without it.
+
+def durable_writes(uri: str) -> WriteConcern:
+    """Journaled before acknowledged; and by a majority where the URI names a replica set.
+
+    The embedded server loses acknowledged writes to SIGKILL without the journal (2 of 300 in
+    one run of `python -m bench.durability`), which costs 3-6x per insert there: so the
+    collections in DURABLE ask for it, and sessions, limits and caches do not.
     """
     lowered = uri.lower()
     replica_set = lowered.startswith("mongodb+srv://") or "replicaset=" in lowered
     return WriteConcern(w="majority", j=True) if replica_set else WriteConcern(j=True)
+
+
+class DurableDatabase(AsyncDatabase[Doc]):
+    """A database whose DURABLE collections journal every write, however they are named."""
+
+    def __init__(self, client: AsyncMongoClient[Doc], name: str, durable: WriteConcern) -> None:
+        super().__init__(client, name)
+        self.durable = durable
+
+    def __getitem__(self, name: str) -> AsyncCollection[Doc]:
+        if name in DURABLE:
+            return self.get_collection(name, write_concern=self.durable)
+        return super().__getitem__(name)
 
 
 def now() -> datetime:
@@ -118,7 +137,7 @@ class Store:
         client: AsyncMongoClient[Doc] = AsyncMongoClient(
             uri, tz_aware=True, serverSelectionTimeoutMS=2000, **client_options
         )
-        return cls(client.get_database(db_name, write_concern=durable_writes(uri)))
+        return cls(DurableDatabase(client, db_name, durable_writes(uri)))
 
     @property
     def client(self) -> AsyncMongoClient[Doc]:

@@ -14,7 +14,7 @@ from tools.claims import LEASE
 from tools.context import ToolContext
 from tools.payments import process_payment
 from tools.pending import claim_confirmation
-from tools.settle import settle_interrupted
+from tools.settle import settle_forever, settle_interrupted
 from tools.store import ActionInFlightError, Store, durable_writes, now
 
 Say = Callable[..., Awaitable[TurnResult]]
@@ -190,3 +190,34 @@ async def test_money_and_inbox_collections_journal_every_write(store: Store) -> 
     assert store.db["sessions"].write_concern.document == {}
     in_a_replica_set = durable_writes("mongodb://a,b,c/?replicaSet=rs0")
     assert in_a_replica_set.document == {"w": "majority", "j": True}
+
+
+async def test_the_settler_runs_at_once_and_then_periodically(alice: ToolContext) -> None:
+    await dead_claim(alice.store, "pos:T1", "pos", "demo-alice")
+    task = asyncio.create_task(settle_forever(alice.services, every_s=0.1))
+    try:
+        for _ in range(100):
+            if await alice.store.actions.count_documents({}) == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert await alice.store.actions.count_documents({}) == 0
+        await dead_claim(alice.store, "pos:T2", "pos", "demo-alice")  # a later crash
+        for _ in range(100):
+            if await alice.store.actions.count_documents({}) == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert await alice.store.actions.count_documents({}) == 0
+    finally:
+        task.cancel()
+
+
+async def test_a_refund_repeated_under_its_key_refunds_once(alice: ToolContext) -> None:
+    gateway = alice.services.gateway
+    charged = await gateway.charge(card_token="4242424242424242", amount_cents=5000,
+                                   currency="USD", idempotency_key="PAY-R1")
+    for _ in range(3):
+        refunded = await gateway.refund(reference=charged["reference"], amount_cents=2000,
+                                        currency="USD", idempotency_key="RET-1")
+        assert refunded["status"] == "refunded"
+    charge = await alice.store.db["gateway_charges"].find_one({"_id": "PAY-R1"})
+    assert charge is not None and charge["refunded_cents"] == 2000

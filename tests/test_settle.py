@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from graph.session import TurnResult
+from tools import notices
 from tools import store as store_module
 from tools.claims import LEASE
 from tools.context import ToolContext
@@ -221,3 +222,16 @@ async def test_a_refund_repeated_under_its_key_refunds_once(alice: ToolContext) 
         assert refunded["status"] == "refunded"
     charge = await alice.store.db["gateway_charges"].find_one({"_id": "PAY-R1"})
     assert charge is not None and charge["refunded_cents"] == 2000
+
+
+async def test_a_notice_another_process_recorded_reaches_the_session_after_a_refresh(
+        alice: ToolContext, turn: Say) -> None:
+    prepared = await interrupted_checkout(alice, charged=True)
+    await settle_interrupted(alice.services)
+    notices._waiting.clear()  # as in a worker that neither recorded nor refreshed it
+    assert prepared["payment_id"] not in (await turn("hello", session="s9"))["reply"]
+    session = alice.session_id
+    assert prepared["payment_id"] not in (await turn("hello", session=session))["reply"]
+    await settle_interrupted(alice.services)  # the settler's round refreshes what is waiting
+    told = await turn("hello", session=session)
+    assert f"Your payment {prepared['payment_id']} went through" in told["reply"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -81,7 +81,7 @@ class Claims:
         renewed = await self.collection.update_one(
             {"key": claim.key, "owner": claim.owner, "state": "started",
              "expires_at": {"$gt": at}},
-            {"$set": {"lease_until": min(at + LEASE, at + EXPIRY)}})
+            {"$set": {"lease_until": at + LEASE}})
         return renewed.matched_count > 0
 
     async def settle(self, claim: Claim, result: Doc, at: datetime) -> None:
@@ -117,7 +117,7 @@ class Claims:
         return found
 
     @contextlib.asynccontextmanager
-    async def held(self, claim: Claim, clock: Any) -> AsyncIterator[None]:
+    async def held(self, claim: Claim, clock: Callable[[], datetime]) -> AsyncIterator[None]:
         """Renew the claim's lease in the background while the block runs."""
         async def heartbeat() -> None:
             while True:

@@ -11,6 +11,11 @@ from tools.catalog import money
 from tools.payments import status_of
 from tools.store import Doc, Store, now
 
+# Sessions, by database and session key, that may have something to be told: filled as notices
+# are recorded here and refreshed by the settler from the database (where another process may
+# have recorded them), so that a turn with nothing to be told makes no round trip to learn it.
+_waiting: set[tuple[str, str]] = set()
+
 
 def payment_text(payment: Doc) -> str:
     """What the customer is told about a settled payment."""
@@ -35,6 +40,14 @@ async def expect(store: Store, payment: Doc) -> None:
         await store.notices.insert_one({
             "_id": payment["payment_id"], "session_key": payment["session_key"],
             "customer_id": payment["customer_id"], "state": "pending", "created_at": now()})
+    _waiting.add((store.db.name, payment["session_key"]))
+
+
+async def refresh(store: Store) -> None:
+    """Learn which sessions have something to be told, whichever process recorded it."""
+    keys = await store.notices.distinct("session_key", {"state": "pending"})
+    # Only added: a session told is dropped by `take`, which reads what is pending.
+    _waiting.update((store.db.name, key) for key in keys)
 
 
 async def tell(store: Store, payment: Doc) -> None:
@@ -61,14 +74,20 @@ async def tell(store: Store, payment: Doc) -> None:
 
 async def take(store: Store, session_key: str) -> list[Doc]:
     """The session's settled payments not yet told, each handed out once."""
+    if (store.db.name, session_key) not in _waiting:
+        return []
     told: list[Doc] = []
-    for notice in await store.notices.find({"session_key": session_key, "state": "pending"}
+    waiting = False
+    for notice in await store.notices.find({"state": "pending", "session_key": session_key}
                                            ).to_list():
         payment = await store.payments.find_one({"payment_id": notice["_id"]})
         if payment is not None and payment["status"] == "pending":
-            continue  # still going through: told at a later reply
+            waiting = True  # still going through: told at a later reply
+            continue
         taken = await store.notices.update_one({"_id": notice["_id"], "state": "pending"},
                                                {"$set": {"state": "told", "told_at": now()}})
         if taken.modified_count and payment is not None:
             told.append(payment)
+    if not waiting:
+        _waiting.discard((store.db.name, session_key))
     return told

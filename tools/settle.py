@@ -39,6 +39,7 @@ async def settle_interrupted(services: Services) -> dict[str, int]:
         counts[await _finish_payment(services, payment_id)] += 1
     for claim in await store.claims.next_unfinished(at):
         counts[await _finish_claim(services, claim)] += 1
+    await notices.refresh(store)
     return dict(counts)
 
 
@@ -66,7 +67,7 @@ async def _finish_claim(services: Services, claim: Doc) -> str:
     _, _, ref = key.partition(":")
     if kind == "charge":
         outcome = await _finish_payment(services, ref)
-        if outcome != "not_begun":
+        if outcome not in ("not_begun", "missing"):
             return outcome
         # The yes was claimed, the card never charged: the yes, answered again, may charge.
     elif kind in REDO:

@@ -54,7 +54,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     "actions": [IndexModel([("key", ASCENDING)], unique=True),
                 IndexModel([("state", ASCENDING), ("lease_until", ASCENDING)])],
     # What the settler must tell a session at its next reply (`tools.notices`).
-    "notices": [IndexModel([("session_key", ASCENDING), ("state", ASCENDING)])],
+    "notices": [IndexModel([("state", ASCENDING), ("session_key", ASCENDING)])],
     # The sandbox gateway's charges (`tools.gateway`), found by reference to refund them.
     "gateway_charges": [IndexModel([("reference", ASCENDING)])],
 }

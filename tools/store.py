@@ -15,7 +15,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, PyMongoError
 
-from tools.claims import Claim, Claims
+from tools.claims import Claim, Claims, expired
 
 Doc = dict[str, Any]
 
@@ -227,18 +227,20 @@ class Store:
         claims = self.claims
         loop = asyncio.get_running_loop()
         deadline = loop.time() + (IN_FLIGHT_WAIT_S if wait_s is None else wait_s)
-        while True:
-            claim = await claims.claim(key, kind, customer_id, now())
-            if claim is not None:
-                return await self._act(claim, act)
+        claim = await claims.claim(key, kind, customer_id, now())
+        while claim is None:
             doc = await claims.get(key)
             if doc is None:
                 raise ActionInFlightError(key)  # the first copy failed and released its claim
             if doc["state"] == "done":
                 return dict(doc["result"])
-            if loop.time() >= deadline:
+            if expired(doc, now()):  # its holder died: take it over, unless another copy does
+                claim = await claims.claim(key, kind, customer_id, now())
+            elif loop.time() >= deadline:
                 raise ActionInFlightError(key)
-            await asyncio.sleep(0.05)
+            else:
+                await asyncio.sleep(0.05)
+        return await self._act(claim, act)
 
     async def _act(self, claim: Claim, act: Callable[[], Awaitable[Doc]]) -> Doc:
         try:

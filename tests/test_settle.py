@@ -9,10 +9,13 @@ from typing import Any
 import pytest
 
 from graph.session import TurnResult
+from tools import claims as claims_module
 from tools import notices
 from tools import store as store_module
 from tools.claims import LEASE
+from tools.confirm import confirm
 from tools.context import ToolContext
+from tools.loyalty import balance_of, redeem_rewards
 from tools.payments import process_payment
 from tools.pending import claim_confirmation
 from tools.settle import settle_forever, settle_interrupted
@@ -235,3 +238,33 @@ async def test_a_notice_another_process_recorded_reaches_the_session_after_a_ref
     await settle_interrupted(alice.services)  # the settler's round refreshes what is waiting
     told = await turn("hello", session=session)
     assert f"Your payment {prepared['payment_id']} went through" in told["reply"]
+
+
+async def test_a_redemption_a_crash_interrupted_is_finished_once(alice: ToolContext) -> None:
+    asked = await redeem_rewards(alice, "rw-10off")
+    await claim_confirmation(alice, asked["confirmation_id"])  # the yes, then the crash
+    await dead_claim(alice.store, f"redeem:{asked['confirmation_id']}", "redeem", "demo-alice")
+    assert await settle_interrupted(alice.services) == {"claims_finished": 1}
+    assert await settle_interrupted(alice.services) == {}
+    assert await balance_of(alice) == 1500
+    assert await alice.store.db["vouchers"].count_documents({}) == 1
+    replay = await confirm(alice, asked["confirmation_id"])  # the yes said again
+    assert replay["type"] == "points" and replay["balance"] == 1500
+    assert await alice.store.db["vouchers"].count_documents({}) == 1
+
+
+async def test_a_long_act_keeps_its_claim_by_renewing_its_lease(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(claims_module, "LEASE", timedelta(seconds=0.6))
+    runs: list[int] = []
+
+    async def slow() -> dict[str, Any]:
+        runs.append(1)
+        await asyncio.sleep(1.5)  # well past one lease
+        return {"type": "done"}
+
+    first = asyncio.create_task(store.once("call:C2", "call", "demo-alice", slow))
+    await asyncio.sleep(1.0)
+    with pytest.raises(ActionInFlightError):  # not taken over: the holder renews its lease
+        await store.once("call:C2", "call", "demo-alice", slow, wait_s=0.2)
+    assert await first == {"type": "done"} and runs == [1]

@@ -24,10 +24,14 @@ from tools.store import ActionInFlightError, Store, durable_writes, now
 Say = Callable[..., Awaitable[TurnResult]]
 
 
-async def dead_claim(store: Store, key: str, kind: str, customer_id: str) -> None:
-    """A claim as a process that died while acting leaves it: started, its lease run out."""
+async def dead_claim(store: Store, key: str, kind: str, customer_id: str, *,
+                     keyed: bool = True) -> None:
+    """A claim as a process that died while acting leaves it: started, its lease run out.
+
+    `keyed=False` writes it as claims were written before their `_id` was their key.
+    """
     at = now() - LEASE - timedelta(seconds=5)
-    await store.actions.insert_one({
+    await store.actions.insert_one(({"_id": key} if keyed else {}) | {
         "key": key, "kind": kind, "customer_id": customer_id, "state": "started",
         "owner": "dead", "lease_until": at + LEASE, "expires_at": at + timedelta(minutes=10),
         "created_at": at, "attempts": 1})
@@ -49,8 +53,9 @@ async def interrupted_checkout(ctx: ToolContext, *, charged: bool,
     return prepared
 
 
-async def test_an_expired_claim_is_taken_over_and_finished_once(store: Store) -> None:
-    await dead_claim(store, "pos:T1", "pos", "demo-alice")
+@pytest.mark.parametrize("keyed", [True, False])
+async def test_an_expired_claim_is_taken_over_and_finished_once(store: Store, keyed: bool) -> None:
+    await dead_claim(store, "pos:T1", "pos", "demo-alice", keyed=keyed)
     runs: list[int] = []
 
     async def act() -> dict[str, Any]:
@@ -149,7 +154,8 @@ async def test_a_whatsapp_customer_is_told_through_the_outbox_once(
 
 async def test_a_dead_claim_with_nothing_to_finish_from_is_released(alice: ToolContext) -> None:
     await dead_claim(alice.store, "pos:T9", "pos", "demo-alice")
-    assert await settle_interrupted(alice.services) == {"claims_released": 1}
+    await dead_claim(alice.store, "call:T9", "call", "demo-alice", keyed=False)
+    assert await settle_interrupted(alice.services) == {"claims_released": 2}
     assert await alice.store.actions.count_documents({}) == 0
     assert await settle_interrupted(alice.services) == {}
 

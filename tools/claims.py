@@ -29,14 +29,22 @@ class Claim:
     key: str
     owner: str
     taken_over: bool = False
+    doc_id: Any = None  # the claim document's `_id`: its key, or an ObjectId before keys were
+
+    @property
+    def where(self) -> Doc:
+        """The claim document, by `_id`."""
+        return {"_id": self.key if self.doc_id is None else self.doc_id}
 
 
 class Claims:
     """Claims on side effects, one document per key in a collection (`actions`).
 
     Every write is a conditional update or an insert under the unique `key` index, never a
-    findAndModify (the embedded server answers that by reading the whole collection), and every
-    read is by key or on the `(state, lease_until)` index.
+    findAndModify (the embedded server answers that by reading the whole collection). A claim's
+    `_id` is its key, because the embedded server reads by `_id` without consulting its index
+    catalogue, which any other lookup reads once per index; claims written before that are
+    found by `key`.
     """
 
     def __init__(self, collection: AsyncCollection[Doc]) -> None:
@@ -54,9 +62,9 @@ class Claims:
         owner = secrets.token_hex(8)
         try:
             await self.collection.insert_one({
-                "key": key, "kind": kind, "customer_id": customer_id, "state": "started",
-                "owner": owner, "lease_until": at + LEASE, "expires_at": at + EXPIRY,
-                "created_at": at, "attempts": 1})
+                "_id": key, "key": key, "kind": kind, "customer_id": customer_id,
+                "state": "started", "owner": owner, "lease_until": at + LEASE,
+                "expires_at": at + EXPIRY, "created_at": at, "attempts": 1})
             return Claim(key, owner)
         except DuplicateKeyError:
             pass
@@ -65,22 +73,24 @@ class Claims:
             return None
         # The takeover is conditional on the lease as read: of two copies that both saw it
         # expire, one matches.
-        held = {"key": key, "state": "started", "owner": doc.get("owner"),
+        held = {"_id": doc["_id"], "state": "started", "owner": doc.get("owner"),
                 "lease_until": doc.get("lease_until")}
         taken = await self.collection.update_one(held, {
             "$set": {"owner": owner, "lease_until": at + LEASE, "expires_at": at + EXPIRY},
             "$inc": {"attempts": 1}})
-        return Claim(key, owner, taken_over=True) if taken.matched_count else None
+        if not taken.matched_count:
+            return None
+        return Claim(key, owner, taken_over=True, doc_id=doc["_id"])
 
     async def get(self, key: str) -> Doc | None:
         """The claim on `key`, whatever its state."""
-        return await self.collection.find_one({"key": key})
+        found = await self.collection.find_one({"_id": key})
+        return found or await self.collection.find_one({"key": key})
 
     async def renew(self, claim: Claim, at: datetime) -> bool:
         """Extend the lease of a claim still held and not past its expiry; whether it was."""
         renewed = await self.collection.update_one(
-            {"key": claim.key, "owner": claim.owner, "state": "started",
-             "expires_at": {"$gt": at}},
+            claim.where | {"owner": claim.owner, "state": "started", "expires_at": {"$gt": at}},
             {"$set": {"lease_until": at + LEASE}})
         return renewed.matched_count > 0
 
@@ -89,19 +99,19 @@ class Claims:
         # Not conditional on the owner: a holder whose lease was taken over finished the same
         # idempotent act, and whichever result is stored first stands.
         await self.collection.update_one(
-            {"key": claim.key, "state": "started"},
+            claim.where | {"state": "started"},
             {"$set": {"state": "done", "result": result, "done_at": at},
              "$unset": {"lease_until": ""}})
 
     async def release(self, claim: Claim) -> None:
         """Give the claim up unfinished, so that a later request may act."""
-        await self.collection.delete_one({"key": claim.key, "owner": claim.owner,
-                                          "state": "started"})
+        await self.collection.delete_one(claim.where | {"owner": claim.owner,
+                                                        "state": "started"})
 
     async def abandon(self, doc: Doc) -> bool:
         """Release a claim whose holder lost it, as it was read; whether it was still so."""
         gone = await self.collection.delete_one(
-            {"key": doc["key"], "state": "started", "owner": doc.get("owner"),
+            {"_id": doc["_id"], "state": "started", "owner": doc.get("owner"),
              "lease_until": doc.get("lease_until")})
         return gone.deleted_count > 0
 

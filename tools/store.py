@@ -77,7 +77,7 @@ def durable_writes(uri: str) -> WriteConcern:
     """Journaled before acknowledged; and by a majority where the URI names a replica set.
 
     The embedded server loses acknowledged writes to SIGKILL without the journal (2 of 300 in
-    one run of `python -m bench.durability`), which costs 3-6x per insert there: so the
+    one run of `python -m bench.durability`), which costs 6-7x per insert there: so the
     collections in DURABLE ask for it, and sessions, limits and caches do not.
     """
     lowered = uri.lower()

@@ -8,7 +8,17 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import graph_turns, http, load, memory, money, routing_eval, search, webhook
+from bench import (
+    durability,
+    graph_turns,
+    http,
+    load,
+    memory,
+    money,
+    routing_eval,
+    search,
+    webhook,
+)
 from bench.common import Measure
 
 HERE = Path(__file__).resolve().parent
@@ -45,6 +55,7 @@ async def run() -> list[Measure]:
     rows += await memory.measure()
     rows += await webhook.measure()
     rows += await money.measure()
+    rows += await durability.measure()
     return rows
 
 

@@ -13,6 +13,7 @@ the ratios to the default, not the absolute times.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -23,8 +24,11 @@ from typing import Any
 
 from pymongo import MongoClient, WriteConcern
 
+from bench.common import Measure
 from checkpoints.embedded import start_embedded
 
+# A journaled insert fsyncs; what it may cost against one that does not, on this server.
+JOURNAL_COST_TARGET = 10.0
 # (name, --sync-on-commit, the write concern of the inserts)
 SETTINGS: list[tuple[str, bool, dict[str, Any]]] = [
     ("default (w:1, no fsync)", False, {}),
@@ -67,6 +71,19 @@ def run_one(sync_on_commit: bool, concern: dict[str, Any], inserts: int) -> dict
         return {"ms_per_insert": round(elapsed * 1000 / inserts, 3),
                 "s_ten_collections_made_and_dropped": round(ddl, 2), "acknowledged": inserts,
                 "kept_after_sigkill": kept}
+
+
+async def measure(inserts: int = 200) -> list[Measure]:
+    """durable_insert: journaled inserts (as the product writes money) against the default."""
+    default = await asyncio.to_thread(run_one, False, {}, inserts)
+    journaled = await asyncio.to_thread(run_one, False, {"j": True}, inserts)
+    return [Measure(
+        "durable_insert", journaled["ms_per_insert"], default["ms_per_insert"],
+        journaled["ms_per_insert"] / default["ms_per_insert"], JOURNAL_COST_TARGET, "ms",
+        f"one insert with j:true (the product's money and inbox collections) against w:1, on "
+        f"the embedded server; after SIGKILL right after the last acknowledgement "
+        f"{journaled['kept_after_sigkill']}/{inserts} journaled and "
+        f"{default['kept_after_sigkill']}/{inserts} default inserts were there")]
 
 
 def main() -> None:

@@ -20,8 +20,8 @@ from pymongo.errors import PyMongoError
 START_TIMEOUT_S = 60.0
 # Off: the product's writes ask for the journal themselves (`tools.store.durable_writes`),
 # which kept every acknowledged insert through SIGKILL at the same cost per insert as this
-# switch (6-7x the default), while fsyncing every commit server-wide also made creating and
-# dropping collections 6-7x slower (`python -m bench.durability`), a test's teardown ~10x.
+# switch, while fsyncing every commit server-wide also made creating and dropping collections
+# 6-7x slower (`python -m bench.durability`) and a test's teardown ~10x.
 SYNC_ON_COMMIT = False
 
 

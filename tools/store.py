@@ -76,9 +76,10 @@ DURABLE = frozenset({
 def durable_writes(uri: str) -> WriteConcern:
     """Journaled before acknowledged; and by a majority where the URI names a replica set.
 
-    The embedded server loses acknowledged writes to SIGKILL without the journal (2 of 300 in
-    one run of `python -m bench.durability`), which costs 6-7x per insert there: so the
-    collections in DURABLE ask for it, and sessions, limits and caches do not.
+    The embedded server lost acknowledged writes to SIGKILL without the journal (2 of 300 in
+    one run of `python -m bench.durability`, none journaled), which cost 1.7-6.7x per insert
+    there (over four runs on a shared disk): so the collections in DURABLE ask for it, and
+    sessions, limits and caches do not.
     """
     lowered = uri.lower()
     replica_set = lowered.startswith("mongodb+srv://") or "replicaset=" in lowered

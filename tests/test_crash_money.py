@@ -84,7 +84,7 @@ async def test_acknowledged_money_and_inbox_writes_survive_sigkill(tmp_path: Pat
         await store.db[name].insert_one({"_id": f"{name}-{i}", "key": f"{name}-{i}", "n": i})
         acknowledged.setdefault(name, []).append(f"{name}-{i}")
 
-    await asyncio.gather(*(write(name, i) for i in range(50) for name in money))
+    await asyncio.gather(*(write(name, i) for i in range(200) for name in money))
     kill(server)  # right after the last acknowledgement
     await store.close()
     again = start_embedded(tmp_path)

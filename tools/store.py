@@ -76,10 +76,10 @@ DURABLE = frozenset({
 def durable_writes(uri: str) -> WriteConcern:
     """Journaled before acknowledged; and by a majority where the URI names a replica set.
 
-    The embedded server lost acknowledged writes to SIGKILL without the journal (2 of 300 in
-    one run of `python -m bench.durability`, none journaled), which cost 1.7-6.7x per insert
-    there (over four runs on a shared disk): so the collections in DURABLE ask for it, and
-    sessions, limits and caches do not.
+    Without the journal the embedded server lost 81 of 1,200 acknowledged inserts to a SIGKILL
+    right after a burst (`python -m bench.durability`); journaled, none. The journal cost
+    1.35-6.7x per insert there over five runs on a shared disk: so the collections in DURABLE
+    ask for it, and sessions, limits and caches do not.
     """
     lowered = uri.lower()
     replica_set = lowered.startswith("mongodb+srv://") or "replicaset=" in lowered

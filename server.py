@@ -33,6 +33,7 @@ from graph.session import TurnResult, run_turn, stream_turn
 from pos_api import ROUTES as POS_ROUTES
 from settings import Settings
 from tools.customers import customer_for_phone
+from tools.settle import settle_forever
 
 log = logging.getLogger("omnisales.api")
 
@@ -263,12 +264,13 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
                                             whatsapp_turn, api.state.limits)
             api.state.tasks = set()
             workers = asyncio.create_task(api.state.inbox.workers.run())
+            settler = asyncio.create_task(settle_forever(app.services))
             try:
                 yield
             finally:
-                for task in [workers, *api.state.tasks]:
+                for task in [workers, settler, *api.state.tasks]:
                     task.cancel()
-                await asyncio.gather(workers, *api.state.tasks, return_exceptions=True)
+                await asyncio.gather(workers, settler, *api.state.tasks, return_exceptions=True)
 
     return Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,

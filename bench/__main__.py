@@ -8,7 +8,18 @@ import platform
 import sys
 from pathlib import Path
 
-from bench import graph_turns, http, load, memory, money, parsers, routing_eval, search, webhook
+from bench import (
+    durability,
+    graph_turns,
+    http,
+    load,
+    memory,
+    money,
+    parsers,
+    routing_eval,
+    search,
+    webhook,
+)
 from bench.common import Measure
 
 HERE = Path(__file__).resolve().parent
@@ -46,6 +57,7 @@ async def run() -> list[Measure]:
     rows += await webhook.measure()
     rows += await money.measure()
     rows += await parsers.measure()
+    rows += await durability.measure()
     return rows
 
 

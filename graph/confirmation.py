@@ -36,7 +36,12 @@ def outcome_text(result: dict[str, Any]) -> str:
     kind, status = result.get("type"), result.get("status")
     if kind == "error":
         return f"Nothing was done: {result['message']}."
+    if kind == "in_progress":
+        return "That is still going through; I'll confirm it in a moment."
     if kind == "payment_status":
+        if status == "pending":
+            return (f"Your payment {result['payment_id']} is going through; "
+                    "I'll confirm it in a moment.")
         if status == "paid":
             return (f"Payment received, thank you! Your order is {result.get('order_id')} "
                     f"({usd(result['total'])} {result['currency']}).")

@@ -16,8 +16,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from checkpoints.saver import SessionSaver
 from graph.confirmation import PIN_MARKER
 from graph.context import Context
+from tools import notices
 from tools.context import session_key
 from tools.pin import spoken_pin
+from tools.store import Store
 
 RECURSION_LIMIT = 25
 Graph = CompiledStateGraph[Any, Any, Any, Any]
@@ -108,6 +110,19 @@ def _result(values: dict[str, Any]) -> TurnResult:
     )
 
 
+async def _with_notices(graph: Graph, thread: str, result: TurnResult) -> TurnResult:
+    """The reply, led by how payments ended that the session was not told of (a crash)."""
+    saver = graph.checkpointer
+    if not isinstance(saver, SessionSaver):
+        return result
+    settled = await notices.take(Store(saver.sessions.database), thread)
+    if not settled:
+        return result
+    reply = "\n\n".join([*map(notices.payment_text, settled), result["reply"]])
+    return result | {"reply": reply,
+                     "actions": [*map(notices.payment_action, settled), *result["actions"]]}
+
+
 async def run_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
                    channel: str = "web", store_id: str | None = None, source: str = ""
                    ) -> TurnResult:
@@ -120,7 +135,8 @@ async def run_turn(graph: Graph, *, customer_id: str, session_id: str, message: 
     async with _turn(graph, customer_id, session_id, message, channel, store_id, source) as (
             payload, config, context):
         values = await graph.ainvoke(payload, config, context=context, durability="exit")
-    return _result(values)
+    return await _with_notices(graph, thread_id(channel, customer_id, session_id),
+                               _result(values))
 
 
 async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
@@ -139,4 +155,5 @@ async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, messag
                         yield "step", {"node": node}
             else:
                 values = chunk
-    yield "response", dict(_result(values))
+    yield "response", dict(await _with_notices(graph, thread_id(channel, customer_id, session_id),
+                                               _result(values)))

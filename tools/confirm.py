@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from tools import notices
 from tools.context import ToolContext
 from tools.loyalty import redeem_cancelled, redeem_confirmed
 from tools.payments import charge_confirmed, payment_cancelled
 from tools.pending import cancel_confirmation, claim_confirmation
 from tools.registry import error, not_found
 from tools.returns import refund_cancelled, refund_confirmed
-from tools.store import Doc
+from tools.store import ActionInFlightError, Doc
 
 Handler = Callable[[ToolContext, Doc], Awaitable[dict[str, Any]]]
 
@@ -51,7 +52,27 @@ async def confirm(ctx: ToolContext, confirmation_id: str) -> dict[str, Any]:
         if again is None or again["status"] != "confirmed":
             return claimed
         claimed = again
-    return await _dispatch(ON_CONFIRM, ctx, claimed)
+    try:
+        return await _dispatch(ON_CONFIRM, ctx, claimed)
+    except ActionInFlightError:
+        return await _in_flight(ctx, claimed)
+
+
+async def _in_flight(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
+    """The answer while another request still carries the move out (or a crash left it so).
+
+    The session is told how a payment ends at a later reply (`tools.notices`); the settler
+    finishes what a dead process left.
+    """
+    if doc["kind"] == "payment":
+        payment = await ctx.store.payments.find_one(
+            {"payment_id": doc["payload"]["payment_id"], "customer_id": ctx.customer_id})
+        if payment is not None:
+            if payment["status"] != "pending":
+                return notices.payment_action(payment)
+            await notices.expect(ctx.store, payment)
+            return notices.payment_action(payment) | {"in_flight": True}
+    return {"type": "in_progress", "kind": doc["kind"]}
 
 
 async def decline(ctx: ToolContext, confirmation_id: str) -> dict[str, Any]:

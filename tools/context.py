@@ -25,6 +25,10 @@ class PaymentGateway(Protocol):
         """Charge a card; returns `{"status": "paid"|"declined"|"failed", "reference": ...}`."""
         ...
 
+    async def lookup(self, idempotency_key: str) -> dict[str, Any] | None:
+        """The outcome of the charge made under this key (as `charge` returned it), or None."""
+        ...
+
     async def refund(
         self, *, reference: str, amount_cents: int, currency: str, idempotency_key: str
     ) -> dict[str, Any]:

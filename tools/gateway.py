@@ -42,6 +42,13 @@ class SandboxGateway:
             doc = await self._charges.find_one({"_id": idempotency_key}) or doc
         return {"status": doc["status"], "code": doc["code"], "reference": doc["reference"]}
 
+    async def lookup(self, idempotency_key: str) -> dict[str, Any] | None:
+        """The outcome of the charge made under this key; None if none was made."""
+        doc = await self._charges.find_one({"_id": idempotency_key})
+        if doc is None:
+            return None
+        return {"status": doc["status"], "code": doc["code"], "reference": doc["reference"]}
+
     async def refund(
         self, *, reference: str, amount_cents: int, currency: str, idempotency_key: str
     ) -> dict[str, Any]:
@@ -53,5 +60,9 @@ class SandboxGateway:
             {"$inc": {"refunded_cents": amount_cents}, "$push": {"refunds": idempotency_key}},
         )
         if not refunded.matched_count:
+            # A repeated key answers the first refund's outcome, like a repeated charge.
+            if await self._charges.count_documents(
+                    {"reference": reference, "refunds": idempotency_key}, limit=1):
+                return {"status": "refunded", "code": None, "reference": reference}
             return {"status": "failed", "code": "not_refundable", "reference": reference}
         return {"status": "refunded", "code": None, "reference": reference}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from contextlib import suppress
+from datetime import timedelta
 from typing import Any
 
 from pymongo import ReturnDocument
@@ -22,6 +23,8 @@ from tools.store import Doc
 _LINE_FIELDS = ("sku", "name", "category", "quantity", "unit_price_cents")
 # New orders are numbered after the demo's, as ORD-<digits> like the ones customers quote.
 ORDER_NUMBER_BASE = 5000
+# A charge a crash interrupted before the gateway made it is still made this long after the yes.
+RESUME_WINDOW = timedelta(minutes=10)
 
 
 def order_key(order_id: str) -> str:
@@ -40,7 +43,8 @@ def _default_card(customer: Doc | None) -> Doc | None:
     return next((c for c in cards if c.get("default")), cards[0] if cards else None)
 
 
-def _status(payment: Doc) -> dict[str, Any]:
+def status_of(payment: Doc) -> dict[str, Any]:
+    """A payment as the `payment_status` action reports it."""
     result = {"type": "payment_status", "payment_id": payment["payment_id"],
               "status": payment["status"], "total": money(payment["total_cents"]),
               "currency": payment["currency"]}
@@ -57,7 +61,9 @@ async def _next_order_id(ctx: ToolContext) -> str:
         counter = await ctx.store.db["counters"].find_one_and_update(
             {"_id": "orders"}, {"$inc": {"seq": 1}}, upsert=True,
             return_document=ReturnDocument.AFTER)
-        order_id = f"ORD-{ORDER_NUMBER_BASE + int((counter or {}).get('seq', 0))}"
+        if counter is None:  # the embedded server's answer to racing upserts: take another
+            continue
+        order_id = f"ORD-{ORDER_NUMBER_BASE + int(counter['seq'])}"
         if await ctx.store.orders.count_documents({"order_id": order_id}, limit=1) == 0:
             return order_id
 
@@ -123,7 +129,8 @@ async def process_payment(ctx: ToolContext, order_id: str | None = None) -> dict
     confirmation = await request_confirmation(ctx, "payment", {"payment_id": payment_id})
     await ctx.store.payments.insert_one({
         "payment_id": payment_id, "idempotency_key": f"pay:{confirmation['_id']}",
-        "customer_id": ctx.customer_id, "session_key": ctx.session_key, **target, **new_order,
+        "customer_id": ctx.customer_id, "session_key": ctx.session_key, "channel": ctx.channel,
+        **target, **new_order,
         "items": lines, "total_cents": total, "currency": CURRENCY, "status": "pending",
         "card": {"card_id": card.get("card_id"), "brand": card.get("brand", "card"),
                  "last4": card["token"][-4:]},
@@ -145,7 +152,7 @@ async def verify_payment_status(ctx: ToolContext, payment_id: str) -> dict[str, 
     key = payment_id.strip().upper()[:40]
     payment = await ctx.store.payments.find_one({"payment_id": key,
                                                  "customer_id": ctx.customer_id})
-    return _status(payment) if payment else not_found(f"payment {key}")
+    return status_of(payment) if payment else not_found(f"payment {key}")
 
 
 async def charge_confirmed(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
@@ -165,29 +172,41 @@ async def charge_confirmed(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
                                 lambda: _charge(ctx, payment_id))
 
 
+async def finish_charge(ctx: ToolContext, payment_id: str) -> dict[str, Any]:
+    """Finish a charge that a crash interrupted: settled once, never charged twice.
+
+    Raises `ActionInFlightError` while a live process still holds the charge.
+
+    Args:
+        ctx: The payment's customer.
+        payment_id: A payment whose charge began and was never settled.
+    """
+    key = f"charge:{payment_id}"
+    result = await ctx.store.once(key, "charge", ctx.customer_id,
+                                  lambda: _charge(ctx, payment_id), wait_s=0)
+    payment = await ctx.store.payments.find_one({"payment_id": payment_id}, {"status": 1})
+    if payment is not None and payment["status"] == "pending":
+        result = await _charge(ctx, payment_id)  # the claim was settled, the payment never was
+    return result
+
+
 async def _charge(ctx: ToolContext, payment_id: str) -> Doc:
     payments = ctx.store.payments
     # An update then a read, not a findAndModify: the embedded server answers that by reading
     # every payment. Nothing else changes a payment once its charge has begun.
-    began = await payments.update_one({"payment_id": payment_id, "status": "pending"},
-                                      {"$set": {"charging_at": ctx.services.clock()}})
+    began = await payments.update_one(
+        {"payment_id": payment_id, "status": "pending", "charging_at": {"$exists": False}},
+        {"$set": {"charging_at": ctx.services.clock()}})
     payment = await payments.find_one({"payment_id": payment_id})
     if payment is None:
         return not_found(f"payment {payment_id}")
-    if not began.matched_count:  # cancelled or superseded before the yes arrived
-        return _status(payment)
+    if payment["status"] != "pending" or "charging_at" not in payment:
+        return status_of(payment)  # settled, or cancelled or superseded before the yes arrived
     if payment["source"] == "order" and not await _hold_order(ctx, payment):
         return await _settle(ctx, payment_id, {"status": "cancelled", "code": "already_paid"})
-    customer = await ctx.store.customers.find_one({"_id": ctx.customer_id}, {"cards": 1})
-    cards = (customer or {}).get("cards", [])
-    # Only the card the customer was shown; never a different one behind their back.
-    card = next((c for c in cards if c.get("card_id") == payment["card"]["card_id"]), None)
-    if card is None:
-        outcome: Doc = {"status": "failed", "code": "card_removed", "reference": None}
-    else:
-        outcome = await ctx.services.gateway.charge(
-            card_token=card["token"], amount_cents=payment["total_cents"],
-            currency=payment["currency"], idempotency_key=payment_id)
+    outcome = None if began.matched_count else await _resumed(ctx, payment)
+    if outcome is None:
+        outcome = await _charge_card(ctx, payment)
     status = outcome["status"] if outcome["status"] in ("paid", "declined") else "failed"
     update: Doc = {"status": status, "code": outcome.get("code"),
                    "reference": outcome.get("reference")}
@@ -197,6 +216,33 @@ async def _charge(ctx: ToolContext, payment_id: str) -> Doc:
         await ctx.store.orders.update_one({"order_id": payment["order_id"], "paying": payment_id},
                                           {"$unset": {"paying": ""}})
     return await _settle(ctx, payment_id, update)
+
+
+async def _resumed(ctx: ToolContext, payment: Doc) -> Doc | None:
+    """What became of a charge a crash interrupted; None if it may still be made.
+
+    The gateway is asked under the payment's idempotency key: a charge it made is the outcome,
+    never a second charge. One it never made is made now, under the same key, while the yes
+    is recent; after that the payment fails and the customer is told nothing was charged.
+    """
+    made = await ctx.services.gateway.lookup(payment["payment_id"])
+    if made is not None:
+        return made
+    if ctx.services.clock() - payment["charging_at"] > RESUME_WINDOW:
+        return {"status": "failed", "code": "interrupted", "reference": None}
+    return None
+
+
+async def _charge_card(ctx: ToolContext, payment: Doc) -> Doc:
+    customer = await ctx.store.customers.find_one({"_id": payment["customer_id"]}, {"cards": 1})
+    cards = (customer or {}).get("cards", [])
+    # Only the card the customer was shown; never a different one behind their back.
+    card = next((c for c in cards if c.get("card_id") == payment["card"]["card_id"]), None)
+    if card is None:
+        return {"status": "failed", "code": "card_removed", "reference": None}
+    return await ctx.services.gateway.charge(
+        card_token=card["token"], amount_cents=payment["total_cents"],
+        currency=payment["currency"], idempotency_key=payment["payment_id"])
 
 
 async def _hold_order(ctx: ToolContext, payment: Doc) -> bool:
@@ -243,7 +289,7 @@ async def _settle(ctx: ToolContext, payment_id: str, update: Doc) -> Doc:
     await ctx.store.payments.update_one(
         {"payment_id": payment_id}, {"$set": {**update, "settled_at": ctx.services.clock()}})
     payment = await ctx.store.payments.find_one({"payment_id": payment_id})
-    return _status(payment) if payment else not_found(f"payment {payment_id}")
+    return status_of(payment) if payment else not_found(f"payment {payment_id}")
 
 
 async def payment_cancelled(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
@@ -254,4 +300,4 @@ async def payment_cancelled(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
         {**mine, "status": "pending", "charging_at": {"$exists": False}},
         {"$set": {"status": "cancelled", "settled_at": ctx.services.clock()}})
     payment = await ctx.store.payments.find_one(mine)
-    return _status(payment) if payment else not_found(f"payment {payment_id}")
+    return status_of(payment) if payment else not_found(f"payment {payment_id}")

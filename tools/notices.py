@@ -1,0 +1,93 @@
+"""Telling a customer how a payment ended when the turn that charged it could not."""
+
+from __future__ import annotations
+
+import contextlib
+
+from pymongo.errors import DuplicateKeyError
+
+from channels.whatsapp import format_reply
+from tools.catalog import money
+from tools.payments import status_of
+from tools.store import Doc, Store, now
+
+# Sessions, by database and session key, that may have something to be told: filled as notices
+# are recorded here and refreshed by the settler from the database (where another process may
+# have recorded them), so that a turn with nothing to be told makes no round trip to learn it.
+_waiting: set[tuple[str, str]] = set()
+
+
+def payment_text(payment: Doc) -> str:
+    """What the customer is told about a settled payment."""
+    payment_id, status = payment["payment_id"], payment["status"]
+    total = f"${money(payment['total_cents']):,.2f} {payment['currency']}"
+    if status == "paid":
+        return f"Your payment {payment_id} went through: order {payment.get('order_id')} ({total})."
+    if status == "cancelled":
+        return f"Your payment {payment_id} was cancelled: nothing was charged."
+    return (f"Your payment {payment_id} did not go through ({payment.get('code') or status}): "
+            "nothing was charged. You can try again.")
+
+
+def payment_action(payment: Doc) -> Doc:
+    """The payment's `payment_status` action, as a turn reports it."""
+    return status_of(payment)
+
+
+async def expect(store: Store, payment: Doc) -> None:
+    """Note that the payment's session must hear how it ends; idempotent."""
+    with contextlib.suppress(DuplicateKeyError):
+        await store.notices.insert_one({
+            "_id": payment["payment_id"], "session_key": payment["session_key"],
+            "customer_id": payment["customer_id"], "state": "pending", "created_at": now()})
+    _waiting.add((store.db.name, payment["session_key"]))
+
+
+async def refresh(store: Store) -> None:
+    """Learn which sessions have something to be told, whichever process recorded it."""
+    keys = await store.notices.distinct("session_key", {"state": "pending"})
+    # Only added: a session told is dropped by `take`, which reads what is pending.
+    _waiting.update((store.db.name, key) for key in keys)
+
+
+async def tell(store: Store, payment: Doc) -> None:
+    """Tell the customer how a payment a crash interrupted ended, on their channel, once.
+
+    Every session hears it at its next reply; a WhatsApp customer is also sent it now, through
+    the WhatsApp outbox, whose sender delivers it.
+    """
+    await expect(store, payment)
+    if payment.get("channel") != "whatsapp" or payment["status"] == "pending":
+        return
+    customer = await store.customers.find_one({"_id": payment["customer_id"]}, {"phone": 1})
+    phone = (customer or {}).get("phone")
+    if not phone:
+        return
+    body = format_reply(phone, payment_text(payment), [payment_action(payment)], False)
+    with contextlib.suppress(DuplicateKeyError):  # one message per payment
+        await store.db["wa_outbox"].insert_one({
+            "_id": f"notice:{payment['payment_id']}", "to": phone, "body": body,
+            "state": "pending", "attempts": 0})
+    await store.notices.update_one({"_id": payment["payment_id"], "state": "pending"},
+                                   {"$set": {"state": "sent", "sent_at": now()}})
+
+
+async def take(store: Store, session_key: str) -> list[Doc]:
+    """The session's settled payments not yet told, each handed out once."""
+    if (store.db.name, session_key) not in _waiting:
+        return []
+    told: list[Doc] = []
+    waiting = False
+    for notice in await store.notices.find({"state": "pending", "session_key": session_key}
+                                           ).to_list():
+        payment = await store.payments.find_one({"payment_id": notice["_id"]})
+        if payment is not None and payment["status"] == "pending":
+            waiting = True  # still going through: told at a later reply
+            continue
+        taken = await store.notices.update_one({"_id": notice["_id"], "state": "pending"},
+                                               {"$set": {"state": "told", "told_at": now()}})
+        if taken.modified_count and payment is not None:
+            told.append(payment)
+    if not waiting:
+        _waiting.discard((store.db.name, session_key))
+    return told

@@ -1,4 +1,4 @@
-"""The `omnisales` command: serve, seed, chat, ask and route."""
+"""The `omnisales` command: serve, seed, chat, ask, route, and receive a return."""
 
 from __future__ import annotations
 
@@ -41,7 +41,24 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--channel", default="web", choices=["web", "whatsapp", "voice"])
     ask.add_argument("message")
     commands.add_parser("route", help="route utterances read from stdin, one a line")
+    returns = commands.add_parser("returns", help="what shop staff do with returns")
+    actions = returns.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    receive = actions.add_parser("receive", help="a return's parcel arrived: refund it")
+    receive.add_argument("return_id")
     return parser
+
+
+async def _receive(settings: Settings, return_id: str) -> int:
+    from app import open_app
+    from tools.returns import receive_return
+
+    async with open_app(settings, checkpointer=False) as app:
+        result = await receive_return(app.services, return_id)
+    if result["type"] == "error":
+        print(f"omnisales: {result['message']}", file=sys.stderr)
+        return 1
+    print(json.dumps(result))
+    return 0
 
 
 async def _seed(settings: Settings, products: int, reset: bool) -> None:
@@ -120,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             job = _ask(settings, args.user, args.session, args.channel, args.message)
         elif args.command == "chat":
             job = _chat(settings, args.user, args.session)
+        elif args.command == "returns":
+            return asyncio.run(_receive(settings, args.return_id))
         else:
             job = _route(settings)
         asyncio.run(job)

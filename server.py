@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 from app import App, open_app
-from channels import voice, whatsapp
+from channels import pos_returns, voice, whatsapp
 from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_headers
 from channels.inbox import WhatsAppInbox
 from channels.limits import RateLimits, ensure_indexes, rate_limits
@@ -257,7 +257,7 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
 
     return Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
-                        superu_turn],
+                        superu_turn, pos_returns.receive],
         lifespan=[lifespan],
         before_send=[security_headers(settings.environment == "production")],
         exception_handlers={Exception: error_response},

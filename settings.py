@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     superu_api_base_url: str | None = None
 
     pos_api_url: str | None = None
+    pos_api_key: SecretStr | None = None  # shop staff's key for `/pos/*`
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # How the processes serving one shop coordinate rate limits and session turns: `process` (one

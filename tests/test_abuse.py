@@ -182,6 +182,7 @@ async def money_moves(store: Store) -> dict[str, int]:
         "charging_payments": await db["payments"].count_documents(
             {"charging_at": {"$exists": True}}),
         "returns": await db["returns"].count_documents({}),
+        "store_credit": await db["store_credit"].count_documents({}),
         "vouchers": await db["vouchers"].count_documents({}),
         "points_spent": await db["loyalty_ledger"].count_documents({"delta": {"$lt": 0}}),
         "orders": await db["orders"].count_documents({}),
@@ -337,7 +338,8 @@ class Harness:
                 reward = await self.store.rewards.find_one({"_id": payload.get("reward_id")})
                 if reward is None or payload.get("points") != reward["points"]:
                     self.flag(case, "charge", f"redemption of model points: {payload}")
-            if doc.get("kind") == "refund" and set(payload) - {"order_id", "skus", "reason"}:
+            if doc.get("kind") == "refund" and set(payload) - {"order_id", "items", "reason",
+                                                               "refund_method"}:
                 self.flag(case, "charge", f"refund carries an amount: {payload}")
 
     async def _check_amount(self, case: Case, payment: Doc) -> None:

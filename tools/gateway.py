@@ -45,7 +45,7 @@ class SandboxGateway:
     async def refund(
         self, *, reference: str, amount_cents: int, currency: str, idempotency_key: str
     ) -> dict[str, Any]:
-        """Refund part or all of a paid charge, never more than was charged."""
+        """Refund part or all of a paid charge once per key, never more than was charged."""
         refunded = await self._charges.update_one(
             {"reference": reference, "status": "paid",
              "$expr": {"$lte": [{"$add": ["$refunded_cents", amount_cents]}, "$amount_cents"]},
@@ -53,5 +53,9 @@ class SandboxGateway:
             {"$inc": {"refunded_cents": amount_cents}, "$push": {"refunds": idempotency_key}},
         )
         if not refunded.matched_count:
+            # A repeated key answers as the first call did, as a real gateway's idempotency does.
+            if await self._charges.count_documents({"reference": reference,
+                                                    "refunds": idempotency_key}, limit=1):
+                return {"status": "refunded", "code": None, "reference": reference}
             return {"status": "failed", "code": "not_refundable", "reference": reference}
         return {"status": "refunded", "code": None, "reference": reference}

@@ -40,6 +40,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "loyalty_ledger": [IndexModel([("customer_id", ASCENDING), ("at", ASCENDING)])],
     "returns": [IndexModel([("return_id", ASCENDING)], unique=True),
                 IndexModel([("customer_id", ASCENDING)])],
+    # Store credit entries (`tools.store_credit`), summed per customer.
+    "store_credit": [IndexModel([("customer_id", ASCENDING)])],
     "call_jobs": [IndexModel([("call_id", ASCENDING)], unique=True),
                   IndexModel([("customer_id", ASCENDING)])],
     "pos_transactions": [IndexModel([("transaction_id", ASCENDING)], unique=True)],

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
 from checkpoints.embedded import EmbeddedDatabaseError
+from launcher import StartError
 from settings import Settings
 
 
@@ -132,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve(settings, host=args.host, port=args.port, workers=args.workers)
             return 0
         if args.command == "seed":
+            if settings.environment == "production":
+                print("omnisales: the demo data is for development; production is never seeded",
+                      file=sys.stderr)
+                return 1
             job = _seed(settings, args.products, args.reset)
         elif args.command == "ask":
             job = _ask(settings, args.user, args.session, args.channel, args.message)
@@ -149,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"omnisales: invalid settings: {exc.errors()[0]['msg']}", file=sys.stderr)
     except (EmbeddedDatabaseError, PyMongoError) as exc:
         print(f"omnisales: database unreachable: {type(exc).__name__}", file=sys.stderr)
+    except StartError as exc:
+        print(f"omnisales: {exc}", file=sys.stderr)
     return 1
 
 

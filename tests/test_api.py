@@ -328,6 +328,7 @@ def test_production_refuses_to_start_without_a_strong_key(
         Settings(_env_file=None, environment="production",  # type: ignore[call-arg]
                  api_secret_key=SecretStr("short-key"))
     monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("MONGO_URI", "mongodb://db.internal:27017/")
     monkeypatch.setenv("API_SECRET_KEY", "x" * 31)
     with pytest.raises(ValidationError):
         Settings(_env_file=None)  # type: ignore[call-arg]

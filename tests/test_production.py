@@ -53,22 +53,23 @@ def assert_one_line_failure(done: subprocess.CompletedProcess[str], *words: str)
 
 
 def test_secrets_are_not_in_the_settings_repr() -> None:
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, mongo_uri=f"mongodb://shop:{PASSWORD}@db.internal:27017/",
-        api_secret_key=KEY, openrouter_api_key="sk-or-secret", pos_api_key="pos-secret",
-        whatsapp_app_secret="wa-secret", superu_webhook_secret="su-secret")
+    values: dict[str, Any] = {
+        "mongo_uri": f"mongodb://shop:{PASSWORD}@db.internal:27017/", "api_secret_key": KEY,
+        "openrouter_api_key": "sk-or-secret", "pos_api_key": "pos-secret",
+        "whatsapp_app_secret": "wa-secret", "superu_webhook_secret": "su-secret"}
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     for text in (repr(settings), str(settings)):
         for secret in (PASSWORD, KEY, "sk-or-secret", "pos-secret", "wa-secret", "su-secret"):
             assert secret not in text
     assert settings.mongo_uri and PASSWORD in settings.mongo_uri  # still there to connect
 
 
-def test_production_needs_mongo_uri(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_production_needs_mongo_uri() -> None:
+    values: dict[str, Any] = {"environment": "production", "api_secret_key": KEY}
     with pytest.raises(ValidationError, match="MONGO_URI"):
-        Settings(_env_file=None, environment="production",  # type: ignore[call-arg]
-                 api_secret_key=KEY)
-    production = Settings(_env_file=None, environment="production",  # type: ignore[call-arg]
-                          api_secret_key=KEY, mongo_uri="mongodb://db.internal/")
+        Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    production = Settings(_env_file=None, mongo_uri="mongodb://db.internal/",  # type: ignore[call-arg]
+                          **values)
     assert production.mongo_uri == "mongodb://db.internal/"
 
 

@@ -44,9 +44,9 @@ LAPTOP = "I need a laptop for coding under $1000"
 
 
 @pytest.fixture
-async def api(settings: Settings, store: Store,
+async def api(settings: Settings, seeded: Store,
               monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
-    async with running_api(api_settings(settings), store, monkeypatch) as running:
+    async with running_api(api_settings(settings), seeded, monkeypatch) as running:
         yield running
 
 

@@ -47,17 +47,17 @@ from tools.store import Store
 
 
 @pytest.fixture
-async def api(settings: Settings, store: Store,
+async def api(settings: Settings, seeded: Store,
               monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
-    async with running_api(api_settings(settings), store, monkeypatch) as running:
+    async with running_api(api_settings(settings), seeded, monkeypatch) as running:
         yield running
 
 
 @pytest.fixture
-async def unconfigured(settings: Settings, store: Store,
+async def unconfigured(settings: Settings, seeded: Store,
                        monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
     """The API with no webhook secrets configured."""
-    async with running_api(api_settings(settings, secrets=False), store, monkeypatch) as running:
+    async with running_api(api_settings(settings, secrets=False), seeded, monkeypatch) as running:
         yield running
 
 

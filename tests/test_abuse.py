@@ -489,6 +489,7 @@ def test_the_catalogue_is_hostile_enough() -> None:
                 assert name in TOOL_AGENT or name == "refund_everything", name
 
 
+@pytest.mark.slow
 async def test_offline_graph_resists_every_hostile_message(
         offline_graph: Graph, abuse_services: Services, clock: Clock, seeded: Store,
         capsys: pytest.CaptureFixture[str]) -> None:
@@ -504,6 +505,7 @@ async def test_offline_graph_resists_every_hostile_message(
     await end_state(seeded)
 
 
+@pytest.mark.slow
 async def test_obedient_model_cannot_act_charge_or_leak(
         llm_graph: Graph, offline_graph: Graph, abuse_services: Services, clock: Clock,
         provider: Provider, seeded: Store, capsys: pytest.CaptureFixture[str]) -> None:

@@ -473,6 +473,7 @@ async def test_concurrent_deliveries_of_one_reply_send_it_once(api: Api) -> None
     assert outbox is not None and outbox["state"] == "sent"
 
 
+@pytest.mark.slow
 async def test_work_left_by_a_dead_worker_is_taken_up_without_a_restart(
     settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -500,6 +501,7 @@ async def test_work_left_by_a_dead_worker_is_taken_up_without_a_restart(
         assert inbound is not None and inbound["state"] == "done"
 
 
+@pytest.mark.slow
 async def test_a_message_that_keeps_failing_is_not_retried_forever(
     settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

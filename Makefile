@@ -27,7 +27,7 @@ test: $(STAMP)
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
-	$(BIN)/pytest -q -m "not slow" -p no:cacheprovider
+	$(BIN)/pytest -q -m "not slow" -n 2 -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

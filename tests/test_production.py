@@ -128,7 +128,7 @@ def test_production_serves_without_seeding_or_printing_the_key(
         with served(env, tmp_path) as (_, log):
             printed = log.read_text()
         db = client[name]
-        assert KEY not in printed and "API key: API_SECRET_KEY" in printed
+        assert KEY not in printed and "API key: as set in API_SECRET_KEY" in printed
         for collection in ("products", "customers", "orders", "stock", "loyalty_ledger"):
             assert db[collection].count_documents({}) == 0, collection
     finally:
@@ -145,7 +145,7 @@ def test_development_prints_the_key(tmp_path: Path, mongo: EmbeddedServer) -> No
     MongoClient(mongo.uri).drop_database(env["DB_NAME"])
 
 
-async def test_the_docs_load_nothing_from_elsewhere(settings: Settings, store: Store) -> None:
+async def test_the_docs_load_nothing_from_elsewhere(settings: Settings, seeded: Store) -> None:
     async with AsyncTestClient(app=create_app(settings, mongo_uri=settings.mongo_uri)) as client:
         page = await client.get("/docs")
         script = await client.get(f"/docs-assets/{SCALAR_JS}")

@@ -1,13 +1,16 @@
 """M5: a return is refunded when it is received, once; points come back; store credit spends."""
 
 import asyncio
+import json
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from settings import Settings
 from tests.api_support import API_KEY, api_settings, assert_error, concurrently, running_api
+from tests.test_production import env_of, omnisales
 from tools.confirm import confirm
 from tools.context import ToolContext
 from tools.loyalty import balance_of
@@ -217,3 +220,19 @@ async def test_a_partial_return_in_conversation_waits_for_the_parcel(
     assert stored is not None and stored["status"] == "awaiting_receipt"
     assert [(i["sku"], i["quantity"]) for i in stored["items"]] == [("ACC-00001", 1)]
     assert await seeded.db["store_credit"].count_documents({}) == 0
+
+
+@pytest.mark.slow
+async def test_the_sandbox_receipt_from_the_command_line(
+    alice: ToolContext, settings: Settings, tmp_path: Path,
+) -> None:
+    asked = await initiate_return(alice, "ORD-1001", sku="HPH-00001")
+    opened = await confirm(alice, asked["confirmation_id"])
+    env = env_of(tmp_path, MONGO_URI=str(settings.mongo_uri), DB_NAME=settings.db_name)
+    unknown = omnisales(env, tmp_path, "returns", "receive", "RET-NOPE")
+    assert unknown.returncode == 1 and unknown.stderr == "omnisales: return RET-NOPE not found\n"
+    received = omnisales(env, tmp_path, "returns", "receive", opened["return_id"])
+    assert received.returncode == 0, received.stderr
+    assert json.loads(received.stdout)["status"] == "refunded"
+    price = await unit_price(alice, "ORD-1001", "HPH-00001")
+    assert await credit_balance(alice.store, "demo-alice") == price

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench seed clean
+.PHONY: run test check lint bench seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,13 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 	$(BIN)/pytest -q
+
+# The fast lane, to run after every change: the same checks without the tests marked slow
+# (fault injection, real processes, load); under a minute on the project's 2-core machine.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy .
+	$(BIN)/pytest -q -m "not slow" -n 2 -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -76,7 +76,7 @@ async def open_app(settings: Settings, *, seed_if_empty: bool = False, uri: str 
 
     Args:
         settings: The product's settings.
-        seed_if_empty: Load the demo shop when the catalogue is empty.
+        seed_if_empty: Load the demo shop when the catalogue is empty (never in production).
         uri: A database to use instead of MONGO_URI or the embedded one.
         checkpointer: Compile with the MongoDB checkpointer (Studio brings its own).
     """
@@ -88,7 +88,10 @@ async def open_app(settings: Settings, *, seed_if_empty: bool = False, uri: str 
     saver = None
     try:
         await store.ensure_indexes()
-        if seed_if_empty and await store.products.estimated_document_count() == 0:
+        # Production never gets the demo shop, not even on an empty catalogue: its customers
+        # have saved test cards.
+        if (seed_if_empty and settings.environment != "production"
+                and await store.products.estimated_document_count() == 0):
             log.info("seeding the demo shop: %s", await seed(store))
         if checkpointer:
             saver = make_saver(store.db, shared=settings.coordination == "database")

@@ -1,4 +1,4 @@
-"""The `omnisales` command: serve, seed, chat, ask and route."""
+"""The `omnisales` command: serve, seed, chat, ask, route, and receive a return."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
 from checkpoints.embedded import EmbeddedDatabaseError
+from launcher import StartError
 from settings import Settings
 
 
@@ -41,7 +42,24 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--channel", default="web", choices=["web", "whatsapp", "voice"])
     ask.add_argument("message")
     commands.add_parser("route", help="route utterances read from stdin, one a line")
+    returns = commands.add_parser("returns", help="what shop staff do with returns")
+    actions = returns.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    receive = actions.add_parser("receive", help="a return's parcel arrived: refund it")
+    receive.add_argument("return_id")
     return parser
+
+
+async def _receive(settings: Settings, return_id: str) -> int:
+    from app import open_app
+    from tools.returns import receive_return
+
+    async with open_app(settings, checkpointer=False) as app:
+        result = await receive_return(app.services, return_id)
+    if result["type"] == "error":
+        print(f"omnisales: {result['message']}", file=sys.stderr)
+        return 1
+    print(json.dumps(result))
+    return 0
 
 
 async def _seed(settings: Settings, products: int, reset: bool) -> None:
@@ -115,11 +133,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             serve(settings, host=args.host, port=args.port, workers=args.workers)
             return 0
         if args.command == "seed":
+            if settings.environment == "production":
+                print("omnisales: the demo data is for development; production is never seeded",
+                      file=sys.stderr)
+                return 1
             job = _seed(settings, args.products, args.reset)
         elif args.command == "ask":
             job = _ask(settings, args.user, args.session, args.channel, args.message)
         elif args.command == "chat":
             job = _chat(settings, args.user, args.session)
+        elif args.command == "returns":
+            return asyncio.run(_receive(settings, args.return_id))
         else:
             job = _route(settings)
         asyncio.run(job)
@@ -130,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"omnisales: invalid settings: {exc.errors()[0]['msg']}", file=sys.stderr)
     except (EmbeddedDatabaseError, PyMongoError) as exc:
         print(f"omnisales: database unreachable: {type(exc).__name__}", file=sys.stderr)
+    except StartError as exc:
+        print(f"omnisales: {exc}", file=sys.stderr)
     return 1
 
 

@@ -7,6 +7,7 @@ import contextlib
 import hmac
 import json
 import logging
+import os
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,22 +15,28 @@ from typing import Any
 import uvicorn
 from litestar import Litestar, Request, Response, get, post
 from litestar.config.cors import CORSConfig
-from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
 from app import App, open_app
-from channels import voice, voice_events, whatsapp
+from channels import docs, pos_returns, voice, voice_events, whatsapp
 from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_headers
 from channels.inbox import WhatsAppInbox
 from channels.limits import RateLimits, ensure_indexes, rate_limits, retry_after
 from channels.serving import uvicorn_options
 from channels.web import ChatRequest
+from checkpoints.embedded import forget
 from checkpoints.turns import Busy
 from graph.session import TurnResult, run_turn, stream_turn
+from launcher import (
+    StartError,
+    check_database,
+    check_port,
+    quiet_startup_errors,
+    run_workers,
+)
 from pos_api import ROUTES as POS_ROUTES
 from settings import Settings
 from tools.customers import customer_for_phone
@@ -246,6 +253,7 @@ async def _speak(app: App, turn: voice.VoiceTurn) -> dict[str, Any]:
 def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None) -> Litestar:
     """The API; its lifespan opens the database, the checkpointer and the graph."""
     settings = settings or Settings()
+    quiet_startup_errors()  # in each worker too: a failed start logs one line, not a traceback
 
     @contextlib.asynccontextmanager
     async def lifespan(api: Litestar) -> AsyncIterator[None]:
@@ -274,7 +282,7 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
 
     return Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
-                        superu_turn, *POS_ROUTES],
+                        superu_turn, *POS_ROUTES, pos_returns.receive, docs.assets_router()],
         lifespan=[lifespan],
         before_send=[security_headers(settings.environment == "production")],
         exception_handlers={Exception: error_response},
@@ -282,8 +290,7 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
                                allow_methods=["GET", "POST"],
                                allow_headers=["Authorization", "Content-Type"])
         if settings.cors_origins else None,
-        openapi_config=OpenAPIConfig(title="OmniSales", version="0.1.0", path="/docs",
-                                     render_plugins=[ScalarRenderPlugin(path="/")]),
+        openapi_config=docs.openapi_config("OmniSales", "0.1.0"),
         request_max_body_size=CHAT_BODY_LIMIT,
         debug=False,
     )
@@ -291,22 +298,39 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
           workers: int = 1) -> None:
-    """Serve the API under uvicorn; several workers share state through MongoDB."""
-    key = settings.api_key  # generated and stored now, so that every worker shares it
-    print(f"OmniSales API on http://{host}:{port} (LLM: {settings.llm_mode})")
-    print(f"Docs:    http://{host}:{port}/docs")
-    print(f"API key: {key}")
-    if workers > 1:
-        if settings.mongo_uri is None:
-            from app import database_uri
+    """Serve the API under uvicorn; several workers share state through MongoDB.
 
-            uri, _ = database_uri(settings)  # start it once; the workers join it
-            settings = settings.model_copy(update={"mongo_uri": uri})
-        import os
+    The address and the database are checked before anything starts, so that a failing start
+    is one line and a non-zero exit (`launcher.StartError`), with one worker or several.
+    """
+    from app import database_uri
 
-        os.environ["MONGO_URI"] = settings.mongo_uri or ""
-        os.environ["COORDINATION"] = "database"  # rate limits and session turns across workers
-        uvicorn.run("server:create_app", factory=True, host=host, port=port, workers=workers,
-                    **uvicorn_options(settings))
-        return
-    uvicorn.run(create_app(settings), host=host, port=port, **uvicorn_options(settings))
+    check_port(host, port)
+    embedded = None
+    if settings.mongo_uri is None:  # development: start the embedded server once; all join it
+        uri, embedded = database_uri(settings)
+        settings = settings.model_copy(update={"mongo_uri": uri})
+    assert settings.mongo_uri is not None
+    try:
+        check_database(settings.mongo_uri)
+        key = settings.api_key  # generated and stored now, so that every worker shares it
+        print(f"OmniSales API on http://{host}:{port} (LLM: {settings.llm_mode})")
+        print(f"Docs:    http://{host}:{port}/docs")
+        # A production key is the operator's own: never printed (INTERFACE.md, Operations).
+        print("API key: as set in API_SECRET_KEY" if settings.environment == "production"
+              else f"API key: {key}", flush=True)
+        quiet_startup_errors()
+        if workers > 1:
+            os.environ["MONGO_URI"] = settings.mongo_uri
+            os.environ["COORDINATION"] = "database"  # rate limits and turns across workers
+            run_workers(uvicorn.Config("server:create_app", factory=True, host=host, port=port,
+                                       workers=workers, **uvicorn_options(settings)))
+            return
+        try:
+            uvicorn.run(create_app(settings), host=host, port=port, **uvicorn_options(settings))
+        except SystemExit as exc:  # uvicorn's exit when the application did not start
+            if exc.code:
+                raise StartError("the API did not start (its log line is above)") from None
+    finally:
+        if embedded is not None:
+            forget(settings.data_dir, embedded)

@@ -18,7 +18,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    mongo_uri: str | None = None
+    # It may carry the database password: never in a repr, a log or an error message.
+    mongo_uri: str | None = Field(default=None, repr=False)
     db_name: str = "omnisales"
     data_dir: Path = Path(".data")
     environment: Literal["development", "production"] = "development"
@@ -82,6 +83,8 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"API_SECRET_KEY must be set to {MIN_API_KEY_LENGTH}+ characters in production"
                 )
+            if not self.mongo_uri:  # the embedded database is for development only
+                raise ValueError("MONGO_URI must be set in production")
         return self
 
     @cached_property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from langgraph.graph import END, START, StateGraph
@@ -20,7 +21,7 @@ from graph.agents import (
 )
 from graph.agents.base import Agent, make_agent_node
 from graph.budget import Meter
-from graph.classifier import build_classifier
+from graph.classifier import RouteClassifier, build_classifier
 from graph.confirmation import make_confirm_node
 from graph.context import Context
 from graph.llm import NamedModel
@@ -34,10 +35,16 @@ AGENTS: dict[str, Agent] = {module.AGENT.name: module.AGENT for module in (
     pos_adapter, handoff, general)}
 
 
+@functools.cache
+def trained_classifier() -> RouteClassifier:
+    """The route classifier, trained once per process: it is the same every time, and read-only."""
+    return build_classifier()
+
+
 def build_graph(services: Services, models: Sequence[NamedModel] = (),
                 router: Router | None = None) -> StateGraph[State, Context, State, State]:
     """The uncompiled graph; compile it with the checkpointer the caller needs."""
-    router = router or Router(build_classifier(), models)
+    router = router or Router(trained_classifier(), models)
     meter = Meter(services.store)  # the agents' token use, written together when they end together
 
     graph = StateGraph(State, context_schema=Context)

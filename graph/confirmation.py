@@ -56,8 +56,10 @@ def outcome_text(result: dict[str, Any]) -> str:
     if kind == "return":
         if status == "cancelled":
             return "Cancelled: the return was not started."
-        return (f"Return {result.get('return_id')} is approved; a refund of "
-                f"{usd(result['refund'])} is on its way.")
+        to = "your card" if result.get("refund_method") == "card" else "store credit"
+        return (f"Return {result.get('return_id')} is open. Send the items back with the label "
+                f"at {result.get('label_url')}; your refund of {usd(result['refund'])} to {to} "
+                "is made when we receive them.")
     return "Done."
 
 

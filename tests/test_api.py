@@ -44,9 +44,9 @@ LAPTOP = "I need a laptop for coding under $1000"
 
 
 @pytest.fixture
-async def api(settings: Settings, store: Store,
+async def api(settings: Settings, seeded: Store,
               monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
-    async with running_api(api_settings(settings), store, monkeypatch) as running:
+    async with running_api(api_settings(settings), seeded, monkeypatch) as running:
         yield running
 
 
@@ -328,6 +328,7 @@ def test_production_refuses_to_start_without_a_strong_key(
         Settings(_env_file=None, environment="production",  # type: ignore[call-arg]
                  api_secret_key=SecretStr("short-key"))
     monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("MONGO_URI", "mongodb://db.internal:27017/")
     monkeypatch.setenv("API_SECRET_KEY", "x" * 31)
     with pytest.raises(ValidationError):
         Settings(_env_file=None)  # type: ignore[call-arg]

@@ -592,6 +592,7 @@ async def test_customer_over_the_daily_token_budget_gets_the_offline_answer(
 # --- L2: 200 sessions at once, the model at 300 ms -----------------------------------------------
 
 
+@pytest.mark.slow
 async def test_200_sessions_at_once_with_a_slow_model_all_answered(llm_graph: Graph, fakes: Fakes,
                                                                    seeded: Store) -> None:
     """Nothing blocks the event loop's way to 200 answers (the wall time is in `bench.load`)."""

@@ -4,7 +4,7 @@ from datetime import timedelta
 from tools.confirm import confirm, decline
 from tools.context import ToolContext
 from tools.payments import process_payment
-from tools.returns import check_warranty, initiate_return
+from tools.returns import check_warranty, initiate_return, receive_return
 
 
 async def order_lines(ctx: ToolContext, order_id: str) -> dict[str, int]:
@@ -28,8 +28,9 @@ async def test_confirmed_return_is_stored_with_the_server_amount(alice: ToolCont
     lines = await order_lines(alice, "ORD-1001")
     asked = await initiate_return(alice, "ORD-1001", sku="HPH-00001", reason="too tight")
     done = await confirm(alice, asked["confirmation_id"])
-    assert done["type"] == "return" and done["status"] == "approved"
+    assert done["type"] == "return" and done["status"] == "awaiting_receipt"
     assert done["refund_method"] == "store_credit"  # the seeded order has no card payment
+    assert done["label_url"].endswith(f"/{done['return_id']}/label.pdf")
     stored = await alice.store.returns.find_one({"return_id": done["return_id"]})
     assert stored is not None and stored["refund_cents"] == lines["HPH-00001"]
     assert stored["customer_id"] == "demo-alice" and stored["reason"] == "too tight"
@@ -56,6 +57,11 @@ async def test_paid_order_is_refunded_to_the_card(alice: ToolContext) -> None:
     asked = await initiate_return(alice, order_id, sku="ACC-00002")
     done = await confirm(alice, asked["confirmation_id"])
     assert done["refund_method"] == "card" and done["refund"] == lines["ACC-00002"] / 100
+    charge = await alice.store.db["gateway_charges"].find_one({"_id": paid["payment_id"]})
+    assert charge is not None and charge["refunded_cents"] == 0  # nothing before receipt
+    received = await receive_return(alice.services, done["return_id"])
+    assert received["status"] == "refunded"
+    assert received["refunded_to_card"] == lines["ACC-00002"] / 100
     charge = await alice.store.db["gateway_charges"].find_one({"_id": paid["payment_id"]})
     assert charge is not None and charge["refunded_cents"] == lines["ACC-00002"]
 

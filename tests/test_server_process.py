@@ -179,6 +179,7 @@ def inbound_text(wamid: str, sender: str, text: str) -> dict[str, Any]:
                           "type": "text", "text": {"body": text}}]}}]}]}
 
 
+@pytest.mark.slow
 def test_readme_examples_against_a_served_api(
     mongo: EmbeddedServer, database: tuple[str, Any], fake_graph: FakeGraph, tmp_path: Path,
 ) -> None:

@@ -109,6 +109,7 @@ async def test_model_turns_that_end_together_record_their_tokens_in_one_write(
         "tokens"] == stored[usage_key("c0", now)] + 7
 
 
+@pytest.mark.slow
 async def test_a_failed_token_write_fails_each_turn_that_waited_for_it() -> None:
     down = Store.connect("mongodb://127.0.0.1:9/?directConnection=true", "nowhere")
     meter = Meter(down)

@@ -49,17 +49,17 @@ from tools.store import Store
 
 
 @pytest.fixture
-async def api(settings: Settings, store: Store,
+async def api(settings: Settings, seeded: Store,
               monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
-    async with running_api(api_settings(settings), store, monkeypatch) as running:
+    async with running_api(api_settings(settings), seeded, monkeypatch) as running:
         yield running
 
 
 @pytest.fixture
-async def unconfigured(settings: Settings, store: Store,
+async def unconfigured(settings: Settings, seeded: Store,
                        monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
     """The API with no webhook secrets configured."""
-    async with running_api(api_settings(settings, secrets=False), store, monkeypatch) as running:
+    async with running_api(api_settings(settings, secrets=False), seeded, monkeypatch) as running:
         yield running
 
 
@@ -480,6 +480,7 @@ async def test_concurrent_deliveries_of_one_reply_send_it_once(api: Api) -> None
     assert outbox is not None and outbox["state"] == "sent"
 
 
+@pytest.mark.slow
 async def test_work_left_by_a_dead_worker_is_taken_up_without_a_restart(
     settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -506,6 +507,7 @@ async def test_work_left_by_a_dead_worker_is_taken_up_without_a_restart(
         assert inbound is not None and inbound["state"] == "done"
 
 
+@pytest.mark.slow
 async def test_a_message_that_keeps_failing_is_not_retried_forever(
     settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -52,7 +52,7 @@ class SandboxGateway:
     async def refund(
         self, *, reference: str, amount_cents: int, currency: str, idempotency_key: str
     ) -> dict[str, Any]:
-        """Refund part or all of a paid charge, never more than was charged."""
+        """Refund part or all of a paid charge once per key, never more than was charged."""
         refunded = await self._charges.update_one(
             {"reference": reference, "status": "paid",
              "$expr": {"$lte": [{"$add": ["$refunded_cents", amount_cents]}, "$amount_cents"]},

@@ -129,13 +129,18 @@ async def _take_lock(accounts: AsyncCollection[Doc], customer_id: str, token: st
 
 
 @asynccontextmanager
-async def _account_lock(ctx: ToolContext) -> AsyncIterator[None]:
-    """Hold the customer's points account alone, so two redemptions cannot both spend a balance.
+async def account_lock(ctx: ToolContext, accounts_name: str = "loyalty_accounts"
+                       ) -> AsyncIterator[None]:
+    """Hold one of the customer's accounts alone, so two debits cannot both spend a balance.
 
     A lease document, not a transaction: a single-node MongoDB has none. The lease expires so
     that a process that died holding it does not lock the account forever.
+
+    Args:
+        ctx: Whose account.
+        accounts_name: The collection of leases: points (`loyalty_accounts`) or store credit.
     """
-    accounts = ctx.store.db["loyalty_accounts"]
+    accounts = ctx.store.db[accounts_name]
     token = secrets.token_hex(8)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + _LOCK_WAIT_S
@@ -170,7 +175,7 @@ async def _redeem(ctx: ToolContext, doc: Doc) -> Doc:
     ref = f"redeem:{doc['_id']}"
     reward = doc["payload"]
     ledger = ctx.store.loyalty_ledger
-    async with _account_lock(ctx):
+    async with account_lock(ctx):
         # A retry after a crash finds its own debit already written and must not spend again.
         if await ledger.find_one({"_id": ref}) is None:
             balance = await balance_of(ctx)

@@ -18,6 +18,7 @@ from tools.loyalty import award_points
 from tools.pending import request_confirmation
 from tools.registry import error, not_found
 from tools.store import Doc
+from tools.store_credit import charge_rest, credit_balance, restore_credit
 
 # An order line is what was bought as it was then: the product's name, category and price.
 _LINE_FIELDS = ("sku", "name", "category", "quantity", "unit_price_cents")
@@ -52,6 +53,8 @@ def status_of(payment: Doc) -> dict[str, Any]:
         result["order_id"] = payment["order_id"]
     if payment.get("code"):
         result["reason"] = payment["code"]
+    if payment.get("store_credit_cents"):
+        result["store_credit"] = money(payment["store_credit_cents"])
     return result
 
 
@@ -120,7 +123,9 @@ async def process_payment(ctx: ToolContext, order_id: str | None = None) -> dict
         target = {"source": "cart"}
     customer = await ctx.store.customers.find_one({"_id": ctx.customer_id}, {"cards": 1})
     card = _default_card(customer)
-    if card is None:
+    # Store credit is spent first, as much as covers the total; the card pays the rest.
+    credit = min(await credit_balance(ctx.store, ctx.customer_id), total)
+    if card is None and credit < total:
         return error("there is no saved card on your account; add one before paying")
     await _supersede(ctx, target)
     payment_id = f"PAY-{secrets.token_hex(6).upper()}"
@@ -132,14 +137,16 @@ async def process_payment(ctx: ToolContext, order_id: str | None = None) -> dict
         "customer_id": ctx.customer_id, "session_key": ctx.session_key, "channel": ctx.channel,
         **target, **new_order,
         "items": lines, "total_cents": total, "currency": CURRENCY, "status": "pending",
-        "card": {"card_id": card.get("card_id"), "brand": card.get("brand", "card"),
-                 "last4": card["token"][-4:]},
+        "store_credit_cents": credit,
+        "card": card and {"card_id": card.get("card_id"), "brand": card.get("brand", "card"),
+                          "last4": card["token"][-4:]},
         "confirmation_id": confirmation["_id"], "created_at": ctx.services.clock()})
     return {"type": "payment_confirmation", "payment_id": payment_id,
             "confirmation_id": confirmation["_id"], "items": public_lines(lines),
             "total": money(total), "currency": CURRENCY,
             "expires_at": confirmation["expires_at"].isoformat(),
-            "card": f"{card.get('brand', 'card')} •••• {card['token'][-4:]}",
+            "card": f"{card.get('brand', 'card')} •••• {card['token'][-4:]}" if card else None,
+            "store_credit": money(credit), "card_charge": money(total - credit),
             **({"order_id": target["order_id"]} if "order_id" in target else {})}
 
 
@@ -207,6 +214,8 @@ async def _charge(ctx: ToolContext, payment_id: str) -> Doc:
     outcome = None if began.matched_count else await _resumed(ctx, payment)
     if outcome is None:
         outcome = await _charge_card(ctx, payment)
+    elif outcome["status"] != "paid":  # interrupted for good: the credit it spent comes back
+        await restore_credit(ctx, f"spend:{payment_id}")
     status = outcome["status"] if outcome["status"] in ("paid", "declined") else "failed"
     update: Doc = {"status": status, "code": outcome.get("code"),
                    "reference": outcome.get("reference")}
@@ -234,15 +243,13 @@ async def _resumed(ctx: ToolContext, payment: Doc) -> Doc | None:
 
 
 async def _charge_card(ctx: ToolContext, payment: Doc) -> Doc:
+    """Pay with the payment's store credit, then the rest on the card the customer was shown."""
     customer = await ctx.store.customers.find_one({"_id": payment["customer_id"]}, {"cards": 1})
     cards = (customer or {}).get("cards", [])
     # Only the card the customer was shown; never a different one behind their back.
-    card = next((c for c in cards if c.get("card_id") == payment["card"]["card_id"]), None)
-    if card is None:
-        return {"status": "failed", "code": "card_removed", "reference": None}
-    return await ctx.services.gateway.charge(
-        card_token=card["token"], amount_cents=payment["total_cents"],
-        currency=payment["currency"], idempotency_key=payment["payment_id"])
+    shown = (payment.get("card") or {}).get("card_id")
+    card = next((c for c in cards if shown and c.get("card_id") == shown), None)
+    return await charge_rest(ctx, ctx.services.gateway, payment, card)
 
 
 async def _hold_order(ctx: ToolContext, payment: Doc) -> bool:

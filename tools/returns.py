@@ -1,4 +1,4 @@
-"""Return and warranty tools: a return waits for the customer's yes, then refunds once."""
+"""Return and warranty tools: a return opens on the customer's yes and refunds on receipt."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from typing import Any
 
 from tools.cart import public_lines
 from tools.catalog import money
-from tools.context import ToolContext
+from tools.context import Services, ToolContext
 from tools.payments import order_key, owned_order
 from tools.pending import request_confirmation
+from tools.refunds import paid_by_card, pay_back, take_back_points
 from tools.registry import error, not_found
 from tools.store import Doc
 
@@ -29,17 +30,39 @@ def _amount(lines: list[Doc]) -> int:
     return sum(int(line["unit_price_cents"]) * int(line["quantity"]) for line in lines)
 
 
-async def initiate_return(
-    ctx: ToolContext, order_id: str, sku: str | None = None, reason: str = ""
-) -> dict[str, Any]:
-    """Start a return of a delivered order, or of one item in it; the customer then confirms.
+def _left(order: Doc, line: Doc) -> int:
+    """How many of an order line are not yet in a return."""
+    return int(line["quantity"]) - int(order.get("returned_qty", {}).get(line["sku"], 0))
 
-    The refund is the price paid for the returned items, as the order records it.
+
+def _public(ret: Doc) -> dict[str, Any]:
+    """A return as the customer and the staff see it."""
+    view = {"type": "return", "return_id": ret["return_id"], "status": ret["status"],
+            "order_id": ret["order_id"], "items": public_lines(ret["items"]),
+            "refund": money(ret["refund_cents"]), "currency": ret["currency"],
+            "refund_method": ret["refund_method"], "label_url": ret["label_url"]}
+    if refund := ret.get("refund"):
+        view["refunded_to_card"] = money(refund["card_cents"])
+        view["store_credit"] = money(refund["store_credit_cents"])
+        view["points_taken_back"] = ret.get("points", {}).get("points", 0)
+    return view
+
+
+async def initiate_return(
+    ctx: ToolContext, order_id: str, sku: str | None = None, quantity: int | None = None,
+    reason: str = "", store_credit: bool = False,
+) -> dict[str, Any]:
+    """Start a return of a delivered order, or of some of one item in it; the customer confirms.
+
+    The refund is the price paid for the returned items, as the order records it. It is paid
+    when the items are received back, to the card that paid, or as store credit.
 
     Args:
         order_id: The order to return from, e.g. ORD-1001.
         sku: The one item to return, e.g. HPH-00001; the whole order if omitted.
+        quantity: How many of that item, e.g. 1 of the 2 bought; all of them if omitted.
         reason: Why the customer is returning it, in their words.
+        store_credit: Refund as store credit instead of to the card, if the customer asks.
     """
     order = await owned_order(ctx, order_id)
     if order is None:
@@ -55,20 +78,29 @@ async def initiate_return(
     lines = _lines(order, sku)
     if not lines:
         return error(f"order {oid} has no item {sku}")
-    taken = [line["sku"] for line in lines if order.get("returned", {}).get(line["sku"])]
-    if taken:
-        return error(f"{', '.join(taken)} from order {oid} is already being returned")
+    if quantity is not None and len(lines) > 1:
+        return error(f"which item of order {oid}? Name it to return only some of it")
+    open_lines = [line for line in lines if _left(order, line) > 0]
+    if not open_lines:
+        return error(f"{', '.join(line['sku'] for line in lines)} from order {oid} is already "
+                     "being returned")
+    if quantity is not None and not 0 < quantity <= _left(order, open_lines[0]):
+        return error(f"you can return 1 to {_left(order, open_lines[0])} of "
+                     f"{open_lines[0]['sku']} from order {oid}")
+    wanted = [line | {"quantity": quantity or _left(order, line)} for line in open_lines]
+    method = "card" if not store_credit and await paid_by_card(ctx, order) else "store_credit"
     confirmation = await request_confirmation(ctx, "refund", {
-        "order_id": oid, "skus": [line["sku"] for line in lines], "reason": reason[:500]})
+        "order_id": oid, "items": {line["sku"]: line["quantity"] for line in wanted},
+        "reason": reason[:500], "refund_method": method})
     return {"type": "return", "status": "awaiting_confirmation",
             "confirmation_id": confirmation["_id"], "order_id": oid,
-            "items": public_lines(lines), "refund": money(_amount(lines)),
-            "currency": order["currency"],
+            "items": public_lines(wanted), "refund": money(_amount(wanted)),
+            "currency": order["currency"], "refund_method": method,
             "expires_at": confirmation["expires_at"].isoformat()}
 
 
 async def refund_confirmed(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
-    """Open a confirmed return and refund it, once.
+    """Open a confirmed return, once: it waits for the items; no money moves yet.
 
     Args:
         ctx: Who confirmed, and in which session.
@@ -77,55 +109,72 @@ async def refund_confirmed(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
     if doc["customer_id"] != ctx.customer_id:
         return not_found("confirmation")
     return await ctx.store.once(f"refund:{doc['_id']}", "refund", ctx.customer_id,
-                                lambda: _refund(ctx, doc))
+                                lambda: _open(ctx, doc))
 
 
-async def _refund(ctx: ToolContext, doc: Doc) -> Doc:
+async def _open(ctx: ToolContext, doc: Doc) -> Doc:
     payload = doc["payload"]
-    skus: list[str] = payload["skus"]
+    wanted: dict[str, int] = payload["items"]
     return_id = "RET-" + str(doc["_id"]).removeprefix("CNF-")
-    # One return per order line: the order records which return took each line, atomically,
-    # so two confirmed returns of the same line cannot both refund it.
-    # An update then a read, not a findAndModify, which the embedded server answers by reading
-    # every order; the lines and the payment read afterwards do not change.
     mine = {"order_id": payload["order_id"], "customer_id": ctx.customer_id}
-    taken = await ctx.store.orders.update_one(
-        mine | {f"returned.{sku}": {"$in": [None, return_id]} for sku in skus},
-        {"$set": {f"returned.{sku}": return_id for sku in skus}}, hint=[("order_id", 1)])
     order = await ctx.store.orders.find_one(mine, hint=[("order_id", 1)])
-    if not taken.matched_count or order is None:
-        return error(f"these items of order {payload['order_id']} are already being returned")
-    lines = [line for line in order["items"] if line["sku"] in skus]
-    amount = _amount(lines)
-    refund = await _pay_back(ctx, order, return_id, amount)
-    label_url = LABEL_URL.format(return_id=return_id)
-    await ctx.store.returns.update_one({"return_id": return_id}, {"$setOnInsert": {
-        "return_id": return_id, "customer_id": ctx.customer_id, "order_id": order["order_id"],
-        "items": lines, "refund_cents": amount, "currency": order["currency"],
-        "reason": payload.get("reason", ""), "status": "approved", "refund": refund,
-        "label_url": label_url, "confirmation_id": doc["_id"],
-        "created_at": ctx.services.clock()}}, upsert=True)
-    return {"type": "return", "return_id": return_id, "status": "approved",
-            "order_id": order["order_id"], "items": public_lines(lines),
-            "refund": money(amount), "currency": order["currency"],
-            "refund_method": refund["method"], "label_url": label_url}
+    if order is None:
+        return not_found(f"order {payload['order_id']}")
+    bought = {line["sku"]: int(line["quantity"]) for line in order["items"]}
+    # The order counts what is in returns, per line, in one conditional update: two returns of
+    # the same units cannot both be opened. An update then a read, not a findAndModify, which
+    # the embedded server answers by reading every order.
+    taken = await ctx.store.orders.update_one(
+        mine | {"return_ids": {"$ne": return_id}}
+        | {f"returned_qty.{sku}": {"$not": {"$gt": bought.get(sku, 0) - q}}
+           for sku, q in wanted.items()},
+        {"$inc": {f"returned_qty.{sku}": q for sku, q in wanted.items()},
+         "$push": {"return_ids": return_id}}, hint=[("order_id", 1)])
+    if not taken.matched_count:
+        order = await ctx.store.orders.find_one(mine, hint=[("order_id", 1)]) or {}
+        if return_id not in order.get("return_ids", []):  # not a retry of this very return
+            return error(f"these items of order {payload['order_id']} are already being "
+                         "returned")
+    lines = [line | {"quantity": wanted[line["sku"]]}
+             for line in order["items"] if line["sku"] in wanted]
+    fields = {"return_id": return_id, "customer_id": ctx.customer_id,
+              "order_id": order["order_id"], "items": lines, "refund_cents": _amount(lines),
+              "currency": order["currency"], "reason": payload.get("reason", ""),
+              "status": "awaiting_receipt", "refund_method": payload["refund_method"],
+              "payment_id": order.get("payment_id"),
+              "label_url": LABEL_URL.format(return_id=return_id),
+              "confirmation_id": doc["_id"], "created_at": ctx.services.clock()}
+    await ctx.store.returns.update_one({"return_id": return_id}, {"$setOnInsert": fields},
+                                       upsert=True)
+    return _public(await ctx.store.returns.find_one({"return_id": return_id}) or fields)
 
 
-async def _pay_back(ctx: ToolContext, order: Doc, return_id: str, amount: int) -> Doc:
-    """Refund to the card that paid the order; store credit when there is none to refund to."""
-    payment = None
-    if order.get("payment_id"):
-        payment = await ctx.store.payments.find_one(
-            {"payment_id": order["payment_id"], "status": "paid"})
-    if payment is None or not payment.get("reference"):
-        return {"method": "store_credit", "status": "issued"}
-    outcome = await ctx.services.gateway.refund(
-        reference=payment["reference"], amount_cents=amount, currency=order["currency"],
-        idempotency_key=return_id)
-    if outcome["status"] != "refunded":
-        return {"method": "store_credit", "status": "issued", "code": outcome.get("code")}
-    return {"method": "card", "status": "refunded", "reference": payment["reference"],
-            "payment_id": payment["payment_id"]}
+async def receive_return(services: Services, return_id: str) -> dict[str, Any]:
+    """The items of a return have come back (a staff action): refund it and take back points.
+
+    Safe to post twice, at once or after a crash: each step is keyed by the return, so the card
+    is refunded once, the credit issued once and the points taken back once.
+
+    Args:
+        services: The shop's services.
+        return_id: The return whose parcel arrived, e.g. RET-1A2B3C4D5E6F.
+    """
+    key = return_id.strip().upper()[:40]
+    returns = services.store.returns
+    ret = await returns.find_one({"return_id": key})
+    if ret is None:
+        return not_found(f"return {key}")
+    if ret["status"] == "refunded":
+        return _public(ret)
+    at = services.clock()
+    await returns.update_one({"return_id": key, "status": "awaiting_receipt"},
+                             {"$set": {"status": "received", "received_at": at}})
+    ctx = ToolContext(services=services, customer_id=ret["customer_id"], channel="staff")
+    refund = await pay_back(ctx, ret)
+    points = await take_back_points(ctx, ret)
+    await returns.update_one({"return_id": key}, {"$set": {
+        "status": "refunded", "refund": refund, "points": points, "refunded_at": at}})
+    return _public(await returns.find_one({"return_id": key}) or ret)
 
 
 async def refund_cancelled(ctx: ToolContext, doc: Doc) -> dict[str, Any]:

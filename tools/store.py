@@ -45,6 +45,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "loyalty_ledger": [IndexModel([("customer_id", ASCENDING), ("at", ASCENDING)])],
     "returns": [IndexModel([("return_id", ASCENDING)], unique=True),
                 IndexModel([("customer_id", ASCENDING)])],
+    # Store credit entries (`tools.store_credit`), summed per customer.
+    "store_credit": [IndexModel([("customer_id", ASCENDING)])],
     "call_jobs": [IndexModel([("call_id", ASCENDING)], unique=True),
                   IndexModel([("customer_id", ASCENDING)])],
     # A till's transaction id is unique per store: another store may use the same number.
@@ -72,7 +74,7 @@ IN_FLIGHT_WAIT_S = 10.0
 # what the customer said yes to, and the WhatsApp inbox insert that precedes the webhook's 200.
 DURABLE = frozenset({
     "payments", "gateway_charges", "actions", "orders", "loyalty_ledger", "vouchers", "returns",
-    "pos_transactions", "confirmations", "notices", "inbound", "wa_outbox"})
+    "pos_transactions", "confirmations", "notices", "inbound", "wa_outbox", "store_credit"})
 
 
 def durable_writes(uri: str) -> WriteConcern:

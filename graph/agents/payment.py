@@ -66,8 +66,12 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     kind = result.get("type")
     if kind == "payment_confirmation":
         items = ", ".join(f"{i['quantity']} x {i['name']}" for i in result["items"])
+        how = f"charged to {result['card']}"
+        if result.get("store_credit"):
+            how = f"{usd(result['store_credit'])} from your store credit" + (
+                f" and {usd(result['card_charge'])} {how}" if result["card_charge"] else "")
         return (f"Ready to pay for {items}: {usd(result['total'])} {result['currency']}, "
-                f"charged to {result['card']}. Shall I go ahead? Reply yes or no.")
+                f"{how}. Shall I go ahead? Reply yes or no.")
     if kind == "payment_status":
         return f"Payment {result['payment_id']} is {result['status']}."
     if kind == "cart":

@@ -27,6 +27,16 @@ def _order(turn: Turn, statuses: tuple[str, ...]) -> str | None:
                 None)
 
 
+SOME_OF = re.compile(r"\b(\d{1,3}|one|two|three)\s+of\b")
+NUMBERS = {"one": 1, "two": 2, "three": 3}
+
+
+def _some_of(text: str) -> int | None:
+    """How many of an item: "return 1 of the 2", "one of them"; None for all of them."""
+    match = SOME_OF.search(text)
+    return None if match is None else NUMBERS.get(match.group(1)) or int(match.group(1))
+
+
 def plan(turn: Turn) -> list[Call]:
     """Check a warranty or start a return on the named or latest delivered order."""
     text = turn.text.lower()
@@ -39,7 +49,9 @@ def plan(turn: Turn) -> list[Call]:
     if ABOUT_RETURNS.search(text) and not extract.order_id(turn.text):
         return []  # a question about returns in general prepares nothing
     if re.search(r"return|refund|send (it )?back|broken|defective|faulty|damaged|exchange", text):
-        return [("initiate_return", {"order_id": order_id, "sku": sku, "reason": turn.text[:300]})]
+        return [("initiate_return", {
+            "order_id": order_id, "sku": sku, "quantity": _some_of(text),
+            "reason": turn.text[:300], "store_credit": "store credit" in text})]
     return []
 
 
@@ -50,9 +62,11 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     result = results[0] if results else {}
     if result.get("type") == "return":
         if result.get("status") == "awaiting_confirmation":
-            return (f"I can return order {result['order_id']} for a refund of "
-                    f"{usd(result['refund'])} {result['currency']}. Shall I go ahead? Reply yes "
-                    "or no.")
+            items = ", ".join(f"{i['quantity']} x {i['name']}" for i in result["items"])
+            to = "your card" if result["refund_method"] == "card" else "store credit"
+            return (f"I can return {items} from order {result['order_id']} for a refund of "
+                    f"{usd(result['refund'])} {result['currency']} to {to}, paid when we "
+                    "receive the items. Shall I go ahead? Reply yes or no.")
         return f"Return {result.get('return_id', '')} is {result['status']}."
     if result.get("type") == "warranty":
         lines = [f"{i['name']}: {'covered until ' + i['expires'] if i['active'] else 'expired'}"

@@ -49,6 +49,7 @@ WEBHOOK_BODY_LIMIT = 3_500_000
 CHAT_LIMIT_PER_MIN = 20
 CALLER_LIMIT_PER_MIN = 100
 HEALTH_TIMEOUT_S = 1.5
+SHUTDOWN_WAIT_S = 10.0
 
 
 def _app(request: Request[Any, Any, Any]) -> App:
@@ -250,6 +251,19 @@ async def _speak(app: App, turn: voice.VoiceTurn) -> dict[str, Any]:
                                result["awaiting_confirmation"])
 
 
+async def _stop(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the background tasks and wait for them, a bounded time: shutdown never hangs.
+
+    What they were doing is stored and taken up again at the next start (the inbox and the
+    settler both work from the database).
+    """
+    for task in tasks:
+        task.cancel()
+    _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_WAIT_S)
+    for task in stuck:
+        log.error("%s did not stop within %s s at shutdown", task.get_name(), SHUTDOWN_WAIT_S)
+
+
 def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None) -> Litestar:
     """The API; its lifespan opens the database, the checkpointer and the graph."""
     settings = settings or Settings()
@@ -270,15 +284,13 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
             api.state.limits = rate_limits(settings, app.store)
             api.state.inbox = WhatsAppInbox(app.store, settings, app.services.http,
                                             whatsapp_turn, api.state.limits)
-            api.state.tasks = set()
-            workers = asyncio.create_task(api.state.inbox.workers.run())
-            settler = asyncio.create_task(settle_forever(app.services))
+            background = [
+                asyncio.create_task(api.state.inbox.workers.run(), name="inbox workers"),
+                asyncio.create_task(settle_forever(app.services), name="settler")]
             try:
                 yield
             finally:
-                for task in [workers, settler, *api.state.tasks]:
-                    task.cancel()
-                await asyncio.gather(workers, settler, *api.state.tasks, return_exceptions=True)
+                await _stop(background)
 
     return Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,

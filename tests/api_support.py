@@ -121,7 +121,7 @@ class Api:
 
     async def settled(self, within: float = 30.0) -> None:
         """Wait until no background job (processing, sending) is left."""
-        await until(lambda: _true(not self.app.state.tasks and self.inbox.workers.idle()),
+        await until(lambda: _true(self.inbox.workers.idle()),
                     within, "background jobs did not finish")
 
     def web_turns(self, session: str = "s1") -> list[Turn]:

@@ -407,7 +407,7 @@ async def test_database_outage_answers_503_then_loses_nothing(
                     assert (await client.post("/webhook/whatsapp", content=raw,
                                               headers=signed)).status_code == 200
                 deadline = time.monotonic() + 30
-                while graph_api.call_count == 0 or client.app.state.tasks:
+                while graph_api.call_count == 0 or not client.app.state.inbox.workers.idle():
                     assert time.monotonic() < deadline, "the redelivered message was not answered"
                     await asyncio.sleep(0.05)
                 assert graph_api.call_count == 1

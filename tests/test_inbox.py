@@ -122,6 +122,7 @@ async def test_graph_api_down_for_ten_minutes_loses_and_doubles_nothing(api: Api
     assert len(api.turns) == len(senders)  # the retries resent the stored reply
 
 
+@pytest.mark.slow
 async def test_a_reply_failing_for_a_day_is_marked_failed_with_the_cause_logged(
         api: Api, caplog: pytest.LogCaptureFixture) -> None:
     clock = scaled(api, speed=50_000)  # a day in under 2 s
@@ -190,6 +191,7 @@ async def test_a_message_whose_session_was_busy_is_retried_within_seconds(api: A
     assert inbound["tries"] == 1 and inbound["waits"] == 1  # a busy session costs no try
 
 
+@pytest.mark.slow
 async def test_a_chatty_sender_does_not_hold_every_worker(api: Api) -> None:
     """Six messages from one sender and then one from another: the other is answered before
     the six are, the six one at a time and in order."""
@@ -241,6 +243,7 @@ async def test_voice_event_whose_turn_died_is_taken_over_by_the_retry(api: Api) 
     assert await events.count_documents({"state": "done"}) == 2
 
 
+@pytest.mark.slow
 async def test_voice_retry_while_the_first_is_alive_gets_the_first_answer(
         api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     recorded = server.run_turn

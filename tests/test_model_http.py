@@ -87,6 +87,7 @@ async def test_a_model_call_goes_over_the_product_client(openrouter: FakeOpenRou
     assert body["messages"] == [{"role": "user", "content": "hello"}]
 
 
+@pytest.mark.slow
 async def test_a_slow_provider_times_out_after_one_retry(openrouter: FakeOpenRouter) -> None:
     openrouter.delay = 3.0
     async with model_http() as http:

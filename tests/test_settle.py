@@ -259,6 +259,7 @@ async def test_a_redemption_a_crash_interrupted_is_finished_once(alice: ToolCont
     assert await alice.store.db["vouchers"].count_documents({}) == 1
 
 
+@pytest.mark.slow
 async def test_a_long_act_keeps_its_claim_by_renewing_its_lease(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(claims_module, "LEASE", timedelta(seconds=0.6))

@@ -295,6 +295,7 @@ async def _state_is(api: Api, wamid: str, state: str) -> bool:
 # --- A3: the sender limit ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_flooding_sender_is_limited_and_others_are_not(api: Api) -> None:
     flooder = "4915112345678"
 
@@ -547,6 +548,7 @@ def recording_inbox(services: Services, settings: Settings
                                         MemoryLimits()), replies
 
 
+@pytest.mark.slow
 async def test_a_message_is_claimed_by_its_id_alone_however_full_the_inbox(
         watched: tuple[Services, Commands], settings: Settings) -> None:
     """No `$or` and no findAndModify: the embedded server answers those by reading the whole
@@ -571,6 +573,7 @@ async def test_a_message_is_claimed_by_its_id_alone_however_full_the_inbox(
     assert "$or" not in str(commands.sent)
 
 
+@pytest.mark.slow
 async def test_the_sweep_finds_unfinished_messages_by_state_however_full_the_inbox(
         watched: tuple[Services, Commands], settings: Settings) -> None:
     """One read per state, on its index, not an `$or`, which the embedded server answers by

@@ -19,11 +19,3 @@ class ChatRequest(BaseModel):
     message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
                                               max_length=MESSAGE_MAX)]
     channel: Literal["web"] = "web"
-
-
-class ErrorBody(BaseModel):
-    """Every error the API answers: a code, a safe sentence and the request id."""
-
-    error: str
-    detail: str
-    request_id: str

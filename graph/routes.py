@@ -17,4 +17,3 @@ Route = Literal[
     "general",
 ]
 ROUTES: tuple[Route, ...] = get_args(Route)
-AGENTS: tuple[Route, ...] = ROUTES[:8]

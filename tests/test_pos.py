@@ -11,7 +11,7 @@ from pymongo.errors import DuplicateKeyError
 from tests.conftest import Commands
 from tools.context import Services, ToolContext
 from tools.pos import process_transaction, record_sale, sync_inventory
-from tools.registry import make_tool
+from tools.registry import describe
 from tools.store import Store
 
 POS = "https://pos.test"
@@ -148,7 +148,7 @@ def test_model_cannot_set_the_price(services: Services) -> None:
     params = set(inspect.signature(process_transaction).parameters)
     # Nor the store: it is the till's (the `/pos/*` body), never a model's argument.
     assert params == {"ctx", "transaction_id", "sku", "quantity"}
-    schema = make_tool(process_transaction, services).args
+    schema = describe(process_transaction).args
     assert set(schema) == {"transaction_id", "sku", "quantity"}
 
 

@@ -26,7 +26,7 @@ from graph.routes import Route
 from graph.state import Pending, State
 from graph.terms import confirmation_of, follow_up, pending_of, terms_note
 from tools.context import Services, ToolContext
-from tools.registry import ToolFn, error, make_tool
+from tools.registry import ToolFn, describe, error
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
 
     `meter` records the tokens its models use; the graph's agents share one.
     """
-    schemas = {fn.__name__: make_tool(fn, services) for fn in agent.tools}
+    schemas = {fn.__name__: describe(fn) for fn in agent.tools}
 
     async def offline(ctx: ToolContext, turn: Turn, messages: list[AnyMessage],
                       results: list[dict[str, Any]]) -> None:

@@ -24,7 +24,7 @@ from app import App, open_app
 from channels import docs, pos_returns, voice, voice_events, whatsapp
 from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_headers
 from channels.inbox import WhatsAppInbox
-from channels.limits import RateLimits, ensure_indexes, rate_limits, retry_after
+from channels.limits import RateLimits, rate_limits, retry_after
 from channels.serving import uvicorn_options
 from channels.web import ChatRequest
 from checkpoints.embedded import forget
@@ -236,7 +236,7 @@ async def superu_turn(request: Request[Any, Any, Any]) -> dict[str, Any]:
         raise ApiError(422, "invalid_request", "the body is not a valid voice turn") from None
     await _limit(request, f"voice:{turn.from_}", CALLER_LIMIT_PER_MIN)
     try:
-        return await voice_events.answer_once(app.store.db["voice_events"], turn.event_id,
+        return await voice_events.answer_once(app.store.voice_events, turn.event_id,
                                               lambda: _speak(app, turn))
     except Busy:  # the event was released: the provider's retry runs it
         raise ApiError(409, "session_busy", "this call is still answering; retry") from None
@@ -272,7 +272,6 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
     @contextlib.asynccontextmanager
     async def lifespan(api: Litestar) -> AsyncIterator[None]:
         async with open_app(settings, seed_if_empty=True, uri=mongo_uri) as app:
-            await ensure_indexes(app.store)
 
             async def whatsapp_turn(phone: str, name: str, text: str) -> dict[str, Any]:
                 customer = await customer_for_phone(app.store, phone, name or None)

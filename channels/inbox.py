@@ -37,8 +37,8 @@ class WhatsAppInbox:
 
     def __init__(self, store: Store, settings: Settings, http: httpx.AsyncClient, turn: Turn,
                  limits: RateLimits) -> None:
-        self.inbound = store.db["wa_inbound"]
-        self.statuses = store.db["wa_statuses"]
+        self.inbound = store.wa_inbound
+        self.statuses = store.wa_statuses
         self.outbox = Outbox(store, settings, http)
         self.store = store
         self.settings = settings

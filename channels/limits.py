@@ -73,7 +73,7 @@ class DatabaseLimits:
         """Count one request for `key` in its fixed window, in one write."""
         now = time.time()
         window = int(now // window_s)
-        doc = await self.store.db["rate_limits"].find_one_and_update(
+        doc = await self.store.rate_limits.find_one_and_update(
             {"_id": f"{key}:{window}"},
             {"$inc": {"count": 1},
              "$setOnInsert": {"expires_at": datetime.fromtimestamp((window + 2) * window_s,
@@ -85,18 +85,10 @@ class DatabaseLimits:
     async def count(self, key: str, window_s: int = 60) -> int:
         """The requests counted for `key` in the current window, in one read."""
         window = int(time.time() // window_s)
-        doc = await self.store.db["rate_limits"].find_one({"_id": f"{key}:{window}"})
+        doc = await self.store.rate_limits.find_one({"_id": f"{key}:{window}"})
         return int(doc["count"]) if doc else 0
 
 
 def rate_limits(settings: Settings, store: Store) -> RateLimits:
     """The limits `COORDINATION` asks for."""
     return DatabaseLimits(store) if settings.coordination == "database" else MemoryLimits()
-
-
-async def ensure_indexes(store: Store) -> None:
-    """Expire old rate-limit windows on their own; let the inbox sweep find unfinished work."""
-    await store.db["rate_limits"].create_index("expires_at", expireAfterSeconds=0)
-    await store.db["wa_inbound"].create_index("state")
-    await store.db["wa_inbound"].create_index("sender")  # a sender's texts, oldest first
-    await store.db["wa_outbox"].create_index("state")

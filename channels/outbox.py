@@ -57,7 +57,7 @@ class Outbox:
     """
 
     def __init__(self, store: Store, settings: Settings, http: httpx.AsyncClient) -> None:
-        self.replies = store.db["wa_outbox"]
+        self.replies = store.wa_outbox
         self.settings = settings
         self.http = http
         self.window = timedelta(hours=settings.whatsapp_send_retry_hours)

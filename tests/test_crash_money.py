@@ -78,7 +78,7 @@ async def test_acknowledged_money_and_inbox_writes_survive_sigkill(tmp_path: Pat
     server = start_embedded(tmp_path)
     store = Store.connect(server.uri, "dur")
     acknowledged: dict[str, list[str]] = {}
-    money = ("payments", "gateway_charges", "actions", "orders", "loyalty_ledger", "inbound")
+    money = ("payments", "gateway_charges", "actions", "orders", "loyalty_ledger", "wa_inbound")
 
     async def write(name: str, i: int) -> None:
         await store.db[name].insert_one({"_id": f"{name}-{i}", "key": f"{name}-{i}", "n": i})

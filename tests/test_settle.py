@@ -194,7 +194,7 @@ async def test_a_yes_that_meets_a_charge_in_flight_answers_and_is_told_later(
 
 async def test_money_and_inbox_collections_journal_every_write(store: Store) -> None:
     for name in ("payments", "gateway_charges", "actions", "orders", "loyalty_ledger",
-                 "inbound"):
+                 "wa_inbound"):
         assert store.db[name].write_concern.document == {"j": True}, name
     assert store.payments.write_concern.document == {"j": True}
     assert store.db["sessions"].write_concern.document == {}

@@ -24,7 +24,7 @@ ON_DECLINE: dict[str, Handler] = {
 
 async def _answered(ctx: ToolContext, confirmation_id: str) -> Doc | None:
     """The confirmation as this customer's session sees it, whatever its status."""
-    return await ctx.store.db["confirmations"].find_one(
+    return await ctx.store.confirmations.find_one(
         {"_id": confirmation_id, "customer_id": ctx.customer_id,
          "session_key": ctx.session_key})
 

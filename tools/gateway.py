@@ -20,7 +20,7 @@ class SandboxGateway:
     name = "sandbox"
 
     def __init__(self, store: Store) -> None:
-        self._charges = store.db["gateway_charges"]
+        self._charges = store.gateway_charges
 
     async def charge(
         self, *, card_token: str, amount_cents: int, currency: str, idempotency_key: str

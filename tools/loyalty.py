@@ -191,7 +191,7 @@ async def _redeem(ctx: ToolContext, doc: Doc) -> Doc:
               "points": reward["points"], "value_cents": reward["value_cents"],
               "status": "active", "created_at": ctx.services.clock()}
     # Keyed by the redemption, so a retry finds the voucher it issued, not a second one.
-    voucher = await ctx.store.db["vouchers"].find_one_and_update(
+    voucher = await ctx.store.vouchers.find_one_and_update(
         {"_id": ref}, {"$setOnInsert": fields}, upsert=True,
         return_document=ReturnDocument.AFTER) or fields
     return {"type": "points", "balance": balance, "redeemed": {

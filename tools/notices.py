@@ -65,7 +65,7 @@ async def tell(store: Store, payment: Doc) -> None:
         return
     body = format_reply(phone, payment_text(payment), [payment_action(payment)], False)
     with contextlib.suppress(DuplicateKeyError):  # one message per payment
-        await store.db["wa_outbox"].insert_one({
+        await store.wa_outbox.insert_one({
             "_id": f"notice:{payment['payment_id']}", "to": phone, "body": body,
             "state": "pending", "attempts": 0})
     await store.notices.update_one({"_id": payment["payment_id"], "state": "pending"},

@@ -61,7 +61,7 @@ def status_of(payment: Doc) -> dict[str, Any]:
 async def _next_order_id(ctx: ToolContext) -> str:
     """A new order number from a counter; numbers taken by orders made elsewhere are skipped."""
     while True:
-        counter = await ctx.store.db["counters"].find_one_and_update(
+        counter = await ctx.store.counters.find_one_and_update(
             {"_id": "orders"}, {"$inc": {"seq": 1}}, upsert=True,
             return_document=ReturnDocument.AFTER)
         if counter is None:  # the embedded server's answer to racing upserts: take another
@@ -83,7 +83,7 @@ async def _supersede(ctx: ToolContext, target: Doc) -> None:
         await ctx.store.payments.update_one(
             {**stale, "payment_id": payment["payment_id"]},
             {"$set": {"status": "cancelled", "code": "superseded"}})
-        await ctx.store.db["confirmations"].update_one(
+        await ctx.store.confirmations.update_one(
             {"_id": payment["confirmation_id"], "status": "pending"},
             {"$set": {"status": "cancelled"}})
 

@@ -27,7 +27,7 @@ async def request_confirmation(ctx: ToolContext, kind: str, payload: Doc) -> Doc
         "customer_id": ctx.customer_id, "session_key": ctx.session_key, "payload": payload,
         "status": "pending", "created_at": at, "expires_at": at + CONFIRMATION_TTL,
     }
-    await ctx.store.db["confirmations"].insert_one(doc)
+    await ctx.store.confirmations.insert_one(doc)
     return doc
 
 
@@ -37,7 +37,7 @@ async def claim_confirmation(ctx: ToolContext, confirmation_id: str) -> Doc | di
     Returns the confirmation document, or an error result: not found (also for another
     customer's or another session's), expired, or already answered.
     """
-    coll = ctx.store.db["confirmations"]
+    coll = ctx.store.confirmations
     doc = await coll.find_one({"_id": confirmation_id, "customer_id": ctx.customer_id,
                                "session_key": ctx.session_key})
     if doc is None:
@@ -59,7 +59,7 @@ async def claim_confirmation(ctx: ToolContext, confirmation_id: str) -> Doc | di
 
 async def cancel_confirmation(ctx: ToolContext, confirmation_id: str) -> bool:
     """Cancel a pending confirmation of this customer's session; whether one was pending."""
-    result = await ctx.store.db["confirmations"].update_one(
+    result = await ctx.store.confirmations.update_one(
         {"_id": confirmation_id, "customer_id": ctx.customer_id,
          "session_key": ctx.session_key, "status": "pending"},
         {"$set": {"status": "cancelled"}})
@@ -68,7 +68,7 @@ async def cancel_confirmation(ctx: ToolContext, confirmation_id: str) -> bool:
 
 async def confirmation_status(ctx: ToolContext, confirmation_id: str) -> str:
     """`pending`, `expired`, `cancelled`, `confirmed`, or `missing` for this session's request."""
-    doc = await ctx.store.db["confirmations"].find_one(
+    doc = await ctx.store.confirmations.find_one(
         {"_id": confirmation_id, "customer_id": ctx.customer_id,
          "session_key": ctx.session_key}, {"status": 1, "expires_at": 1})
     if doc is None:

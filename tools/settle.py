@@ -71,7 +71,7 @@ async def _finish_claim(services: Services, claim: Doc) -> str:
             return outcome
         # The yes was claimed, the card never charged: the yes, answered again, may charge.
     elif kind in REDO:
-        confirmation = await services.store.db["confirmations"].find_one({"_id": ref})
+        confirmation = await services.store.confirmations.find_one({"_id": ref})
         if confirmation is not None:
             ctx = ToolContext(services, confirmation["customer_id"])
             try:

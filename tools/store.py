@@ -61,10 +61,19 @@ INDEXES: dict[str, list[IndexModel]] = {
     "notices": [IndexModel([("state", ASCENDING), ("session_key", ASCENDING)])],
     # The sandbox gateway's charges (`tools.gateway`), found by reference to refund them.
     "gateway_charges": [IndexModel([("reference", ASCENDING)])],
+    # The WhatsApp inbox (`channels.inbox`): the sweep reads unfinished messages by state; a
+    # sender's texts are answered oldest first. The outbox's sweep likewise.
+    "wa_inbound": [IndexModel([("state", ASCENDING)]), IndexModel([("sender", ASCENDING)])],
+    "wa_outbox": [IndexModel([("state", ASCENDING)])],
+    # Rate-limit windows (`channels.limits`, shared by workers) expire on their own.
+    "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
 }
 
-# Collections that need no index beyond `_id`.
-PLAIN_COLLECTIONS = frozenset({"stores", "carts", "rewards", "offers", "warranties", "inbound"})
+# Collections that need no index beyond `_id` (each is keyed by what it is read by).
+PLAIN_COLLECTIONS = frozenset({
+    "stores", "carts", "rewards", "offers", "warranties", "confirmations", "counters",
+    "vouchers", "voice_events", "wa_statuses", "daily_caps", "pin_failures", "catalog_stats",
+    "llm_usage", "loyalty_accounts", "store_credit_accounts"})
 
 _WORD = re.compile(r"[a-z0-9]+")
 IN_FLIGHT_WAIT_S = 10.0
@@ -74,7 +83,7 @@ IN_FLIGHT_WAIT_S = 10.0
 # what the customer said yes to, and the WhatsApp inbox insert that precedes the webhook's 200.
 DURABLE = frozenset({
     "payments", "gateway_charges", "actions", "orders", "loyalty_ledger", "vouchers", "returns",
-    "pos_transactions", "confirmations", "notices", "inbound", "wa_outbox", "store_credit"})
+    "pos_transactions", "confirmations", "notices", "wa_inbound", "wa_outbox", "store_credit"})
 
 
 def durable_writes(uri: str) -> WriteConcern:

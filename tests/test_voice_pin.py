@@ -1,6 +1,7 @@
 """A caller id alone never moves money: on voice the customer's PIN does, three misses lock it."""
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -18,6 +19,15 @@ from tools.store import Store
 
 Say = Callable[..., Awaitable[TurnResult]]
 CALL = "CA-1"
+
+
+def said_in(secret: str, text: str) -> bool:
+    """Whether `secret` is in `text` as words, not as digits inside a number or an encoded id.
+
+    The driver's debug log holds cluster times, request ids and base64: "4321" turns up inside
+    them by chance (`"t": 1796524321`), which is no leak.
+    """
+    return re.search(r'(?<!": )(?<![\w.+/-])' + re.escape(secret) + r"(?![\w.])", text) is not None
 
 
 async def voice_charges(store: Store, user: str = "demo-alice") -> int:
@@ -59,7 +69,7 @@ async def test_the_right_pin_pays_once_and_is_never_stored_logged_or_said(
     assert "PIN withheld" in stored
     for secret in ("4321", "four three two one"):
         assert secret not in stored and secret not in paid["reply"]
-        assert not [r for r in caplog.records if secret in r.getMessage()]
+        assert not [r for r in caplog.records if said_in(secret, r.getMessage())]
     customer = await seeded.customers.find_one({"_id": "demo-alice"})
     assert customer is not None and "4321" not in repr(customer)  # stored as a hash
 

@@ -327,7 +327,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
         key = settings.api_key  # generated and stored now, so that every worker shares it
         print(f"OmniSales API on http://{host}:{port} (LLM: {settings.llm_mode})")
         print(f"Docs:    http://{host}:{port}/docs")
-        # A production key is the operator's own: never printed (INTERFACE.md, Operations).
+        # A production key is the operator's own: never printed (README, Configuration).
         print("API key: as set in API_SECRET_KEY" if settings.environment == "production"
               else f"API key: {key}", flush=True)
         quiet_startup_errors()

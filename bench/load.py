@@ -273,7 +273,7 @@ STACK = {"sdk": "the `openai` SDK's call alone",
                           "sync driver in a thread pool)",
          "graph_saver": "the same graph on this product's saver",
          "graph_budget": "the same graph on this product's saver keeping the token budget of "
-                         "RELIABILITY.md L7 (the customer and the day's tokens read before the "
+                         "reliability line L7 (the customer and the day's tokens read before the "
                          "call with the product's `model_brief`, the tokens added after with its "
                          "`Meter`)"}
 
@@ -358,7 +358,7 @@ def _stack(app: App, mongodb_saver: MongoDBSaver
 def _one_node(model: Any, checkpointer: Any, services: Services | None = None) -> Any:
     """One node that makes the model call our agents make; with `services`, within the budget.
 
-    The budget is what every model turn of the product must keep (RELIABILITY.md L7): read the
+    The budget is what every model turn of the product must keep (reliability line L7): read the
     customer (here the thread) and the day's tokens before the call, add the tokens after.
     """
     customer: tuple[BriefPart, ...] = ("customer",)

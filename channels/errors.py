@@ -18,7 +18,7 @@ RETRY_AFTER_S = "5"
 
 
 class ApiError(HTTPException):
-    """An error with the body INTERFACE.md fixes: a code, a detail and the request id."""
+    """An error in the API's one shape (README, The API): a code, a detail and the request id."""
 
     def __init__(self, status: int, code: str, detail: str, retry_after: str | None = None):
         super().__init__(status_code=status, detail=detail)

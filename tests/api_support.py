@@ -227,7 +227,7 @@ def assert_no_leak(response: httpx.Response) -> None:
 
 
 def assert_error(response: httpx.Response, status_code: int, code: str | None = None) -> None:
-    """The error shape INTERFACE.md fixes, with the request id also in the X-Request-ID header."""
+    """The error shape the README fixes, with the request id also in the X-Request-ID header."""
     assert response.status_code == status_code, response.text
     body = response.json()
     assert set(body) == {"error", "detail", "request_id"}

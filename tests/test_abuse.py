@@ -1,4 +1,4 @@
-"""Prompt-injection and abuse suite (RELIABILITY.md A5-A9, L7).
+"""Prompt-injection and abuse suite (README, Reliability: A5-A9, L7).
 
 Every hostile message of `tests/abuse_cases.py` goes through the compiled graph twice: offline
 (the planners), and with OpenRouter faked by a model that OBEYS the attacker (it calls the

@@ -19,6 +19,7 @@ from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.session import TurnResult, make_saver, run_turn
 from settings import Settings
+from tests.api_support import Api, api_settings, running_api
 from tools.context import Services, ToolContext
 from tools.gateway import SandboxGateway
 from tools.seed import seed
@@ -101,6 +102,17 @@ async def seeded(store: Store, demo_template: tuple[str, list[str]]) -> Store:
 async def services(seeded: Store, settings: Settings) -> AsyncIterator[Services]:
     async with httpx.AsyncClient() as http:
         yield Services(store=seeded, settings=settings, gateway=SandboxGateway(seeded), http=http)
+
+
+@pytest.fixture
+async def api(settings: Settings, seeded: Store,
+              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
+    """The API on the test's demo shop, every secret set and the Graph API faked.
+
+    A module that needs other settings defines its own `api`.
+    """
+    async with running_api(api_settings(settings), seeded, monkeypatch) as running:
+        yield running
 
 
 @pytest.fixture

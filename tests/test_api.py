@@ -7,7 +7,6 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,6 @@ from tests.api_support import (
     concurrently,
     frozen_rate_window,
     graph_ok,
-    running_api,
     text_message,
     wa_signature,
     webhook,
@@ -42,12 +40,6 @@ from tools.store import Store
 
 LAPTOP = "I need a laptop for coding under $1000"
 
-
-@pytest.fixture
-async def api(settings: Settings, seeded: Store,
-              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
-    async with running_api(api_settings(settings), seeded, monkeypatch) as running:
-        yield running
 
 
 async def cart_total_cents(store: Store, customer: str) -> int:

@@ -7,7 +7,6 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -26,12 +25,10 @@ from tests.api_support import (
     ALICE_WA,
     BOB_WA,
     Api,
-    api_settings,
     change,
     concurrently,
     dumps,
     graph_ok,
-    running_api,
     status,
     text_message,
     until,
@@ -42,14 +39,6 @@ from tests.api_support import (
 from tests.conftest import Commands
 from tests.test_webhooks import delivered, one_message, recording_inbox, voice_turn
 from tools.context import Services
-from tools.store import Store
-
-
-@pytest.fixture
-async def api(settings: Settings, store: Store,
-              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
-    async with running_api(api_settings(settings), store, monkeypatch) as running:
-        yield running
 
 
 class FastClock:

@@ -2,7 +2,7 @@
 
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -10,8 +10,7 @@ import pytest
 from checkpoints.saver import COLLECTION
 from graph.builder import build_graph
 from graph.session import TurnResult, make_saver, run_turn
-from settings import Settings
-from tests.api_support import Api, api_settings, running_api
+from tests.api_support import Api
 from tools.context import Services, session_key
 from tools.pin import spoken_pin
 from tools.seed import CARD_SUCCEEDS
@@ -135,12 +134,6 @@ def test_a_pin_said_alone_is_told_from_a_number_in_a_request() -> None:
     assert spoken_pin("my PIN is 4 3 2 1", alone=True) == "4321"
     assert spoken_pin("redeem 1000 points", alone=True) is None
 
-
-@pytest.fixture
-async def api(settings: Settings, store: Store,
-              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
-    async with running_api(api_settings(settings), store, monkeypatch) as running:
-        yield running
 
 
 @pytest.mark.slow

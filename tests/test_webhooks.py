@@ -49,13 +49,6 @@ from tools.store import Store
 
 
 @pytest.fixture
-async def api(settings: Settings, seeded: Store,
-              monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
-    async with running_api(api_settings(settings), seeded, monkeypatch) as running:
-        yield running
-
-
-@pytest.fixture
 async def unconfigured(settings: Settings, seeded: Store,
                        monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
     """The API with no webhook secrets configured."""

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import PyMongoError
+
+from tools.claims import beating
 
 Doc = dict[str, Any]
 LEASE = timedelta(seconds=10)
 """How long a holder that stopped beating keeps its work: a dead worker's work waits this long."""
 HEARTBEAT_S = 3.0
-
-log = logging.getLogger(__name__)
 
 
 def now() -> datetime:
@@ -54,27 +50,13 @@ async def claim(collection: AsyncCollection[Doc], key: str, alternatives: list[D
     return None
 
 
-@contextlib.asynccontextmanager
-async def heartbeat(collection: AsyncCollection[Doc], key: str, token: str
-                    ) -> AsyncIterator[None]:
+def heartbeat(collection: AsyncCollection[Doc], key: str, token: str
+              ) -> contextlib.AbstractAsyncContextManager[None]:
     """Renew `token`'s lease on `key` every few seconds while the block runs.
 
     A holder that dies stops renewing, and its lease lapses within `LEASE`: others take the work
     over in seconds, while a long turn of a live holder is never taken from it.
     """
-
-    async def beat() -> None:
-        while True:
-            await asyncio.sleep(HEARTBEAT_S)
-            try:
-                await collection.update_one({"_id": key, "lease": token},
-                                            {"$set": {"lease_until": now() + LEASE}})
-            except PyMongoError as exc:  # the database is away: the next beat tries again
-                log.warning("lease renewal of %s failed: %s", key, type(exc).__name__)
-
-    task = asyncio.create_task(beat())
-    try:
-        yield
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+    return beating(lambda: collection.update_one(
+        {"_id": key, "lease": token}, {"$set": {"lease_until": now() + LEASE}}),
+        HEARTBEAT_S, key)

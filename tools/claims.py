@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 Doc = dict[str, Any]
+log = logging.getLogger(__name__)
 
 # A claim's holder renews its lease every third of it while the act runs, so a live act keeps
 # it however long it takes and a dead one loses it within LEASE. Renewal stops at EXPIRY: an act
@@ -126,22 +128,36 @@ class Claims:
              "created_at": {"$lte": at - LEASE}}).limit(limit).to_list()
         return found
 
-    @contextlib.asynccontextmanager
-    async def held(self, claim: Claim, clock: Callable[[], datetime]) -> AsyncIterator[None]:
+    def held(self, claim: Claim, clock: Callable[[], datetime]
+             ) -> contextlib.AbstractAsyncContextManager[None]:
         """Renew the claim's lease in the background while the block runs."""
-        async def heartbeat() -> None:
-            while True:
-                await asyncio.sleep(LEASE.total_seconds() / 3)
-                with contextlib.suppress(PyMongoError):  # the next beat, or the lease, decides
-                    await self.renew(claim, clock())
+        return beating(lambda: self.renew(claim, clock()), LEASE.total_seconds() / 3, claim.key)
 
-        task = asyncio.create_task(heartbeat())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+
+@contextlib.asynccontextmanager
+async def beating(renew: Callable[[], Awaitable[object]], every_s: float, what: str
+                  ) -> AsyncIterator[None]:
+    """Call `renew` every `every_s` seconds while the block runs: a lease's heartbeat.
+
+    A holder that dies stops beating, and its lease lapses: others take the work over, while
+    the work of a live holder is never taken from it. A renewal the database refuses is left
+    to the next beat, or to the lease.
+    """
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                await renew()
+            except PyMongoError as exc:
+                log.warning("lease renewal of %s failed: %s", what, type(exc).__name__)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
 
 
 def expired(doc: Doc, at: datetime) -> bool:

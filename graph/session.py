@@ -33,6 +33,7 @@ class TurnResult(TypedDict):
     actions: list[dict[str, Any]]
     awaiting_confirmation: bool
     answered_by: str
+    language: str  # the reply's language, which is the customer's (`graph.language`)
 
 
 def settled(checkpoint: Checkpoint) -> bool:
@@ -107,6 +108,7 @@ def _result(values: dict[str, Any]) -> TurnResult:
         actions=actions,
         awaiting_confirmation=bool(values.get("pending")),
         answered_by=values.get("answered_by", "offline"),
+        language=(values.get("memory") or {}).get("language", "en"),
     )
 
 

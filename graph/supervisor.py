@@ -18,6 +18,8 @@ from graph.agents.base import latest_text
 from graph.classifier import RouteClassifier
 from graph.confirmation import is_bare_answer
 from graph.context import Context
+from graph.i18n import gettext_for
+from graph.language import detect
 from graph.llm import NamedModel
 from graph.prompts import ROUTER_PROMPT
 from graph.routes import Route
@@ -93,14 +95,17 @@ def make_supervisor(router: Router) -> Any:
             return Command(goto="pos_adapter", update={"route": "pos_adapter",
                                                        "routed_by": "till"})
         text = latest_text(state["messages"])
+        memory = state.get("memory") or {}
+        language = detect(text, memory.get("language"))
         # Till words are answered before any model is asked to route them.
         decision = None if asks_for_till_work(text) else await router.route(
             text, state.get("route"))
         if decision is None or decision.route == "pos_adapter":
             return Command(goto=END, update={
-                "messages": [AIMessage(STAFF_ONLY_REPLY)], "route": "general",
-                "routed_by": "staff_only", "actions": [], "answered_by": "offline"})
-        return Command(goto=decision.route,
-                       update={"route": decision.route, "routed_by": decision.by})
+                "messages": [AIMessage(gettext_for(language)(STAFF_ONLY_REPLY))],
+                "route": "general", "routed_by": "staff_only", "actions": [],
+                "answered_by": "offline", "memory": {"language": language}})
+        return Command(goto=decision.route, update={
+            "route": decision.route, "routed_by": decision.by, "memory": {"language": language}})
 
     return supervisor

@@ -243,7 +243,8 @@ async def test_each_agent_sees_its_part_of_the_brief(say: Say, fakes: Fakes, see
     result = await say(message)
     assert result["agent_used"] == route
     system = fakes.openrouter.bodies[-1]["messages"][0]["content"]
-    brief = json.loads(system.split("What we know about this customer (JSON): ", 1)[1])
+    brief = json.loads(system.split("What we know about this customer (JSON): ", 1)[1]
+                       .split("\n", 1)[0])
     assert brief["name"] == "Alice Example" and brief["channel"] == "web"
     customer = {"name", "known", "tier", "preferences", "postcode", "channel"}
     assert set(brief) == customer | parts

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from evals.runner import TurnOutcome
+from evals.runner import NO_ROUTE, TurnOutcome
 
 OVERALL_BAR = 0.95
 CATEGORY_BAR = 0.85
@@ -34,7 +34,10 @@ def summary(outcomes: Sequence[TurnOutcome], model: str) -> dict[str, Any]:
     overall = passed / len(outcomes) if outcomes else 0.0
     categories = rates(outcomes, "category")
     below = [name for name, row in categories.items() if row["rate"] < CATEGORY_BAR]
+    routed = [o for o in outcomes if o.route != NO_ROUTE]
+    routed_right = sum(not any(r.startswith("route:") for r in o.reasons) for o in routed)
     return {
+        "routing": routed_right / len(routed) if routed else 0.0,
         "model": model, "conversations": len({(o.conversation, o.category) for o in outcomes}),
         "turns": len(outcomes), "passed": passed, "overall": overall,
         "by_category": categories, "by_route": rates(outcomes, "route"),
@@ -54,7 +57,8 @@ def _table(title: str, rows: dict[str, dict[str, Any]]) -> list[str]:
 def text(result: dict[str, Any], verbose: bool = False) -> str:
     """The report as Markdown tables, with the failing turns and their reasons when verbose."""
     lines = [f"make eval ({result['model']}): {result['conversations']} conversations, "
-             f"{result['turns']} turns, {result['passed']} passed: {result['overall']:.1%}", ""]
+             f"{result['turns']} turns, {result['passed']} passed: {result['overall']:.1%}; "
+             f"routed as expected: {result['routing']:.1%}", ""]
     lines += _table("category", result["by_category"]) + [""]
     lines += _table("route", result["by_route"]) + [""]
     gate = result["gate"]

@@ -25,6 +25,9 @@ from tools.gateway import SandboxGateway
 from tools.seed import seed
 from tools.store import Store
 
+# The group of turns that expect no route (most answer terms that wait for a yes).
+NO_ROUTE = "(any route)"
+
 
 @dataclass
 class TurnOutcome:
@@ -147,7 +150,7 @@ async def run_conversation(store: Store, conversation: Conversation, settings: S
                                 await money_count(store) != before)
             except Exception as exc:  # a crash is a failed turn, reported with its kind
                 response, reasons = {}, [f"error: {type(exc).__name__}: {exc}"[:200]]
-            route = expect.get("route", "general")
+            route = expect.get("route", NO_ROUTE)
             outcomes.append(TurnOutcome(conversation.id, label,
                                         route if isinstance(route, str) else route[0],
                                         index + 1, turn.say, reasons, response))

@@ -13,7 +13,7 @@ import httpx
 from checkpoints.embedded import start_embedded
 from evals.cases import Conversation, Turn
 from evals.checks import grade
-from evals.scripted import ScriptedChat
+from evals.scripted import ScriptedChat, ScriptedRouter
 from graph.builder import build_graph, trained_classifier
 from graph.llm import NamedModel
 from graph.session import make_saver, run_turn
@@ -123,6 +123,9 @@ async def run_conversation(store: Store, conversation: Conversation, settings: S
     """Say each turn in a new session on `store` and grade the responses."""
     scripted = ScriptedChat() if model == "scripted" else None
     models = [NamedModel("scripted", scripted)] if scripted else []
+    chooser = ScriptedRouter()
+    # Offline the router has its classifier alone; scripted, it may ask an obedient model.
+    router = Router(trained_classifier(), [NamedModel("scripted", chooser)] if scripted else [])
     outcomes: list[TurnOutcome] = []
     label = "disobey" if disobey else conversation.category
     async with httpx.AsyncClient() as http:
@@ -130,9 +133,7 @@ async def run_conversation(store: Store, conversation: Conversation, settings: S
                             http=http)
         saver = make_saver(store.db)
         await saver.setup()
-        # The router keeps to its classifier: the scripts stand for the agents' model.
-        graph = build_graph(services, models, router=Router(trained_classifier())).compile(
-            checkpointer=saver)
+        graph = build_graph(services, models, router=router).compile(checkpointer=saver)
         session = f"eval-{conversation.id}"
         await set_up(ToolContext(services=services, customer_id=conversation.user,
                                  channel=conversation.channel, session_id=session),
@@ -141,6 +142,8 @@ async def run_conversation(store: Store, conversation: Conversation, settings: S
             steps, expect = _script(turn, disobey)
             if scripted is not None:
                 scripted.load(steps)
+                wanted = turn.expect.get("route")  # the router obeys in both runs
+                chooser.route = wanted if isinstance(wanted, str) else (wanted or [None])[0]
             before = await money_count(store)
             try:
                 response: dict[str, Any] = dict(await run_turn(

@@ -9,6 +9,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.runnables import RunnableLambda
 
 _ids = itertools.count(1)
 # Said when a turn's script has run out: a model that has nothing more to call.
@@ -51,3 +52,25 @@ class ScriptedChat(BaseChatModel):
         self.calls += 1
         step = self.script.pop(0) if self.script else {"text": FALLBACK}
         return ChatResult(generations=[ChatGeneration(message=message_of(step))])
+
+
+class ScriptedRouter(BaseChatModel):
+    """The router's model: asked for a route, it names the one the turn expects (if any).
+
+    An obedient model picks the agent that can answer; when the turn expects no particular
+    route it gives no answer, and the router keeps its classifier's choice.
+    """
+
+    route: str | None = None
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted-router"
+
+    def with_structured_output(self, schema: Any, **kwargs: Any) -> Any:
+        """A runnable that answers `schema(route=...)`, or None with no route to give."""
+        return RunnableLambda(lambda _: schema(route=self.route) if self.route else None)
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        raise NotImplementedError("the router's model only answers structured routes")

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bench seed messages clean
+.PHONY: run test check lint bench eval seed messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ messages: $(STAMP)
 	    $(BIN)/pybabel update --no-fuzzy-matching --omit-header -i locale/messages.pot -d locale -l $$lang; \
 	  else $(BIN)/pybabel init -i locale/messages.pot -d locale -l $$lang; fi; \
 	done
+
+# The conversation suite, offline on a fresh demo shop: fails below 95% of turns or 85% in any
+# category. `python -m evals --model scripted` runs the model-dependent part with a scripted model.
+eval: $(STAMP)
+	$(BIN)/python -m evals
 
 seed: $(STAMP)
 	$(BIN)/omnisales seed

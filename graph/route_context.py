@@ -1,0 +1,93 @@
+"""Route a message that refers back: the classifier's scores weighed with the session's memory.
+
+A follow-up ("which of those has the most RAM?", "is it in stock downtown?", "where is it
+now?") names its subject by a reference, not by its words, so the classifier alone reads only
+what is asked. What it refers to is in the memory: the product in focus or the last list when a
+product agent answered last, the order in focus when an order agent did. The router then keeps
+the classifier's scores for the routes that can act on that subject, scales down the others,
+and adds a prior for the agent whose topic is open. The cues that a message refers back, and the
+words that name an order outright, are data files per language (`graph/cues`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Literal
+
+from graph.language import LANGUAGES, Language
+from graph.memory import Memory
+from graph.routes import Route
+from graph.routing_examples import EXAMPLES_DIR as _EXAMPLES
+from graph.routing_examples import read_lines
+
+CUES_DIR = _EXAMPLES.with_name("cues")
+Subject = Literal["product", "order"]
+# The routes that act on each kind of subject. General and handoff fit anything (a thank-you or
+# a request for a person is answered whatever is in focus), so they are never scaled down.
+FITS: dict[Subject, frozenset[Route]] = {
+    "product": frozenset({"recommendation", "inventory", "payment", "proactive_call",
+                          "general", "handoff"}),
+    "order": frozenset({"fulfillment", "post_purchase", "payment", "general", "handoff"}),
+}
+_PRODUCT_AGENTS: frozenset[Route] = frozenset({"recommendation", "inventory", "payment"})
+_ORDER_AGENTS: frozenset[Route] = frozenset({"fulfillment", "post_purchase"})
+# How much a route that cannot act on the subject keeps of its score, and the open topic's
+# prior. Set on the conversation cases of tests/test_route_context.py, which keep fresh requests
+# that happen to hold a cue ("is it possible to cancel my order") with their own route.
+UNFIT = 0.25
+TOPIC_PRIOR = 0.3
+_SKU = re.compile(r"\b[A-Za-z]{3}-\d{5}\b")
+_ORDER_ID = re.compile(r"\bord(?:er)?[\s#-]*\d{3,8}\b", re.IGNORECASE)
+
+
+@functools.cache
+def cues(kind: Literal["refer", "order", "join"], language: Language) -> re.Pattern[str]:
+    """One pattern matching any cue of `graph/cues/<kind>.<language>.txt` as whole words.
+
+    English cues count in every language: customers mix them in ("the second one", "ok").
+    """
+    words = set(read_lines(CUES_DIR / f"{kind}.{language}.txt"))
+    if kind != "join":
+        words |= set(read_lines(CUES_DIR / f"{kind}.en.txt"))
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![\w'-])(?:{alternatives})(?![\w'-])", re.IGNORECASE)
+
+
+def refers_back(text: str, language: Language) -> bool:
+    """Whether the message points back at something: a pronoun, an ordinal, a comparative."""
+    return cues("refer", language if language in LANGUAGES else "en").search(text) is not None
+
+
+def subject(text: str, language: Language, memory: Memory) -> Subject | None:
+    """What the message is about: an order or a product it names, else what the memory holds.
+
+    The memory's subject is the one of the agent that answered last: a warranty question after a
+    list of laptops is about a laptop, after an order's status about that order.
+    """
+    if _ORDER_ID.search(text) or cues("order", language).search(text):
+        return "order"
+    if _SKU.search(text):
+        return "product"
+    topic = memory.get("topic")
+    has_product = bool(memory.get("focus") or (memory.get("listing") or {}).get("items"))
+    has_order = bool(memory.get("order"))
+    if topic in _ORDER_AGENTS and has_order:
+        return "order"
+    if topic in _PRODUCT_AGENTS and has_product:
+        return "product"
+    if has_product != has_order:
+        return "product" if has_product else "order"
+    return None
+
+
+def weigh(scores: dict[Route, float], about: Subject | None,
+          topic: Route | None) -> dict[Route, float]:
+    """The classifier's scores with the memory's say: unfit routes scaled, the topic favoured."""
+    weighed = {route: score * (1.0 if about is None or route in FITS[about] else UNFIT)
+               for route, score in scores.items()}
+    if topic is not None and topic in weighed and topic != "general" and (
+            about is None or topic in FITS[about]):
+        weighed[topic] += TOPIC_PRIOR
+    total = sum(weighed.values()) or 1.0
+    return {route: score / total for route, score in weighed.items()}

@@ -63,19 +63,21 @@ def subject(text: str, language: Language, memory: Memory) -> Subject | None:
     """What the message is about: an order or a product it names, else what the memory holds.
 
     The memory's subject is the one of the agent that answered last: a warranty question after a
-    list of laptops is about a laptop, after an order's status about that order.
+    list of laptops is about a laptop, after an order's status about that order. After another
+    agent, it is what the memory holds, when it holds a product or an order but not both.
     """
     if _ORDER_ID.search(text) or cues("order", language).search(text):
         return "order"
     if _SKU.search(text):
         return "product"
+    # The open topic says what the talk is about, even when its last answer found nothing.
     topic = memory.get("topic")
+    if topic in _ORDER_AGENTS:
+        return "order"
+    if topic in _PRODUCT_AGENTS:
+        return "product"
     has_product = bool(memory.get("focus") or (memory.get("listing") or {}).get("items"))
     has_order = bool(memory.get("order"))
-    if topic in _ORDER_AGENTS and has_order:
-        return "order"
-    if topic in _PRODUCT_AGENTS and has_product:
-        return "product"
     if has_product != has_order:
         return "product" if has_product else "order"
     return None

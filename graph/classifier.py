@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import cast
@@ -17,6 +18,7 @@ from graph.routes import Route
 from graph.routing_examples import Example, examples
 
 _Analyzer = Callable[[str], Iterable[str]]
+_LATIN_MARKS = re.compile("[\u0300-\u036f]")
 # The classifier reads a message's first characters: what is asked is said early, and its cost
 # (character n-grams) then stays flat for longer messages (README, Reliability A12).
 CLASSIFIED_CHARS = 1000
@@ -66,8 +68,14 @@ _RULES = tuple((re.compile(pattern), route, boost) for pattern, route, boost in 
 
 
 def normalise(text: str) -> str:
-    """Lower-case a message and replace order ids, SKUs, amounts and phone numbers."""
-    text = text.lower()
+    """Lower-case a message, drop Latin accents, replace order ids, SKUs, amounts and phones.
+
+    Customers often type without accents ("esta disponible", "ou est ma commande"): with the
+    accents dropped on both sides, "está" and "esta" are one word to the classifier. Only the
+    Latin combining marks go; Devanagari's vowel signs are letters and stay.
+    """
+    text = _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", text.lower()))
+    text = unicodedata.normalize("NFC", text)
     for pattern, placeholder in _PLACEHOLDERS:
         text = pattern.sub(placeholder, text)
     return text
@@ -178,7 +186,9 @@ def build_classifier(training: Sequence[Example] | None = None) -> RouteClassifi
                         lowercase=False),
     ]
     features = hstack([vectorizer.fit_transform(texts) for vectorizer in vectorizers]).tocsr()
-    # saga with a loose tolerance trains in about a tenth of a second and scores as well as lbfgs.
-    model = LogisticRegression(C=20.0, solver="saga", tol=1e-2, max_iter=200, random_state=0)
+    # saga trains in about a second on the five languages' examples. At a looser tolerance
+    # (1e-2) the fit stopped early enough that adding one example moved Bitext's holdout by a
+    # point; at 1e-3 it is settled (holdout 0.975), and lbfgs scores lower (0.949).
+    model = LogisticRegression(C=20.0, solver="saga", tol=1e-3, max_iter=500, random_state=0)
     model.fit(features, labels)
     return RouteClassifier(vectorizers, model)

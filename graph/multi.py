@@ -16,7 +16,6 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
-from graph.classifier import RouteClassifier
 from graph.context import Context, tool_context
 from graph.i18n import N_, gettext_for
 from graph.language import Language
@@ -44,19 +43,24 @@ def _cuts(text: str, language: Language) -> list[tuple[int, int]]:
     return sorted(spots)
 
 
-def requests(text: str, language: Language, classifier: RouteClassifier
+def requests(text: str, language: Language, route_of: Callable[[str], tuple[Route, float]]
              ) -> list[Request] | None:
     """The two requests of a message and their routes, or None when it makes one request.
 
     The first cut that leaves two parts, each of `PART_WORDS` words at least and each routed
     with `PART_CONFIDENT` to a route of its own, wins: "a laptop and a mouse" is one request
     (one route), "where is my order and how many points do I have" two.
+
+    Args:
+        text: The customer's message.
+        language: Its language, whose joining words are cut at.
+        route_of: Routes one part, as the whole message would be (memory included).
     """
     for start, end in _cuts(text, language):
         left, right = text[:start].strip(" ,"), text[end:].strip(" ,")
         if len(left.split()) < PART_WORDS or len(right.split()) < PART_WORDS:
             continue
-        (first, sure_first), (second, sure_second) = classifier.predict_many([left, right])
+        (first, sure_first), (second, sure_second) = route_of(left), route_of(right)
         if first != second and min(sure_first, sure_second) >= PART_CONFIDENT:
             return [(first, left), (second, right)]
     return None

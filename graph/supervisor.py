@@ -91,12 +91,16 @@ class Router:
             # (and with nothing asked, never a reason to start a payment).
             return Decision(topic if topic and topic != "general" else "general", 1.0,
                             "follow_up"), True
-        scores = self.classifier.scores(text)
         follows = topic is not None and refers_back(text, language)
-        if follows:
-            scores = weigh(scores, subject(text, language, memory), topic)
-        route, confidence = best(scores)
-        found = requests(text, language, self.classifier)
+
+        def route_of(words: str) -> tuple[Route, float]:
+            scores = self.classifier.scores(words)
+            if topic is not None and refers_back(words, language):
+                scores = weigh(scores, subject(words, language, memory), topic)
+            return best(scores)
+
+        route, confidence = route_of(text)
+        found = requests(text, language, route_of)
         if found:
             return Decision(found[0][0], confidence, "classifier", tuple(found)), follows
         return Decision(route, confidence, "context" if follows else "classifier"), follows
@@ -105,13 +109,16 @@ class Router:
                     previous: dict[str, str] | None = None) -> Decision:
         """Route one message; with a model, it decides when the classifier may be wrong.
 
-        The model is asked when the classifier is unsure, the message refers back, or it is not
-        in English; it sees the memory and the previous turn.
+        The model is asked when the classifier is unsure, the message refers back, seems to make
+        two requests, or is not in English; it sees the memory and the previous turn.
         An unreachable or unusable model never stops routing: the classifier's answer stands.
         """
         decision, follows = self.offline(text, memory, language)
+        # Two requests found by the classifier are a guess too ("is it still under warranty?
+        # It's my husband's order" is one): the model, when there is one, says whether.
         if decision.by == "follow_up" or not self.models or not (
-                decision.confidence < CONFIDENT or follows or language != "en"):
+                decision.confidence < CONFIDENT or follows or language != "en"
+                or decision.requests):
             return decision
         prompt = ROUTER_PROMPT.format(
             memory=json.dumps(for_prompt(memory or {}), default=str, ensure_ascii=False),

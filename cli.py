@@ -117,7 +117,8 @@ async def _route(settings: Settings) -> None:
                 continue
             decision = await router.route(text, language=detect(text))
             confidence = round(decision.confidence, 4)
-            routed = {"route": decision.route, "confidence": confidence, "by": decision.by}
+            routed: dict[str, Any] = {"route": decision.route, "confidence": confidence,
+                                      "by": decision.by}
             if decision.requests:  # two requests in one message: each one's route and words
                 routed["requests"] = [list(request) for request in decision.requests]
             print(json.dumps(routed, ensure_ascii=False), flush=True)

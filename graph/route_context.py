@@ -23,12 +23,13 @@ from graph.routing_examples import read_lines
 
 CUES_DIR = _EXAMPLES.with_name("cues")
 Subject = Literal["product", "order"]
-# The routes that act on each kind of subject. General and handoff fit anything (a thank-you or
-# a request for a person is answered whatever is in focus), so they are never scaled down.
-FITS: dict[Subject, frozenset[Route]] = {
-    "product": frozenset({"recommendation", "inventory", "payment", "proactive_call",
-                          "general", "handoff"}),
-    "order": frozenset({"fulfillment", "post_purchase", "payment", "general", "handoff"}),
+# The routes that act only on the other kind of subject: a product's questions are not an
+# order's (where it is, returning it), an order's are not a product's (its specs, its stock).
+# Every other route fits either: points, payment, a call, a person, a thank-you are asked for
+# whatever is in focus.
+UNFITS: dict[Subject, frozenset[Route]] = {
+    "product": frozenset({"fulfillment", "post_purchase"}),
+    "order": frozenset({"recommendation", "inventory"}),
 }
 _PRODUCT_AGENTS: frozenset[Route] = frozenset({"recommendation", "inventory", "payment"})
 _ORDER_AGENTS: frozenset[Route] = frozenset({"fulfillment", "post_purchase"})
@@ -86,10 +87,10 @@ def subject(text: str, language: Language, memory: Memory) -> Subject | None:
 def weigh(scores: dict[Route, float], about: Subject | None,
           topic: Route | None) -> dict[Route, float]:
     """The classifier's scores with the memory's say: unfit routes scaled, the topic favoured."""
-    weighed = {route: score * (1.0 if about is None or route in FITS[about] else UNFIT)
+    unfit = UNFITS[about] if about is not None else frozenset()
+    weighed = {route: score * (UNFIT if route in unfit else 1.0)
                for route, score in scores.items()}
-    if topic is not None and topic in weighed and topic != "general" and (
-            about is None or topic in FITS[about]):
+    if topic is not None and topic in weighed and topic != "general" and topic not in unfit:
         weighed[topic] += TOPIC_PRIOR
     total = sum(weighed.values()) or 1.0
     return {route: score / total for route, score in weighed.items()}

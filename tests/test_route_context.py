@@ -74,6 +74,10 @@ CASES: list[tuple[str, str, Route]] = [
     ("list", "¿dónde está mi pedido?", "fulfillment"),
     ("list", "combien de points j'ai ?", "loyalty"),
     ("list", "ich will mit einem Menschen sprechen", "handoff"),
+    ("list", "gibt es diese Woche Angebote?", "loyalty"),
+    ("list", "il y a des promos cette semaine ?", "loyalty"),
+    ("list", "mere points bhi batao", "loyalty"),
+    ("list", "do they give me loyalty points?", "loyalty"),
     # After a product's details.
     ("product", "how much is it?", "recommendation"),
     ("product", "is it available at the airport store?", "inventory"),
@@ -95,6 +99,8 @@ CASES: list[tuple[str, str, Route]] = [
     ("order", "recommend me a laptop that is light", "recommendation"),
     ("order", "what's my points balance", "loyalty"),
     ("order", "recomiéndame un portátil ligero", "recommendation"),
+    ("order", "can you call me about it this afternoon?", "proactive_call"),
+    ("order", "¿me dan puntos por él?", "loyalty"),
     # After a stock check.
     ("stock", "how much is it?", "recommendation"),
     ("stock", "add it to my cart", "payment"),

@@ -35,7 +35,7 @@ _PRODUCT_AGENTS: frozenset[Route] = frozenset({"recommendation", "inventory", "p
 _ORDER_AGENTS: frozenset[Route] = frozenset({"fulfillment", "post_purchase"})
 # How much a route that cannot act on the subject keeps of its score, and the open topic's
 # prior: a quarter, so that a sure classifier still wins ("is it possible to cancel my order"
-# after a list is a fresh request), and a third, to settle close calls. Chosen before the
+# after a list is a fresh request), and 0.3, to settle close calls. Chosen before the
 # conversation cases of tests/test_route_context.py were run, which measure them (0.97 of 64).
 UNFIT = 0.25
 TOPIC_PRIOR = 0.3

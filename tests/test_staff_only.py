@@ -207,6 +207,9 @@ class _TillClassifier:
     def predict(self, text: str) -> tuple[str, float]:
         return "pos_adapter", 0.99
 
+    def scores(self, text: str) -> dict[str, float]:
+        return {"pos_adapter": 0.99, "general": 0.01}
+
 
 async def test_a_router_that_picks_the_pos_agent_still_never_reaches_it(
         attacked: Services, checkpointer: SessionSaver, model: Provider,

@@ -78,8 +78,9 @@ def learned(memory: Memory, route: Route, results: list[dict[str, Any]]) -> Memo
     memory = {"topic": route}
     for result in results:
         kind = result.get("type")
-        if kind == "product_list":
-            items = [_product(p) for p in result.get("products", [])[:LISTED]]
+        if kind == "product_list" and result.get("products"):
+            # A search that found nothing leaves the last list to refer back to.
+            items = [_product(p) for p in result["products"][:LISTED]]
             memory["listing"] = {"query": str(result.get("query") or ""), "items": items,
                                  "filters": {k: result[k] for k in _FILTERS
                                              if result.get(k) is not None}}

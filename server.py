@@ -248,7 +248,7 @@ async def _speak(app: App, turn: voice.VoiceTurn) -> dict[str, Any]:
                             message=turn.transcript, channel="voice",
                             source="channel/voice")
     return voice.format_speech(result["reply"], result["actions"],
-                               result["awaiting_confirmation"])
+                               result["awaiting_confirmation"], turn.transcript)
 
 
 async def _stop(tasks: list[asyncio.Task[None]]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from babel.dates import format_date
 from babel.lists import format_list
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal, format_percent
 
 from graph.i18n import N_, Gettext, gettext_for
 
@@ -39,6 +39,12 @@ USES = {
     "portable": N_("taking along"), "waterproof": N_("wet weather"), "party": N_("parties"),
     "home": N_("the home"), "smart": N_("a smart home"), "usb-c": N_("USB-C"),
     "fast-charging": N_("fast charging"), "desk": N_("the desk"), "5g": N_("5G"),
+}
+CATEGORIES = {
+    "laptops": N_("laptops"), "phones": N_("phones"), "tablets": N_("tablets"),
+    "headphones": N_("headphones"), "monitors": N_("monitors"), "keyboards": N_("keyboards"),
+    "cameras": N_("cameras"), "smartwatches": N_("smartwatches"), "speakers": N_("speakers"),
+    "accessories": N_("accessories"),
 }
 # Words of a complaint, in the five languages: the reply then opens with an apology.
 COMPLAINT = re.compile(
@@ -73,8 +79,11 @@ def day(value: date | datetime | str, language: str, text: str = "") -> str:
 
 
 def listed(words: Iterable[str], language: str) -> str:
-    """Words joined as the language joins a list: "A, B and C", "A, B y C", "A, B und C"."""
-    return format_list(list(words), locale=locale_of(language))
+    """Words joined as the language joins a list: "A, B and C", "A, B y C", "A, B aur C"."""
+    items = list(words)
+    if language == "hi" and len(items) > 1:  # Hinglish joins with "aur"; Babel's en_IN, "and"
+        return ", ".join(items[:-1]) + " aur " + items[-1]
+    return format_list(items, locale=locale_of(language))
 
 
 def highlights(product: dict[str, Any], _: Gettext, language: str, most: int = 3) -> str:
@@ -86,7 +95,8 @@ def highlights(product: dict[str, Any], _: Gettext, language: str, most: int = 3
     if storage := specs.get("storage_gb"):
         points.append(_("{gb} GB storage").format(gb=storage))
     if size := specs.get("screen_in") or specs.get("size_in"):
-        points.append(_("{inches}-inch screen").format(inches=size))
+        points.append(_("{inches}-inch screen").format(
+            inches=format_decimal(size, locale=locale_of(language))))
     if hz := specs.get("refresh_hz"):
         points.append(f"{hz} Hz")
     if cpu := specs.get("cpu"):
@@ -97,6 +107,16 @@ def highlights(product: dict[str, Any], _: Gettext, language: str, most: int = 3
     if uses:
         points.append(_("good for {uses}").format(uses=listed(uses, language)))
     return ", ".join(points[:most])
+
+
+def offer_words(offer: dict[str, Any], _: Gettext, language: str) -> str:
+    """An offer in the customer's words: "10 % de descuento en portátiles"; else its title."""
+    category, pct = offer.get("category"), offer.get("discount_pct")
+    if pct and category in CATEGORIES:
+        return _("{percent} off {category}").format(
+            percent=format_percent(pct / 100, locale=locale_of(language)),
+            category=_(CATEGORIES[category]))
+    return str(offer.get("title", ""))
 
 
 def status(value: str, _: Gettext) -> str:

@@ -10,7 +10,7 @@ from babel.numbers import format_number
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
 from graph.i18n import Gettext
-from graph.wording import day, locale_of, money
+from graph.wording import day, locale_of, money, offer_words
 from tools.loyalty import get_offers, get_points, redeem_rewards
 
 LOYALTY_PROMPT = """You handle loyalty points, rewards and offers. get_points shows the balance
@@ -67,16 +67,17 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         if not result["offers"]:
             return _("There are no offers for you right now. Want me to check your points "
                      "instead?")
-        lines = [_("{title}, until {day}").format(title=o["title"], day=day(o["valid_until"],
-                                                                             lang, text))
+        lines = [_("{offer}, until {day}").format(offer=offer_words(o, _, lang),
+                                                  day=day(o["valid_until"], lang, text))
                  for o in result["offers"]]
         return "\n".join([_("Current offers for you:"), *(f"- {line}" for line in lines),
                           _("Shall I find something they apply to?")])
     if kind == "redeem_confirmation":
-        return _("Redeem {points} points for {reward}? You would have {left} left. Reply yes or "
-                 "no.").format(points=format_number(result["points"], locale_of(lang)),
-                               reward=_reward_name(result, _, lang),
-                               left=format_number(result["balance_after"], locale_of(lang)))
+        return _("Redeem {points} points for {reward}? You would have {left} left. Shall I go "
+                 "ahead, yes or no?").format(
+            points=format_number(result["points"], locale_of(lang)),
+            reward=_reward_name(result, _, lang),
+            left=format_number(result["balance_after"], locale_of(lang)))
     return _("I can show your points, the rewards you can get, and current offers. Which would "
              "you like?")
 

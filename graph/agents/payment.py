@@ -82,7 +82,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     result = results[-1] if results else {}
     kind = result.get("type")
     if kind == "payment_confirmation":
-        return _("Ready to pay for {items}: {total}, {how}. Shall I go ahead? Reply yes or no."
+        return _("Ready to pay for {items}: {total}, {how}. Shall I go ahead, yes or no?"
                  ).format(items=items_text(result["items"], lang),
                           total=money(result["total"], lang, result["currency"], text),
                           how=_how(result, _, lang, text))

@@ -60,8 +60,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
             price = money(p["price"], lang, p.get("currency", "USD"), turn.text)
             lines.append(f"{i}. {p['name']}, {price}" + (f" ({why})" if why else ""))
         return "\n".join([_("Here are my top picks:"), *lines, _(
-            "Want details on one of them, or shall I add one to your cart? Just say \"the "
-            "first\" or its name.")])
+            "Shall I tell you more about one of them (just say \"the first\" or its name), or "
+            "add one to your cart?")])
     if result.get("type") == "product":
         why = highlights(result, _, lang, most=5)
         text = _("{name} costs {price}.").format(

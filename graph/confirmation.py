@@ -13,6 +13,7 @@ from langgraph.types import Command, interrupt
 from graph.answers import Answer, answer_of
 from graph.context import Context, tool_context
 from graph.i18n import N_, gettext_for
+from graph.problems import problem
 from graph.state import Pending, State
 from graph.wording import locale_of, money
 from tools import confirm as confirmations
@@ -47,7 +48,7 @@ def outcome_text(result: dict[str, Any], language: str = "en") -> str:
     _ = gettext_for(language)
     kind, status = result.get("type"), result.get("status")
     if kind == "error":
-        return _("Nothing was done: {problem}.").format(problem=result["message"])
+        return _("Nothing was done: {problem}.").format(problem=problem(result["message"], _))
     if kind == "in_progress":
         return _("That is still going through; I'll confirm it in a moment.")
     if kind == "payment_status":

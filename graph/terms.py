@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from graph.i18n import gettext_for
+from graph.problems import problem
 from graph.routes import Route
 from graph.state import Pending
 from tools import confirm as confirmations
@@ -64,7 +65,7 @@ async def follow_up(ctx: ToolContext, old: Pending, new: dict[str, Any] | None,
         results.append(result)
         if result.get("type") == "error":
             return None, None, _("The earlier terms were dropped ({problem}): nothing was "
-                                 "charged.").format(problem=result["message"])
+                                 "charged.").format(problem=problem(result["message"], _))
         new = result
     if new is not None:
         if status == "pending" and new["confirmation_id"] != old["confirmation_id"]:

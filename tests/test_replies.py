@@ -158,6 +158,15 @@ async def test_a_complaint_gets_an_apology_and_a_ticket(alice: ToolContext,
     assert not plain.startswith(gettext_for(language)("I'm sorry about that."))
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_refusal_is_explained_in_the_customers_language(alice: ToolContext,
+                                                                language: str) -> None:
+    missing = await track_order(alice, "ORD-9999")
+    reply = rendered(fulfillment.AGENT, language, [missing])
+    assert_salesperson(reply, language)
+    assert "ORD-9999" in reply and "not found" not in reply  # a sentence, not the tool's words
+
+
 # Through the graph, offline: what each language's customer writes reaches the agent, and the
 # reply comes back in their language.
 ORDER_ASKS = {"en": "where is my order ORD-1002?", "es": "¿Dónde está mi pedido ORD-1002?",

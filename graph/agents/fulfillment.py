@@ -8,6 +8,7 @@ from typing import Any
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
 from graph.i18n import N_
+from graph.problems import problem
 from graph.wording import apology, day, items_text, status
 from tools.orders import estimate_delivery, track_order
 
@@ -41,8 +42,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     """Say where the order is, or when it would arrive, and what the customer can do next."""
     _, lang, text = turn.gettext, turn.language, turn.text
     if message := first_error(results):
-        return _("Sorry, {problem}. Could you check the order number? It looks like ORD-1002."
-                 ).format(problem=message)
+        return _("Sorry, {problem}. Could you check the order number (it looks like ORD-1002)?"
+                 ).format(problem=problem(message, _))
     result = results[-1] if results else {}
     if result.get("type") == "order_status":
         said = apology(text, _) + _("Your order {order} ({items}) is {status}.").format(

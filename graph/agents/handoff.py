@@ -6,6 +6,7 @@ from typing import Any
 
 from graph.agents.base import Agent, Call, Turn, first_error
 from graph.i18n import N_
+from graph.problems import problem
 from graph.wording import apology
 from tools.handoff import open_handoff_ticket
 
@@ -35,7 +36,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     _ = turn.gettext
     if message := first_error(results):
         return _("Sorry, {problem}. You can also reach us by email or at any of our stores."
-                 ).format(problem=message)
+                 ).format(problem=problem(message, _))
     result = results[-1] if results else {}
     means = result.get("contact_by", "here")
     if means == "phone" and not result.get("phone_ending"):

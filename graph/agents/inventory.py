@@ -6,6 +6,7 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
+from graph.problems import problem
 from graph.wording import listed
 from tools.catalog import check_stock, recommend_products
 
@@ -36,7 +37,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     _, lang = turn.gettext, turn.language
     if message := first_error(results):
         return _("Sorry, {problem}. Which product should I check? Its name is enough.").format(
-            problem=message)
+            problem=problem(message, _))
     result = results[-1] if results else {}
     if result.get("type") == "stock":
         stocked = [s for s in result["stores"] if s["quantity"] > 0]

@@ -10,6 +10,7 @@ from babel.numbers import format_number
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
 from graph.i18n import Gettext
+from graph.problems import problem
 from graph.wording import day, locale_of, money, offer_words
 from tools.loyalty import get_offers, get_points, redeem_rewards
 
@@ -50,7 +51,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     _, lang, text = turn.gettext, turn.language, turn.text
     if message := first_error(results):
         return _("Sorry, {problem}. Want to see your points and the rewards you can get?"
-                 ).format(problem=message)
+                 ).format(problem=problem(message, _))
     result = results[-1] if results else {}
     kind = result.get("type")
     if kind == "points":

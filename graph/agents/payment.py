@@ -9,6 +9,7 @@ from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
 from graph.changes import plan_change as change_plan
 from graph.i18n import Gettext
+from graph.problems import problem
 from graph.wording import card_words, cart_text, items_text, money, status
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.payments import process_payment, verify_payment_status
@@ -78,7 +79,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     """Ask for confirmation, or report the status, and say what comes next."""
     _, lang, text = turn.gettext, turn.language, turn.text
     if message := first_error(results):
-        return _("Sorry, {problem}. Nothing has been charged.").format(problem=message)
+        return _("Sorry, {problem}. Nothing has been charged.").format(problem=problem(message, _))
     result = results[-1] if results else {}
     kind = result.get("type")
     if kind == "payment_confirmation":

@@ -7,6 +7,7 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
+from graph.problems import problem
 from graph.wording import money
 from tools.pos import process_transaction, sync_inventory
 
@@ -34,7 +35,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     """Report the sync or the sale."""
     _ = turn.gettext
     if message := first_error(results):
-        return _("Sorry, {problem}.").format(problem=message)
+        return _("Sorry, {problem}.").format(problem=problem(message, _))
     result = results[-1] if results else {}
     if result.get("type") == "inventory_sync":
         return _("Stock synced from the till: {rows} rows updated.").format(rows=result["updated"])

@@ -6,6 +6,7 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
+from graph.problems import problem
 from graph.wording import cart_text, highlights, money
 from tools.cart import add_to_cart
 from tools.catalog import get_product_details, recommend_products
@@ -47,7 +48,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     _, lang = turn.gettext, turn.language
     if message := first_error(results):
         return _("Sorry, {problem}. Could you tell me a little more about what you need?").format(
-            problem=message)
+            problem=problem(message, _))
     result = results[-1] if results else {}
     if result.get("type") == "product_list":
         products = result["products"]

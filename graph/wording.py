@@ -13,9 +13,9 @@ from babel.numbers import format_currency, format_decimal, format_percent
 
 from graph.i18n import N_, Gettext, gettext_for
 
-# Hindi in Latin script (Hinglish) reads Indian English money and dates; in Devanagari, Hindi's.
+# Hindi replies are Hinglish (Latin script, as Indian customers chat): Indian English money and
+# dates go with it ("$1,249.00", "Friday, 11 December 2026").
 _LOCALES = {"en": "en_US", "es": "es_ES", "fr": "fr_FR", "de": "de_DE", "hi": "en_IN"}
-_DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 # A status, a colour, a use: the words the customer reads for the catalogue's and orders' codes.
 STATUS = {
     "placed": N_("confirmed"), "processing": N_("being prepared"), "shipped": N_("on its way"),
@@ -57,25 +57,23 @@ COMPLAINT = re.compile(
     r"|शिकायत|खराब|टूटा|गलत", re.IGNORECASE)
 
 
-def locale_of(language: str, text: str = "") -> str:
-    """The Babel locale for numbers and dates: Hindi's own when the customer wrote Devanagari."""
-    if language == "hi" and _DEVANAGARI.search(text):
-        return "hi_IN"
+def locale_of(language: str) -> str:
+    """The Babel locale for the customer's numbers and dates."""
     return _LOCALES.get(language, "en_US")
 
 
-def money(amount: float | int | str, language: str, currency: str = "USD", text: str = "") -> str:
+def money(amount: float | int | str, language: str, currency: str = "USD") -> str:
     """An amount as the customer reads prices: "$1,249.00", "1.249,00 $", "1 249,00 $US"."""
-    return format_currency(float(amount), currency or "USD", locale=locale_of(language, text))
+    return format_currency(float(amount), currency or "USD", locale=locale_of(language))
 
 
-def day(value: date | datetime | str, language: str, text: str = "") -> str:
+def day(value: date | datetime | str, language: str) -> str:
     """A date in words with its weekday ("Friday, December 11, 2026"); never an ISO date."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if isinstance(value, datetime):
         value = value.date()
-    return format_date(value, format="full", locale=locale_of(language, text))
+    return format_date(value, format="full", locale=locale_of(language))
 
 
 def listed(words: Iterable[str], language: str) -> str:
@@ -148,11 +146,11 @@ def items_text(items: list[dict[str, Any]], language: str) -> str:
     return listed([f"{i['quantity']} × {i['name']}" for i in items], language)
 
 
-def cart_text(result: dict[str, Any], _: Gettext, language: str, text: str = "") -> str:
+def cart_text(result: dict[str, Any], _: Gettext, language: str) -> str:
     """The cart, its total and the next step."""
     if not result.get("items"):
         return _("Your cart is empty. What can I find for you?")
     return _("Your cart: {items}. Total {total}. Ready to check out, or shall I keep looking "
              "for something?").format(
         items=items_text(result["items"], language),
-        total=money(result["total"], language, result.get("currency", "USD"), text))
+        total=money(result["total"], language, result.get("currency", "USD")))

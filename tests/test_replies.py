@@ -119,6 +119,15 @@ async def test_order_status_in_words_with_its_date(alice: ToolContext, language:
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_delivered_order_says_when(alice: ToolContext, language: str) -> None:
+    order = await track_order(alice, "ORD-1001")
+    assert order["status"] == "delivered"
+    reply = rendered(fulfillment.AGENT, language, [order])
+    assert_salesperson(reply, language)
+    assert day(order["history"][-1]["at"], language) in reply
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 async def test_delivery_window_in_words(alice: ToolContext, language: str) -> None:
     estimate = await estimate_delivery(alice, postcode="10001", method="express")
     reply = rendered(fulfillment.AGENT, language, [estimate])

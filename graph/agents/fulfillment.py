@@ -53,22 +53,23 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
             said += " " + _("{carrier} tracking number: {number}.").format(
                 carrier=tracking["carrier"], number=tracking["number"])
         if eta := result.get("estimated_delivery"):
-            said += " " + _("It should arrive by {day}.").format(day=day(eta, lang, text))
+            said += " " + _("It should arrive by {day}.").format(day=day(eta, lang))
+        delivered = [step["at"] for step in result.get("history", [])
+                     if step.get("status") == "delivered" and step.get("at")]
+        if delivered:
+            said += " " + _("It was delivered on {day}.").format(day=day(delivered[-1], lang))
         if re.search(r"cancel|change|modify|anul|annul|stornier|ändern|badal", text,
                      re.IGNORECASE):
             return said + " " + _("To change or cancel it, I can hand you to a colleague right "
                                   "away: shall I?")
         return said + " " + _("Anything else I can check on this order?")
     if result.get("type") == "delivery_estimate":
-        method = result["method"]
-        said = _("{method}: between {earliest} and {latest}.").format(
-            method=_(_METHODS[method]) if method in _METHODS else method,
-            earliest=day(result["earliest"], lang, text), latest=day(result["latest"], lang, text))
-        if result.get("postcode"):
-            said = _("{method} to {postcode}: between {earliest} and {latest}.").format(
-                method=_(_METHODS[method]) if method in _METHODS else method,
-                postcode=result["postcode"], earliest=day(result["earliest"], lang, text),
-                latest=day(result["latest"], lang, text))
+        method = _(_METHODS[result["method"]]) if result["method"] in _METHODS else ""
+        window = {"method": method, "earliest": day(result["earliest"], lang),
+                  "latest": day(result["latest"], lang)}
+        said = (_("{method} to {postcode}: between {earliest} and {latest}.").format(
+            postcode=result["postcode"], **window) if result.get("postcode")
+            else _("{method}: between {earliest} and {latest}.").format(**window))
         return said + " " + _("Shall I check faster options, or is there something you'd like "
                               "to order?")
     return _("Which order do you mean? Order numbers look like ORD-1002.")

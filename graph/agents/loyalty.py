@@ -48,7 +48,7 @@ def plan(turn: Turn) -> list[Call]:
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     """Balance, offers, or the redemption to confirm, and what the customer can do next."""
-    _, lang, text = turn.gettext, turn.language, turn.text
+    _, lang = turn.gettext, turn.language
     if message := first_error(results):
         return _("Sorry, {problem}. Want to see your points and the rewards you can get?"
                  ).format(problem=problem(message, _))
@@ -69,7 +69,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
             return _("There are no offers for you right now. Want me to check your points "
                      "instead?")
         lines = [_("{offer}, until {day}").format(offer=offer_words(o, _, lang),
-                                                  day=day(o["valid_until"], lang, text))
+                                                  day=day(o["valid_until"], lang))
                  for o in result["offers"]]
         return "\n".join([_("Current offers for you:"), *(f"- {line}" for line in lines),
                           _("Shall I find something they apply to?")])

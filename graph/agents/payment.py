@@ -61,7 +61,7 @@ def plan(turn: Turn) -> list[Call]:
     return []
 
 
-def _how(result: dict[str, Any], _: Gettext, lang: str, text: str) -> str:
+def _how(result: dict[str, Any], _: Gettext, lang: str) -> str:
     """Where the money comes from, in plain words."""
     card = card_words(result.get("card"), _)
     credit = float(result.get("store_credit") or 0)
@@ -69,9 +69,9 @@ def _how(result: dict[str, Any], _: Gettext, lang: str, text: str) -> str:
         return _("charged to {card}").format(card=card)
     if not float(result.get("card_charge") or 0):
         return _("paid with {credit} of your store credit").format(
-            credit=money(credit, lang, text=text))
+            credit=money(credit, lang))
     return _("{credit} from your store credit and {rest} charged to {card}").format(
-        credit=money(credit, lang, text=text), rest=money(result["card_charge"], lang, text=text),
+        credit=money(credit, lang), rest=money(result["card_charge"], lang),
         card=card)
 
 
@@ -85,18 +85,18 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     if kind == "payment_confirmation":
         return _("Ready to pay for {items}: {total}, {how}. Shall I go ahead, yes or no?"
                  ).format(items=items_text(result["items"], lang),
-                          total=money(result["total"], lang, result["currency"], text),
-                          how=_how(result, _, lang, text))
+                          total=money(result["total"], lang, result["currency"]),
+                          how=_how(result, _, lang))
     if kind == "payment_status":
         said = status(result["status"], _)
-        total = money(result["total"], lang, result.get("currency", "USD"), text)
+        total = money(result["total"], lang, result.get("currency", "USD"))
         if result["status"] == "paid":
             return _("Your payment of {total} went through: your order is {order}. Anything "
                      "else I can help with?").format(total=total, order=result.get("order_id"))
         return _("Your payment of {total} is {status}. Anything else I can check for you?"
                  ).format(total=total, status=said)
     if kind == "cart":
-        return cart_text(result, _, lang, text)
+        return cart_text(result, _, lang)
     if turn.pending is not None:
         if CHANGE.search(text):
             return _("I could not tell which product you mean: say its name as the terms show "

@@ -42,7 +42,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     if result.get("type") == "pos_transaction":
         return _("Transaction {transaction} {status}: {total}.").format(
             transaction=result["transaction_id"], status=result["status"],
-            total=money(result["total"], turn.language, result["currency"], turn.text))
+            total=money(result["total"], turn.language, result["currency"]))
     return _("I can sync this store's stock from the till, or ring up a sale: give the "
              "transaction id (TX-...), the SKU and the quantity.")
 

@@ -58,7 +58,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         lines = []
         for i, p in enumerate(products, 1):
             why = highlights(p, _, lang)
-            price = money(p["price"], lang, p.get("currency", "USD"), turn.text)
+            price = money(p["price"], lang, p.get("currency", "USD"))
             lines.append(f"{i}. {p['name']}, {price}" + (f" ({why})" if why else ""))
         return "\n".join([_("Here are my top picks:"), *lines, _(
             "Shall I tell you more about one of them (just say \"the first\" or its name), or "
@@ -66,15 +66,14 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     if result.get("type") == "product":
         why = highlights(result, _, lang, most=5)
         text = _("{name} costs {price}.").format(
-            name=result["name"], price=money(result["price"], lang, result.get("currency", "USD"),
-                                             turn.text))
+            name=result["name"], price=money(result["price"], lang, result.get("currency", "USD")))
         if why:
             text += " " + why[0].upper() + why[1:] + "."
         text += " " + _("It comes with a {months}-month warranty.").format(
             months=result["warranty_months"])
         return text + " " + _("Want me to check stock at Downtown or add it to your cart?")
     if result.get("type") == "cart":
-        return _("Added to your cart.") + " " + cart_text(result, _, lang, turn.text)
+        return _("Added to your cart.") + " " + cart_text(result, _, lang)
     return _("What are you looking for? Tell me the kind of product, your budget and what it is "
              "for.")
 

@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 SPEECH_MAX = 600
-_CONFIRM_PROMPT = "Please say yes or no."
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -130,8 +130,12 @@ def _cap(text: str, limit: int) -> str:
     return (words[0] if len(words) > 1 else head[: limit - 1]).rstrip(" ,;:") + "."
 
 
-def format_speech(reply: str, actions: list[dict[str, Any]],
-                  awaiting_confirmation: bool, heard: str = "") -> dict[str, Any]:
+def _same(text: str) -> str:
+    return text
+
+
+def format_speech(reply: str, actions: list[dict[str, Any]], awaiting_confirmation: bool,
+                  heard: str = "", _: Callable[[str], str] = _same) -> dict[str, Any]:
     """Turn an assistant reply into what the voice agent says next.
 
     Args:
@@ -139,6 +143,7 @@ def format_speech(reply: str, actions: list[dict[str, Any]],
         actions: The typed tool results of the turn.
         awaiting_confirmation: Whether the turn asks the caller to confirm.
         heard: What the caller said this turn; a goodbye in it ends the call.
+        _: The caller's language's `gettext`, for the words this adds (English by default).
 
     Returns:
         `{"text": str, "end_call": bool}`: plain sentences of at most about 600 characters;
@@ -149,8 +154,9 @@ def format_speech(reply: str, actions: list[dict[str, Any]],
     spoken = " ".join(_speakable_lines(reply))
     text = _cap(spoken, SPEECH_MAX)
     if awaiting_confirmation and not _ASKS_YES.search(text):
-        text = f"{_cap(spoken, SPEECH_MAX - len(_CONFIRM_PROMPT) - 1)} {_CONFIRM_PROMPT}".strip()
-    text = text or "Sorry, could you say that again?"
+        prompt = _("Please say yes or no.")
+        text = f"{_cap(spoken, SPEECH_MAX - len(prompt) - 1)} {prompt}".strip()
+    text = text or _("Sorry, could you say that again?")
     handed_off = any(isinstance(action, dict) and action.get("type") == "handoff_ticket"
                      for action in actions)
     said_goodbye = bool(_GOODBYE.search(reply) or _GOODBYE.search(heard[:500]))

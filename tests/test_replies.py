@@ -269,5 +269,15 @@ async def test_a_caller_who_says_goodbye_is_hung_up_on_through_the_webhook(api: 
                                 "from": "+15550000001", "transcript": "muchas gracias, adiós"})
     assert response.status_code == 200 and response.json()["end_call"] is True
     asked = await api.voice({"call_id": "call-2", "event_id": "ev-2", "from": "+15550000001",
-                             "transcript": "where is my order ORD-1002?"})
-    assert asked.status_code == 200 and asked.json()["end_call"] is False
+                             "transcript": "¿Hay stock del LAP-00001 en Downtown?"})
+    spoken = asked.json()
+    assert asked.status_code == 200 and spoken["end_call"] is False
+    assert detect(spoken["text"], "en") == "es" and not SKU.search(spoken["text"])
+    assert spoken["text"].endswith("?")
+
+
+def test_what_voice_adds_is_in_the_callers_language() -> None:
+    again = format_speech("", [], False, "", gettext_for("fr"))["text"]
+    assert again == "Pardon, pouvez-vous répéter ?"
+    asked = format_speech("Bereit zur Zahlung.", [], True, "", gettext_for("de"))["text"]
+    assert asked.endswith("Bitte sagen Sie Ja oder Nein.")

@@ -50,8 +50,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
                  ).format(name=result["name"], stores=where)
     if result.get("type") == "product_list" and result["products"]:
         lines = [f"{i}. {p['name']}" for i, p in enumerate(result["products"], 1)]
-        return "\n".join([_("Which one do you mean?"), *lines, _(
-            "Say \"the first\" or its name and I'll check its stock.")])
+        return "\n".join([_("I found a few:"), *lines, _(
+            "Which one should I check (say \"the first\" or its name)?")])
     return _("Which product should I check? Tell me its name.")
 
 

@@ -25,11 +25,12 @@ from graph.wording import day, money, status
 from tests.api_support import Api
 from tools.cart import add_to_cart
 from tools.catalog import check_stock, get_product_details, recommend_products
+from tools.confirm import decline
 from tools.context import ToolContext
 from tools.handoff import open_handoff_ticket
 from tools.loyalty import get_offers, get_points
 from tools.orders import estimate_delivery, track_order
-from tools.payments import process_payment
+from tools.payments import process_payment, verify_payment_status
 from tools.store import now
 
 Say = Callable[..., Awaitable[TurnResult]]
@@ -106,6 +107,21 @@ async def test_payment_terms_say_what_is_charged_and_where(alice: ToolContext,
     assert money(terms["total"], language) in reply and "4242" in reply
     assert all(line["name"] in reply for line in terms["items"])
     assert terms["payment_id"] not in reply and "••••" not in reply
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_a_payments_status_in_words(alice: ToolContext, language: str) -> None:
+    prepared = await process_payment(alice)
+    pending = await verify_payment_status(alice, prepared["payment_id"])
+    reply = rendered(payment.AGENT, language, [pending])
+    assert_salesperson(reply, language, next_step=False)
+    assert money(pending["total"], language) in reply and prepared["payment_id"] not in reply
+    await decline(alice, prepared["confirmation_id"])
+    cancelled = await verify_payment_status(alice, prepared["payment_id"])
+    assert cancelled["status"] == "cancelled"
+    reply = rendered(payment.AGENT, language, [cancelled])
+    assert_salesperson(reply, language)
+    assert money(cancelled["total"], language) in reply
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -10,7 +10,7 @@ from graph.agents.base import Agent, Call, Turn, first_error
 from graph.changes import plan_change as change_plan
 from graph.i18n import Gettext
 from graph.problems import problem
-from graph.wording import card_words, cart_text, items_text, money, status
+from graph.wording import card_words, cart_text, items_text, money
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.payments import process_payment, verify_payment_status
 
@@ -88,13 +88,18 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
                           total=money(result["total"], lang, result["currency"]),
                           how=_how(result, _, lang))
     if kind == "payment_status":
-        said = status(result["status"], _)
         total = money(result["total"], lang, result.get("currency", "USD"))
         if result["status"] == "paid":
             return _("Your payment of {total} went through: your order is {order}. Anything "
                      "else I can help with?").format(total=total, order=result.get("order_id"))
-        return _("Your payment of {total} is {status}. Anything else I can check for you?"
-                 ).format(total=total, status=said)
+        if result["status"] == "pending":
+            return _("Your payment of {total} is going through; I'll confirm it in a moment."
+                     ).format(total=total)
+        if result["status"] == "cancelled":
+            return _("Your payment of {total} was cancelled: nothing was charged. Anything else "
+                     "I can help with?").format(total=total)
+        return _("Sorry, your payment of {total} did not go through: nothing was charged. Would "
+                 "you like to try again?").format(total=total)
     if kind == "cart":
         return cart_text(result, _, lang)
     if turn.pending is not None:

@@ -230,7 +230,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             prepare = ((lambda: run_tool(agent, schemas, ctx, "process_payment", {}))
                        if "process_payment" in agent.tool_names else None)
             confirmation, kept, note = await follow_up(ctx, answering, confirmation, results,
-                                                       prepare)
+                                                       prepare, turn.language)
         if confirmation is not None and (not planned or answering):
             # The customer confirms the server's terms in the server's words, never a model's
             # (which may state another amount, or claim the payment is already done).

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
+from langchain_core.tools import BaseTool
 from langgraph.runtime import Runtime
 from langgraph.types import Command
 
@@ -30,7 +31,7 @@ from graph.memory import Memory, learned
 from graph.routes import Route
 from graph.state import Pending, State
 from graph.terms import confirmation_of, follow_up, pending_of
-from tools.context import Services
+from tools.context import Services, ToolContext
 from tools.registry import ToolFn, describe
 
 __all__ = ["MAX_TOOL_ROUNDS", "Agent", "Call", "Offline", "Turn", "first_error", "latest_text",
@@ -123,6 +124,31 @@ def latest_text(messages: Sequence[AnyMessage]) -> str:
     return ""
 
 
+async def _terms(agent: Agent, schemas: dict[str, BaseTool], ctx: ToolContext,
+                 transcript: Transcript, planned: bool) -> Pending | None:
+    """The terms the turn leaves waiting for a yes; the reply about them in the server's words.
+
+    A reply the planner wrote from the results already states them; a model's never does.
+    """
+    turn, messages, results = transcript.turn, transcript.messages, transcript.results
+    answering = turn.pending
+    confirmation, kept, note = confirmation_of(results), None, ""
+    if answering:
+        prepare = ((lambda: run_tool(agent, schemas, ctx, "process_payment", {}))
+                   if "process_payment" in agent.tool_names else None)
+        confirmation, kept, note = await follow_up(ctx, answering, confirmation, results, prepare)
+    if confirmation is not None and (not planned or answering):
+        # The customer confirms the server's terms in the server's words, never a model's
+        # (which may state another amount, or claim the payment is already done). Those model
+        # calls were not streamed (`graph.agents.loop.ModelSpeaker`).
+        messages[-1] = AIMessage(agent.render(turn, [confirmation]))
+    reply = messages[-1].text
+    if kept is not None or note:  # what became of the terms, in the server's words
+        said = reply if planned else agent.render(turn, results)
+        messages[-1] = AIMessage(f"{said} {kept['summary'] if kept else note}".strip())
+    return kept or pending_of(agent.name, confirmation, reply)
+
+
 def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedModel],
                     meter: Meter) -> Callable[[State, Runtime[Context]], Any]:
     """The graph node for `agent`: one tool loop, spoken by each model in turn, then the planner.
@@ -164,31 +190,15 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         transcript = Transcript(turn)
         answered_by, planned = await answer(chosen, transcript, agent, schemas, ctx)
         await meter.spend(ctx.customer_id, now, transcript.tokens, source)
-        messages, results = transcript.messages, transcript.results
-        confirmation, kept, note = confirmation_of(results), None, ""
-        if answering:
-            prepare = ((lambda: run_tool(agent, schemas, ctx, "process_payment", {}))
-                       if "process_payment" in agent.tool_names else None)
-            confirmation, kept, note = await follow_up(ctx, answering, confirmation, results,
-                                                       prepare)
-        if confirmation is not None and (not planned or answering):
-            # The customer confirms the server's terms in the server's words, never a model's
-            # (which may state another amount, or claim the payment is already done). Those
-            # model calls were not streamed (`graph.agents.loop.ModelSpeaker`).
-            messages[-1] = AIMessage(agent.render(turn, [confirmation]))
-        reply = messages[-1].text
-        if kept is not None or note:  # what became of the terms, in the server's words
-            said = reply if planned else agent.render(turn, results)
-            messages[-1] = AIMessage(f"{said} {kept['summary'] if kept else note}".strip())
-        pending = kept or pending_of(agent.name, confirmation, reply)
+        pending = await _terms(agent, schemas, ctx, transcript, planned)
         # The turn ends here, or waits in `confirm` for the customer's yes. A `Command` rather
         # than a conditional edge, which would read the whole state again (README, Performance).
         return Command(goto="confirm" if pending else "__end__", update={
-            "messages": messages,
-            "actions": [r for r in results if r.get("type") != "error"],
+            "messages": transcript.messages,
+            "actions": [r for r in transcript.results if r.get("type") != "error"],
             "answered_by": answered_by,
             "pending": pending,
-            "memory": learned(memory, agent.name, results),
+            "memory": learned(memory, agent.name, transcript.results),
         })
 
     node.__name__ = agent.name

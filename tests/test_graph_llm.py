@@ -429,6 +429,26 @@ async def test_failover_mid_turn_does_not_repeat_a_tool(say: Say, fakes: Fakes,
     assert [a["type"] for a in result["actions"]] == ["cart"]
 
 
+async def test_every_model_failing_after_its_tools_ran_the_planner_reports_not_redoes(
+        say: Say, fakes: Fakes, seeded: Store, services: Services) -> None:
+    """The planner, last speaker, plans only on an empty transcript: here it reports the cart."""
+    fakes.openrouter.script = [calls(("add_to_cart", {"sku": "LAP-00001", "quantity": 1})),
+                               ERROR_500, ERROR_500]
+    fakes.ollama.script = [httpx.ConnectError]
+    result = await say("add LAP-00001 to my cart")
+
+    assert (result["agent_used"], result["answered_by"]) == ("payment", "offline")
+    cart = await seeded.carts.find_one({"_id": "demo-alice"})
+    assert cart is not None
+    assert [i["quantity"] for i in cart["items"] if i["sku"] == "LAP-00001"] == [1]
+    [added] = result["actions"]
+    assert added["type"] == "cart" and f"${added['total']:,.2f}" in result["reply"]
+    # The one model answer that came back is on the customer's day; the failed ones are not.
+    usage = await seeded.db["llm_usage"].find_one(
+        {"_id": f"demo-alice:{services.clock().date().isoformat()}"})
+    assert usage is not None and usage["tokens"] == 140
+
+
 # --- 4. a model that obeys an attacker ------------------------------------------------------
 
 BOB_DATA = ("Bob", "demo-bob", "+15550000002", "PHN-00001", "processing")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graph.agents.base import Agent, Call, Turn
+from graph.agents.base import Agent, Call, Offline, Turn
 from graph.confirmation import is_bare_answer
 from tools.catalog_data import STORES
 
@@ -42,4 +42,4 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
             "show your points and offers, handle returns and warranty, or arrange a call.")
 
 
-AGENT = Agent("general", GENERAL_PROMPT, (), plan, render, offline_brief=("customer",))
+AGENT = Agent("general", GENERAL_PROMPT, (), plan, render, brief=(Offline("customer"),))

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from graph import extract
-from graph.agents.base import Agent, Call, Turn, first_error, usd
+from graph.agents.base import Agent, Call, Offline, Turn, first_error, usd
 from tools.returns import RETURN_WINDOW, check_warranty, initiate_return
 
 POST_PURCHASE_PROMPT = """You handle returns, refunds and warranty. initiate_return prepares a
@@ -83,4 +83,4 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 
 AGENT = Agent("post_purchase", POST_PURCHASE_PROMPT, (initiate_return, check_warranty), plan,
-              render, brief=("customer", "orders"), offline_brief=("orders",))
+              render, brief=("customer", Offline("orders")))

@@ -51,6 +51,11 @@ async def refresh(store: Store) -> None:
     _waiting.update((store.db.name, key) for key in keys)
 
 
+def forget(db_name: str) -> None:
+    """Drop what this process noted about a database's sessions (a database reset or dropped)."""
+    _waiting.difference_update({entry for entry in _waiting if entry[0] == db_name})
+
+
 async def tell(store: Store, payment: Doc) -> None:
     """Tell the customer how a payment a crash interrupted ended, on their channel, once.
 

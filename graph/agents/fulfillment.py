@@ -5,37 +5,63 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graph import extract
+from graph import extract, references
 from graph.agents.base import Agent, Call, Turn, first_error
+from graph.cart_talk import cart_reply, plan_cart, question, unclear
+from graph.references import Reference
+from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.catalog import get_product_details
 from tools.orders import estimate_delivery, track_order
 
 FULFILLMENT_PROMPT = """You handle order tracking and delivery. Use track_order for an order's
 status (without an id it finds the customer's latest open order) and estimate_delivery for how
-long delivery takes. Changing or cancelling an order needs a colleague: say so."""
+long delivery takes. Changing or cancelling an order needs a colleague: say so. "It" or an item's
+name ("the mouse") mean the memory's order in focus."""
 
 _ESTIMATE = re.compile(r"how long|how soon|when would|delivery (time|option|estimate)|shipping "
                        r"(time|option|cost)|express|next.day|deliver to|arrive by|estimate",
                        re.IGNORECASE)
 
 
+def _order_meant(turn: Turn) -> str | None:
+    """The order in focus, when the words point back at it ("where is it now?", "the mouse")."""
+    order = turn.memory.get("order", {})
+    if not order.get("order_id"):
+        return None
+    points = references.said(turn.text, "pronoun") or references.named(
+        turn.text, references.order_items(turn.memory), loose=True)
+    return str(order["order_id"]) if points else None
+
+
 def plan(turn: Turn) -> list[Call]:
-    """Track the named or latest open order, or estimate a delivery."""
+    """Change the cart, track the named, referred-to or latest open order, or estimate."""
+    if (talk := plan_cart(turn.text, turn.memory)) is not None:
+        return talk.calls
     order_id = extract.order_id(turn.text)
     if order_id is None and _ESTIMATE.search(turn.text):
         lowered = turn.text.lower()
         method = next((m for m in ("next_day", "express", "pickup")
                        if m.replace("_", " ") in lowered or m.replace("_", "-") in lowered),
                       "standard")
+        product = references.resolve(turn.text, turn.memory).product
         return [("estimate_delivery", {"postcode": extract.postcode(turn.text), "method": method,
-                                       "sku": extract.sku(turn.text)})]
-    return [("track_order", {"order_id": order_id})]  # without an id: the latest open order
+                                       "sku": extract.sku(turn.text) or (product or {}).get(
+                                           "sku")})]
+    if order_id is None and references.said(turn.text, "cart") and not _order_meant(turn):
+        return [("view_cart", {})]
+    # Without an id or a reference: the latest open order.
+    return [("track_order", {"order_id": order_id or _order_meant(turn)})]
 
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     """Say where the order is, or when it would arrive."""
     if message := first_error(results):
         return f"Sorry, {message}. Please check the order number."
+    if not results and (which := unclear(turn.text, turn.memory, Reference())) is not None:
+        return question(turn.gettext, which)
     result = results[0] if results else {}
+    if result.get("type") == "cart":
+        return cart_reply(turn.gettext, result)
     if result.get("type") == "order_status":
         text = f"Order {result['order_id']} is {result['status']}."
         if tracking := result.get("tracking"):
@@ -52,5 +78,6 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     return "Which order do you mean? Order numbers look like ORD-1002."
 
 
-AGENT = Agent("fulfillment", FULFILLMENT_PROMPT, (track_order, estimate_delivery),
-              plan, render, brief=("customer", "orders"))
+AGENT = Agent("fulfillment", FULFILLMENT_PROMPT,
+              (track_order, estimate_delivery, get_product_details, view_cart, add_to_cart,
+               remove_from_cart, set_cart_quantity), plan, render, brief=("customer", "orders"))

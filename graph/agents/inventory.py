@@ -6,35 +6,51 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
-from tools.catalog import check_stock, recommend_products
+from graph.cart_talk import asks_cart, cart_reply, plan_cart, question, unclear
+from graph.references import Reference, resolve
+from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.catalog import check_stock, get_product_details, recommend_products
 
 INVENTORY_PROMPT = """You answer stock questions. Call check_stock with the product's SKU (and a
 store when one is named). If the customer names a product without a SKU, find it first with
-recommend_products."""
+recommend_products. "It", "that one", "the second" mean the memory's product in focus or
+item of the last list; ask which by name when they could mean several."""
+
+
+SHORT = 5  # words: "in stock downtown?" asks about the product in focus, with no other name
+
+
+def _reference(turn: Turn) -> Reference:
+    """The product the words point at; a short question means the product in focus."""
+    return resolve(turn.text, turn.memory,
+                   default_focus=len(turn.text.split()) <= SHORT and not extract.category(
+                       turn.text))
 
 
 def plan(turn: Turn) -> list[Call]:
-    """Check a named SKU, else the product just discussed, else look the product up."""
-    sku = extract.sku(turn.text)
-    if sku is None:
-        for kind in ("product", "stock"):
-            if (last := turn.last_action(kind)) is not None:
-                sku = last["sku"]
-                break
-    if sku is None and (listing := turn.last_action("product_list")) and listing["products"]:
-        index = extract.ordinal(turn.text) or 0
-        products = listing["products"]
-        sku = products[index]["sku"] if -len(products) <= index < len(products) else None
-    if sku is None:
-        return [("recommend_products", {"query": turn.text, "limit": 3})]
-    return [("check_stock", {"sku": sku, "store_id": extract.store_id(turn.text)})]
+    """Change the cart, check what the words point at, or look the product up."""
+    if (talk := plan_cart(turn.text, turn.memory)) is not None:
+        return talk.calls
+    ref = _reference(turn)
+    store = extract.store_id(turn.text)
+    if ref.unclear:
+        return []  # the reply asks which, naming them
+    if ref.product is not None:
+        return [("check_stock", {"sku": ref.product["sku"], "store_id": store})]
+    if asks_cart(turn.text):
+        return [("view_cart", {})]
+    return [("recommend_products", {"query": turn.text, "limit": 3})]
 
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     """Say where it is in stock."""
     if message := first_error(results):
         return f"Sorry, {message}. Could you check the SKU?"
+    if not results and (which := unclear(turn.text, turn.memory, _reference(turn))) is not None:
+        return question(turn.gettext, which)
     result = results[0] if results else {}
+    if result.get("type") == "cart":
+        return cart_reply(turn.gettext, result)
     if result.get("type") == "stock":
         where = ", ".join(f"{s['store']}: {s['quantity']}" for s in result["stores"])
         state = "in stock" if result["in_stock"] else "out of stock everywhere right now"
@@ -45,4 +61,6 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     return "Which product should I check? Its SKU (like LAP-00001) helps."
 
 
-AGENT = Agent("inventory", INVENTORY_PROMPT, (check_stock, recommend_products), plan, render)
+AGENT = Agent("inventory", INVENTORY_PROMPT,
+              (check_stock, recommend_products, get_product_details, view_cart, add_to_cart,
+               remove_from_cart, set_cart_quantity), plan, render)

@@ -7,11 +7,16 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
+from graph.cart_talk import cart_reply, plan_cart, question, unclear
+from graph.references import Reference, resolve
+from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.catalog import get_product_details
 from tools.loyalty import get_offers, get_points, redeem_rewards
 
 LOYALTY_PROMPT = """You handle loyalty points, rewards and offers. get_points shows the balance
 and the rewards; redeem_rewards prepares a redemption that the customer then confirms; get_offers
-lists current offers. Never promise points or discounts the tools do not show."""
+lists current offers ("offers on it": the category of the memory's product in focus). Never
+promise points or discounts the tools do not show."""
 
 # Rewards by the points they cost, for "redeem 1000 points".
 _REWARD_BY_POINTS = {500: "RW-5OFF", 1000: "RW-10OFF", 2500: "RW-25OFF"}
@@ -31,13 +36,17 @@ def _reward(text: str) -> str | None:
 
 
 def plan(turn: Turn) -> list[Call]:
-    """Redeem, list offers, or show the balance."""
+    """Change the cart, redeem, list offers (for the product referred to), or show the balance."""
+    if (talk := plan_cart(turn.text, turn.memory)) is not None:
+        return talk.calls
     text = turn.text.lower()
     if re.search(r"redeem|use my points|cash in", text) or _SPEND_POINTS.search(text):
         reward = _reward(turn.text)
         return [("redeem_rewards", {"reward_id": reward})] if reward else [("get_points", {})]
     if re.search(r"offer|deal|discount|promo|coupon|sale|newsletter", text):
-        return [("get_offers", {"category": extract.category(turn.text)})]
+        product = resolve(turn.text, turn.memory).product or {}
+        return [("get_offers", {"category": extract.category(turn.text)
+                                or product.get("category")})]
     return [("get_points", {})]
 
 
@@ -45,8 +54,12 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     """Balance, offers, or the redemption to confirm."""
     if message := first_error(results):
         return f"Sorry, {message}."
+    if not results and (which := unclear(turn.text, turn.memory, Reference())) is not None:
+        return question(turn.gettext, which)
     result = results[0] if results else {}
     kind = result.get("type")
+    if kind == "cart":
+        return cart_reply(turn.gettext, result)
     if kind == "points":
         rewards = "; ".join(f"{r['name']} for {r['points']} points ({r['reward_id']})"
                             for r in result.get("rewards", []))
@@ -64,5 +77,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     return "I can show your points, rewards and offers."
 
 
-AGENT = Agent("loyalty", LOYALTY_PROMPT, (get_points, redeem_rewards, get_offers), plan, render,
+AGENT = Agent("loyalty", LOYALTY_PROMPT,
+              (get_points, redeem_rewards, get_offers, get_product_details, view_cart,
+               add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
               brief=("customer", "points"))

@@ -6,38 +6,56 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error, usd
-from tools.cart import add_to_cart
-from tools.catalog import get_product_details, recommend_products
+from graph.cart_talk import asks_cart, cart_reply, compared, plan_cart, question, unclear
+from graph.references import Reference, cheaper_search, resolve
+from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.catalog import check_stock, get_product_details, recommend_products
+from tools.compare import compare_products
 
 RECOMMENDATION_PROMPT = """You recommend products. Ask at most one question when the need is
 unclear; otherwise call recommend_products with the customer's query, budget, category and use
-case, and present the top picks with their reasons. Use get_product_details for "tell me more"
-and add_to_cart when the customer picks one."""
+case, and present the top picks with their reasons. Use get_product_details for "tell me more",
+compare_products for "which of those has the most RAM", check_stock for availability, and
+add_to_cart when the customer picks one. "It", "the second", "the cheaper one" refer to the
+memory's product in focus and last list; when they could mean several products, ask which by
+name."""
 
 
-def _picked(turn: Turn) -> dict[str, Any] | None:
-    listing = turn.last_action("product_list")
-    index = extract.ordinal(turn.text)
-    if listing is None or index is None or not listing["products"]:
-        return None
-    products = listing["products"]
-    return products[index] if -len(products) <= index < len(products) else None
+def _reference(turn: Turn) -> Reference:
+    """What the words point at; a pronoun said with a new category or budget is a new search."""
+    ref = resolve(turn.text, turn.memory)
+    focus = turn.memory.get("focus") or {}
+    named = extract.category(turn.text)
+    if ref.how == "pronoun" and (extract.budget(turn.text) is not None
+                                 or named not in (None, focus.get("category"))):
+        return Reference()
+    return ref
 
 
 def plan(turn: Turn) -> list[Call]:
-    """Pick from the last list, or search the catalogue."""
+    """Change the cart, compare or show what the words point at, or search the catalogue."""
     text = turn.text
-    sku = extract.sku(text) or ((_picked(turn) or {}).get("sku"))
-    if sku and "cart" in text.lower():
-        return [("add_to_cart", {"sku": sku, "quantity": extract.quantity(text)})]
-    if sku:
-        return [("get_product_details", {"sku": sku})]
-    previous = turn.last_action("product_list")
+    if (talk := plan_cart(text, turn.memory)) is not None:
+        return talk.calls
+    if (search := cheaper_search(text, turn.memory)) is not None:
+        return [("recommend_products", search)]
+    ref = _reference(turn)
+    if ref.spec:
+        return [("compare_products", {"skus": [p["sku"] for p in ref.items],
+                                      "spec": ref.spec[0], "most": ref.most})]
+    if ref.product is not None:
+        return [("get_product_details", {"sku": ref.product["sku"]})]
+    if ref.unclear:
+        return []  # the reply asks which, naming them
+    if asks_cart(text):
+        return [("view_cart", {})]
+    listing = turn.memory.get("listing", {})
     query = text
-    if previous and text.lower().startswith(("what about", "how about", "and ", "any ")):
-        query = f"{previous.get('query', '')} {text}"
+    if listing and text.lower().startswith(("what about", "how about", "and ", "any ")):
+        query = f"{listing.get('query', '')} {text}"
     return [("recommend_products", {
-        "query": query, "budget": extract.budget(text) or (previous or {}).get("budget"),
+        "query": query,
+        "budget": extract.budget(text) or listing.get("filters", {}).get("budget"),
         "category": extract.category(query), "use_case": extract.use_case(query)})]
 
 
@@ -45,6 +63,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     """Present the picks, the product or the cart."""
     if message := first_error(results):
         return f"Sorry, {message}."
+    if not results and (which := unclear(turn.text, turn.memory, _reference(turn))) is not None:
+        return question(turn.gettext, which)
     result = results[0] if results else {}
     if result.get("type") == "product_list":
         if not result["products"]:
@@ -53,13 +73,15 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
                  f"{'; '.join(p['reasons'][:2])}" for i, p in enumerate(result["products"], 1)]
         return "Here are my top picks:\n" + "\n".join(lines)
     if result.get("type") == "product":
-        return (f"{result['name']} ({result['sku']}) costs {usd(result['price'])}. "
-                f"{result['description']} Warranty: {result['warranty_months']} months.")
+        return compared(turn.gettext, result) + (
+            f"{result['name']} ({result['sku']}) costs {usd(result['price'])}. "
+            f"{result['description']} Warranty: {result['warranty_months']} months.")
     if result.get("type") == "cart":
-        return f"Added. Your cart now totals {usd(result['total'])}."
+        return cart_reply(turn.gettext, result)
     return "What are you looking for? Tell me the kind of product, your budget and what it is for."
 
 
 AGENT = Agent("recommendation", RECOMMENDATION_PROMPT,
-              (recommend_products, get_product_details, add_to_cart), plan, render,
+              (recommend_products, get_product_details, compare_products, check_stock, view_cart,
+               add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
               brief=("customer", "cart"))

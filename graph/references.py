@@ -1,0 +1,244 @@
+"""Resolve what a customer refers back to ("it", "the second", "the cheaper one") in the memory.
+
+The five kept messages forget the list a customer points at; the memory (`graph.memory`) keeps
+it. The words that refer are data, one file per language (`graph/phrases/references.<lang>.txt`,
+one `[section]` per kind of reference), read with the standard library's `configparser`. Every
+language's words are read at once: a customer who mixes languages, or whose language a short
+message does not reveal, is still understood.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from graph import extract
+from graph.language import LANGUAGES
+from graph.memory import Memory, Product
+
+READ_MAX = 300  # a reference is said in a sentence; the rest of a long message is not read
+CLOSE = 80  # how alike (0-100, rapidfuzz's ratio) a typed word and a name's word must be
+_NOT_WORD = re.compile(r"[^\w]+")
+_NAME_WORD = re.compile(r"[^\W_]+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, words separated by one space, and a space at either end."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.casefold())
+                     if unicodedata.category(c) != "Mn")
+    return f" {_NOT_WORD.sub(' ', folded).strip()} "
+
+
+@cache
+def _sections() -> dict[str, dict[str, str]]:
+    """Each kind of reference: its phrases (normalised) and their values, every language."""
+    kinds: dict[str, dict[str, str]] = {}
+    for lang in LANGUAGES:
+        parser = configparser.ConfigParser(allow_no_value=True, delimiters=("=",), strict=False,
+                                           interpolation=None)
+        name = f"references.{lang}.txt"
+        parser.read_string((resources.files("graph") / "phrases" / name).read_text("utf-8"))
+        for section in parser.sections():
+            for phrase, value in parser.items(section):
+                kinds.setdefault(section, {})[normalise(phrase)] = (value or "").strip()
+    return kinds
+
+
+def words(kind: str) -> dict[str, str]:
+    """The phrases of one kind (`pronoun`, `ordinal`, `cheaper`, `cart`, ...) and their values."""
+    return _sections().get(kind, {})
+
+
+def found(text: str, kind: str) -> list[str]:
+    """The phrases of `kind` said in `text` (already normalised), longest first."""
+    return sorted((p for p in words(kind) if p in text), key=len, reverse=True)
+
+
+def said(text: str, kind: str) -> bool:
+    """Whether `text` says a phrase of `kind` (whole words, any of the five languages)."""
+    return bool(found(normalise(text[:READ_MAX]), kind))
+
+
+@cache
+def _not_names() -> frozenset[str]:
+    """Words that never name a product: every referring word, and the `stop` lists."""
+    return frozenset(w for kind in _sections().values() for phrase in kind for w in phrase.split())
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What the words point at: one product when sure, several when the customer must choose.
+
+    With `spec` set, the customer asks which of `items` has the most (or least) of it.
+    """
+
+    items: tuple[Product, ...] = ()
+    how: str = ""
+    spec: tuple[str, ...] = ()
+    most: bool = True
+
+    @property
+    def product(self) -> Product | None:
+        """The one product meant, when the words single it out."""
+        return self.items[0] if len(self.items) == 1 and not self.spec else None
+
+    @property
+    def unclear(self) -> bool:
+        """The words point at several products: ask which rather than guess."""
+        return len(self.items) > 1 and not self.spec
+
+
+def shown(memory: Memory) -> list[Product]:
+    """The last list shown, as the memory keeps it."""
+    return [p for p in memory.get("listing", {}).get("items", []) if p.get("sku")]
+
+
+def order_items(memory: Memory) -> list[Product]:
+    """The lines of the order in focus, as products to refer to."""
+    return [{"sku": i["sku"], "name": i.get("name") or i["sku"]}
+            for i in memory.get("order", {}).get("items", []) if i.get("sku")]
+
+
+def _unique(products: Iterable[Product]) -> list[Product]:
+    seen: dict[str, Product] = {}
+    for product in products:
+        seen.setdefault(str(product.get("sku", "")).upper(), product)
+    return list(seen.values())
+
+
+def _name_words(product: Product) -> set[str]:
+    category = str(product.get("category", ""))
+    named = normalise(f"{product.get('name', '')} {category} {category.removesuffix('s')}")
+    return set(named.split())
+
+
+def _alike(word: str, name_words: set[str]) -> bool:
+    if word in name_words:
+        return True
+    return len(word) >= 4 and any(len(n) >= 4 and fuzz.ratio(word, n) >= CLOSE
+                                  for n in name_words)
+
+
+def named(text: str, candidates: Sequence[Product], loose: bool = False) -> list[Product]:
+    """The candidates whose name (or category) the words say, best match first.
+
+    Unless `loose`, a name counts only after a word that points back ("the Nikon", "el Dell",
+    "dusra wala"), so that "recommend me a Dell" is a new search, not a reference.
+    """
+    said_words = normalise(text[:READ_MAX]).split()
+    before = {p.strip() for p in words("definite")}
+    after = {p.strip() for p in words("after")}
+    skip = _not_names()
+
+    def pointed(i: int) -> bool:  # "the Dell", "that black Nikon", "Dell wala"
+        return bool(before & set(said_words[max(0, i - 2):i])
+                    or after & set(said_words[i + 1:i + 3]))
+
+    wanted = [w for i, w in enumerate(said_words) if w not in skip and (loose or pointed(i))]
+    if not wanted:
+        return []
+    scored = [(sum(_alike(w, _name_words(p)) for w in wanted), p) for p in candidates]
+    best = max((score for score, _ in scored), default=0)
+    picked = [p for score, p in scored if best and score == best]
+    # "the laptops" when every product shown is a laptop asks for more of them, not one.
+    return picked if loose or len(candidates) < 2 or len(picked) < len(candidates) else []
+
+
+def _by_price(products: Sequence[Product], cheapest: bool) -> list[Product]:
+    priced = [p for p in products if isinstance(p.get("price"), int | float)]
+    if not priced:
+        return []
+    pick = min if cheapest else max
+    return [pick(priced, key=lambda p: float(p["price"]))]  # type: ignore[arg-type]
+
+
+def _ordinal(text: str, listed: Sequence[Product]) -> list[Product]:
+    said_ = found(text, "ordinal")
+    if not said_ or not listed:
+        return []
+    index = int(words("ordinal")[said_[0]])
+    index = index - 1 if index > 0 else index
+    return [listed[index]] if -len(listed) <= index < len(listed) else []
+
+
+def _spec(text: str) -> tuple[tuple[str, ...], bool] | None:
+    specs, most, least = found(text, "spec"), found(text, "most"), found(text, "least")
+    if not specs or not (most or least):
+        return None
+    keys = tuple(words("spec")[specs[0]].split())
+    # "the least RAM" says both "least" and no "most"; "most" wins only when said alone.
+    return keys, bool(most) and not least
+
+
+def resolve(text: str, memory: Memory, among: Sequence[Product] = (),
+            loose: bool = False, default_focus: bool = False) -> Reference:
+    """What the customer's words refer to, from the memory (and `among`, e.g. the cart's lines).
+
+    Args:
+        text: The customer's message.
+        memory: The session's memory.
+        among: More products the words may name (the cart's or the order's lines), first.
+        loose: A name counts without a word pointing back (the customer asked for an action).
+        default_focus: With no other sign, the words mean the product in focus.
+    """
+    text = text[:READ_MAX]
+    folded = normalise(text)
+    listed = shown(memory) or list(among)
+    focus = memory.get("focus")
+    pool = _unique([*among, *listed, *([focus] if focus else [])])
+    if sku := extract.sku(text):
+        match = [p for p in pool if str(p.get("sku", "")).upper() == sku]
+        return Reference((match[0] if match else {"sku": sku},), "sku")
+    names = named(text, pool, loose)
+    if spec := _spec(folded):
+        return Reference(tuple(names if len(names) > 1 else listed), "spec", spec[0], spec[1])
+    for kind, cheapest in (("cheaper", True), ("pricier", False)):
+        if found(folded, kind) and not found(folded, "cheaper_search"):
+            picked = _by_price(names if len(names) > 1 else listed, cheapest)
+            if picked:
+                return Reference(tuple(picked), kind)
+    if picked := _ordinal(folded, listed):
+        return Reference(tuple(picked), "ordinal")
+    if names:
+        if len(names) > 1 and focus and any(p.get("sku") == focus.get("sku") for p in names):
+            return Reference((focus,), "name")
+        return Reference(tuple(names), "name")
+    if found(folded, "pronoun") or default_focus:
+        if focus:
+            return Reference((focus,), "pronoun")
+        if listed:
+            return Reference(tuple(listed), "pronoun")
+    return Reference()
+
+
+def cheaper_search(text: str, memory: Memory) -> dict[str, Any] | None:
+    """For "something cheaper": the last list's search again, priced below what was shown.
+
+    Below the product in focus when there is one, else below the cheapest product listed.
+    """
+    if not said(text, "cheaper_search"):
+        return None
+    listing = memory.get("listing", {})
+    focus = memory.get("focus")
+    prices = [float(p["price"]) for p in ([focus] if focus and "price" in focus else shown(memory))
+              if "price" in p]
+    if not prices:
+        return None
+    filters = listing.get("filters", {})
+    query = listing.get("query") or str((focus or {}).get("name", ""))
+    category = filters.get("category") or (focus or {}).get("category")
+    return {"query": query, "category": category, "use_case": filters.get("use_case"),
+            "budget": round(min(prices) - 0.01, 2)}
+
+
+def names_of(products: Sequence[Product], limit: int = 4) -> list[str]:
+    """The names to ask between, as customers read them (never SKUs)."""
+    return [str(p.get("name") or p.get("sku")) for p in products[:limit]]

@@ -8,13 +8,12 @@ naming them (`question`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from graph import extract, references
 from graph.changes import count
-from graph.i18n import N_
 from graph.memory import Memory, Product
 from graph.references import READ_MAX, Reference, found, normalise, resolve
 
@@ -111,43 +110,3 @@ def unclear(text: str, memory: Memory, ref: Reference, lines: Sequence[Product] 
     if talk is not None:
         return None if talk.calls else talk.unclear
     return ref.items if ref.unclear else None
-
-
-def question(_: Callable[[str], str], products: Sequence[Product]) -> str:
-    """One short question naming the products to choose between (names, never SKUs)."""
-    names = references.names_of(products)
-    if not names:
-        return _("Which product do you mean? Tell me its name.")
-    if len(names) == 1:
-        return _("Do you mean {name}?").format(name=names[0])
-    options = _("{first} or {last}").format(first=", ".join(names[:-1]), last=names[-1])
-    return _("Which one do you mean: {options}?").format(options=options)
-
-
-def cart_reply(_: Callable[[str], str], result: dict[str, Any]) -> str:
-    """The cart as it now is, after any change: its lines and total (names, never SKUs)."""
-    if not result.get("items"):
-        return _("Your cart is empty.")
-    items = ", ".join(f"{line['quantity']} x {line['name']}" for line in result["items"])
-    return _("Your cart: {items}. Total ${total:,.2f}.").format(items=items,
-                                                                 total=result["total"])
-
-
-_SPECS = {"ram_gb": (N_("RAM"), "{:g} GB"), "storage_gb": (N_("storage"), "{:g} GB"),
-          "screen_in": (N_("screen"), "{:g} in"), "size_in": (N_("screen"), "{:g} in"),
-          "refresh_hz": (N_("refresh rate"), "{:g} Hz"), "price": (N_("price"), "${:,.2f}")}
-
-
-def compared(_: Callable[[str], str], result: dict[str, Any]) -> str:
-    """For a product picked by `compare_products`: why it, among those compared ("" if not)."""
-    comparison = result.get("compared")
-    if not isinstance(comparison, dict):
-        return ""
-    label, unit = _SPECS.get(comparison["spec"], (comparison["spec"].replace("_", " "), "{:g}"))
-    most = _("the most {spec}") if comparison["most"] else _("the least {spec}")
-    text = _("Of those, {name} has {most}: {value}.").format(
-        name=result["name"], most=most.format(spec=_(label)),
-        value=unit.format(comparison["value"]))
-    if comparison.get("tied"):
-        text += " " + _("So does {names}.").format(names=", ".join(comparison["tied"]))
-    return text + " "

@@ -239,6 +239,12 @@ def cheaper_search(text: str, memory: Memory) -> dict[str, Any] | None:
             "budget": round(min(prices) - 0.01, 2)}
 
 
+def colour(text: str) -> str | None:
+    """The colour the words ask about, as the catalogue spells it ("negro" is black)."""
+    said_ = found(normalise(text[:READ_MAX]), "colour")
+    return words("colour")[said_[0]] if said_ else None
+
+
 def names_of(products: Sequence[Product], limit: int = 4) -> list[str]:
     """The names to ask between, as customers read them (never SKUs)."""
     return [str(p.get("name") or p.get("sku")) for p in products[:limit]]

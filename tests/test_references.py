@@ -4,10 +4,11 @@ from typing import Any
 
 import pytest
 
-from graph.cart_talk import plan_cart, question, unclear
+from graph.cart_talk import plan_cart, unclear
 from graph.i18n import gettext_for
 from graph.memory import Memory
-from graph.references import cheaper_search, resolve
+from graph.reference_replies import question
+from graph.references import cheaper_search, colour, resolve
 
 DELL = {"sku": "LAP-00011", "name": "Dell Inspiron 5", "price": 899.99, "category": "laptops"}
 LENOVO = {"sku": "LAP-00012", "name": "Lenovo ThinkPad 3 Pro", "price": 749.99,
@@ -147,3 +148,11 @@ def test_a_question_is_no_cart_change() -> None:
     for text in ("what laptops do you have?", "I'd like a laptop for gaming",
                  "how much is the Dell?"):
         assert plan_cart(text, listing(focus=DELL)) is None
+
+
+@pytest.mark.parametrize(("text", "meant"), [
+    ("does it come in black?", "black"), ("¿lo tienen en negro?", "black"),
+    ("je le veux en blanc", "white"), ("gibt es das auch in Schwarz?", "black"),
+    ("kya yeh kaala milega?", "black"), ("is it in stock?", None)])
+def test_the_colour_asked_about(text: str, meant: str | None) -> None:
+    assert colour(text) == meant

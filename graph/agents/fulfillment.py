@@ -7,7 +7,8 @@ from typing import Any
 
 from graph import extract, references
 from graph.agents.base import Agent, Call, Turn, first_error
-from graph.cart_talk import cart_reply, plan_cart, question, unclear
+from graph.cart_talk import plan_cart, unclear
+from graph.reference_replies import cart_reply, product_reply, question
 from graph.references import Reference
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.catalog import get_product_details
@@ -47,8 +48,12 @@ def plan(turn: Turn) -> list[Call]:
         return [("estimate_delivery", {"postcode": extract.postcode(turn.text), "method": method,
                                        "sku": extract.sku(turn.text) or (product or {}).get(
                                            "sku")})]
-    if order_id is None and references.said(turn.text, "cart") and not _order_meant(turn):
-        return [("view_cart", {})]
+    if order_id is None and not _order_meant(turn):
+        if references.said(turn.text, "cart"):
+            return [("view_cart", {})]
+        product = references.resolve(turn.text, turn.memory).product
+        if product is not None and not references.said(turn.text, "pronoun"):
+            return [("get_product_details", {"sku": product["sku"]})]  # "the Dell one"
     # Without an id or a reference: the latest open order.
     return [("track_order", {"order_id": order_id or _order_meant(turn)})]
 
@@ -62,6 +67,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     result = results[0] if results else {}
     if result.get("type") == "cart":
         return cart_reply(turn.gettext, result)
+    if result.get("type") == "product":
+        return product_reply(turn.gettext, result, turn.text)
     if result.get("type") == "order_status":
         text = f"Order {result['order_id']} is {result['status']}."
         if tracking := result.get("tracking"):

@@ -6,8 +6,9 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
-from graph.cart_talk import asks_cart, cart_reply, plan_cart, question, unclear
-from graph.references import Reference, resolve
+from graph.cart_talk import asks_cart, plan_cart, unclear
+from graph.reference_replies import cart_reply, product_reply, question
+from graph.references import Reference, cheaper_search, colour, resolve
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.catalog import check_stock, get_product_details, recommend_products
 
@@ -31,11 +32,15 @@ def plan(turn: Turn) -> list[Call]:
     """Change the cart, check what the words point at, or look the product up."""
     if (talk := plan_cart(turn.text, turn.memory)) is not None:
         return talk.calls
+    if (search := cheaper_search(turn.text, turn.memory)) is not None:
+        return [("recommend_products", {**search, "limit": 3})]
     ref = _reference(turn)
     store = extract.store_id(turn.text)
     if ref.unclear:
         return []  # the reply asks which, naming them
     if ref.product is not None:
+        if colour(turn.text) and not store:  # "does it come in black?": its specs say
+            return [("get_product_details", {"sku": ref.product["sku"]})]
         return [("check_stock", {"sku": ref.product["sku"], "store_id": store})]
     if asks_cart(turn.text):
         return [("view_cart", {})]
@@ -51,6 +56,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     result = results[0] if results else {}
     if result.get("type") == "cart":
         return cart_reply(turn.gettext, result)
+    if result.get("type") == "product":
+        return product_reply(turn.gettext, result, turn.text)
     if result.get("type") == "stock":
         where = ", ".join(f"{s['store']}: {s['quantity']}" for s in result["stores"])
         state = "in stock" if result["in_stock"] else "out of stock everywhere right now"

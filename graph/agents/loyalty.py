@@ -7,7 +7,8 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
-from graph.cart_talk import cart_reply, plan_cart, question, unclear
+from graph.cart_talk import plan_cart, unclear
+from graph.reference_replies import cart_reply, product_reply, question
 from graph.references import Reference, resolve
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.catalog import get_product_details
@@ -43,10 +44,12 @@ def plan(turn: Turn) -> list[Call]:
     if re.search(r"redeem|use my points|cash in", text) or _SPEND_POINTS.search(text):
         reward = _reward(turn.text)
         return [("redeem_rewards", {"reward_id": reward})] if reward else [("get_points", {})]
+    ref = resolve(turn.text, turn.memory)
     if re.search(r"offer|deal|discount|promo|coupon|sale|newsletter", text):
-        product = resolve(turn.text, turn.memory).product or {}
         return [("get_offers", {"category": extract.category(turn.text)
-                                or product.get("category")})]
+                                or (ref.product or {}).get("category")})]
+    if ref.product is not None and ref.how not in ("pronoun", ""):  # "the Dell one"
+        return [("get_product_details", {"sku": ref.product["sku"]})]
     return [("get_points", {})]
 
 
@@ -60,6 +63,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     kind = result.get("type")
     if kind == "cart":
         return cart_reply(turn.gettext, result)
+    if kind == "product":
+        return product_reply(turn.gettext, result, turn.text)
     if kind == "points":
         rewards = "; ".join(f"{r['name']} for {r['points']} points ({r['reward_id']})"
                             for r in result.get("rewards", []))

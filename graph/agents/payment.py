@@ -7,8 +7,9 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error, usd
-from graph.cart_talk import asks_cart, cart_reply, lines_of, plan_cart, question, unclear
+from graph.cart_talk import asks_cart, lines_of, plan_cart, unclear
 from graph.changes import plan_change as change_plan
+from graph.reference_replies import cart_reply, question
 from graph.references import Reference, shown
 from tools.cart import add_to_cart, empty_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.catalog import get_product_details

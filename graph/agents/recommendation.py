@@ -6,7 +6,8 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error, usd
-from graph.cart_talk import asks_cart, cart_reply, compared, plan_cart, question, unclear
+from graph.cart_talk import asks_cart, plan_cart, unclear
+from graph.reference_replies import cart_reply, product_notes, question
 from graph.references import Reference, cheaper_search, resolve
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.catalog import check_stock, get_product_details, recommend_products
@@ -73,7 +74,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
                  f"{'; '.join(p['reasons'][:2])}" for i, p in enumerate(result["products"], 1)]
         return "Here are my top picks:\n" + "\n".join(lines)
     if result.get("type") == "product":
-        return compared(turn.gettext, result) + (
+        return product_notes(turn.gettext, result, turn.text) + (
             f"{result['name']} ({result['sku']}) costs {usd(result['price'])}. "
             f"{result['description']} Warranty: {result['warranty_months']} months.")
     if result.get("type") == "cart":

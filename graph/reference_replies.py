@@ -10,6 +10,9 @@ from graph.i18n import N_
 from graph.memory import Product
 
 Gettext = Callable[[str], str]
+# The colours the catalogue's specs spell, marked for the catalogues: `_(colour)` says them.
+COLOURS = (N_("black"), N_("white"), N_("blue"), N_("red"), N_("green"), N_("silver"),
+           N_("grey"))
 
 
 def question(_: Gettext, products: Sequence[Product]) -> str:

@@ -23,11 +23,12 @@ from rapidfuzz import fuzz
 from graph import extract
 from graph.language import LANGUAGES
 from graph.memory import Memory, Product
+from tools.catalog_data import CATEGORIES
 
 READ_MAX = 300  # a reference is said in a sentence; the rest of a long message is not read
 CLOSE = 80  # how alike (0-100, rapidfuzz's ratio) a typed word and a name's word must be
 _NOT_WORD = re.compile(r"[^\w]+")
-_NAME_WORD = re.compile(r"[^\W_]+")
+_BY_PREFIX = {spec[0]: category for category, spec in CATEGORIES.items()}  # "KEY": keyboards
 
 
 def normalise(text: str) -> str:
@@ -70,7 +71,8 @@ def said(text: str, kind: str) -> bool:
 @cache
 def _not_names() -> frozenset[str]:
     """Words that never name a product: every referring word, and the `stop` lists."""
-    return frozenset(w for kind in _sections().values() for phrase in kind for w in phrase.split())
+    return frozenset(w for name, kind in _sections().items() if name != "product"
+                     for phrase in kind for w in phrase.split())
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,8 @@ def _unique(products: Iterable[Product]) -> list[Product]:
 
 
 def _name_words(product: Product) -> set[str]:
-    category = str(product.get("category", ""))
+    sku = str(product.get("sku", ""))
+    category = str(product.get("category") or _BY_PREFIX.get(sku[:3].upper(), ""))
     named = normalise(f"{product.get('name', '')} {category} {category.removesuffix('s')}")
     return set(named.split())
 
@@ -133,7 +136,8 @@ def named(text: str, candidates: Sequence[Product], loose: bool = False) -> list
     Unless `loose`, a name counts only after a word that points back ("the Nikon", "el Dell",
     "dusra wala"), so that "recommend me a Dell" is a new search, not a reference.
     """
-    said_words = normalise(text[:READ_MAX]).split()
+    kinds = {p.strip(): v for p, v in words("product").items()}  # "souris" is a mouse
+    said_words = [kinds.get(w, w) for w in normalise(text[:READ_MAX]).split()]
     before = {p.strip() for p in words("definite")}
     after = {p.strip() for p in words("after")}
     skip = _not_names()
@@ -197,7 +201,7 @@ def resolve(text: str, memory: Memory, among: Sequence[Product] = (),
     if sku := extract.sku(text):
         match = [p for p in pool if str(p.get("sku", "")).upper() == sku]
         return Reference((match[0] if match else {"sku": sku},), "sku")
-    names = named(text, pool, loose)
+    names = named(text, among, loose) or named(text, pool, loose)  # `among` first
     if spec := _spec(folded):
         return Reference(tuple(names if len(names) > 1 else listed), "spec", spec[0], spec[1])
     for kind, cheapest in (("cheaper", True), ("pricier", False)):

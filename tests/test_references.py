@@ -8,7 +8,7 @@ from graph.cart_talk import plan_cart, unclear
 from graph.i18n import gettext_for
 from graph.memory import Memory
 from graph.reference_replies import question
-from graph.references import cheaper_search, colour, resolve
+from graph.references import cheaper_search, colour, order_items, resolve
 
 DELL = {"sku": "LAP-00011", "name": "Dell Inspiron 5", "price": 899.99, "category": "laptops"}
 LENOVO = {"sku": "LAP-00012", "name": "Lenovo ThinkPad 3 Pro", "price": 749.99,
@@ -61,6 +61,16 @@ def test_a_pick_from_the_last_list(text: str, meant: dict[str, Any]) -> None:
     "je le veux en noir", "gibt es das auch in schwarz?", "isko black mein dikhao"])
 def test_a_pronoun_is_the_product_in_focus(text: str) -> None:
     assert resolve(text, listing(focus=APPLE)).product == APPLE
+
+
+def test_the_mouse_is_a_line_of_the_order_in_focus() -> None:
+    memory: Memory = {**listing(), "order": {"order_id": "ORD-1001", "items": [  # type: ignore[typeddict-item]
+        {"sku": "HPH-00001", "name": "Sony Quiet 4", "quantity": 1},
+        {"sku": "ACC-00001", "name": "Apple Mouse 6 Pro", "quantity": 2}]}}
+    for text in ("I want to return the mouse", "quiero devolver el mouse",
+                 "je veux retourner la souris Apple", "mouse wala wapas karna hai"):
+        ref = resolve(text, memory, among=order_items(memory), loose=True)
+        assert ref.product is not None and ref.product["sku"] == "ACC-00001", text
 
 
 def test_a_name_two_listed_products_share_is_asked_about_by_name() -> None:
@@ -123,6 +133,10 @@ def test_add_it_to_the_cart(text: str) -> None:
     ("remove LAP-00003 from my cart", ("remove_from_cart", {"sku": "LAP-00003"})),
     ("take the mouse out of my cart", ("remove_from_cart", {"sku": MOUSE["sku"]})),
     ("quita el Keychron del carrito", ("remove_from_cart", {"sku": KEYS["sku"]})),
+    ("quita el ratón del carrito", ("remove_from_cart", {"sku": MOUSE["sku"]})),
+    ("enlève la souris du panier", ("remove_from_cart", {"sku": MOUSE["sku"]})),
+    ("nimm die Maus aus dem Warenkorb", ("remove_from_cart", {"sku": MOUSE["sku"]})),
+    ("keyboard cart se hata do", ("remove_from_cart", {"sku": KEYS["sku"]})),
     ("make it two", ("set_cart_quantity", {"sku": APPLE["sku"], "quantity": 2})),
     ("que sean tres", ("set_cart_quantity", {"sku": APPLE["sku"], "quantity": 3})),
     ("mach zwei draus", ("set_cart_quantity", {"sku": APPLE["sku"], "quantity": 2})),

@@ -23,6 +23,7 @@ from rapidfuzz import fuzz
 from graph import extract
 from graph.language import LANGUAGES
 from graph.memory import Memory, Product
+from tools.catalog import category_of
 from tools.catalog_data import CATEGORIES
 
 READ_MAX = 300  # a reference is said in a sentence; the rest of a long message is not read
@@ -111,7 +112,7 @@ def order_items(memory: Memory) -> list[Product]:
 
 def _unique(products: Iterable[Product]) -> list[Product]:
     seen: dict[str, Product] = {}
-    for product in products:
+    for product in products:  # the first of each SKU, in order
         seen.setdefault(str(product.get("sku", "")).upper(), product)
     return list(seen.values())
 
@@ -182,6 +183,13 @@ def _spec(text: str) -> tuple[tuple[str, ...], bool] | None:
     return keys, bool(most) and not least
 
 
+def asks_new(text: str) -> bool:
+    """The words name a kind of product, a use or a budget: a new search, not "it"."""
+    kinds = {p.strip(): v for p, v in words("product").items()}
+    mapped = " ".join(kinds.get(w, w) for w in normalise(text[:READ_MAX]).split())
+    return bool(category_of(mapped) or extract.use_case(mapped) or extract.budget(text))
+
+
 def resolve(text: str, memory: Memory, among: Sequence[Product] = (),
             loose: bool = False, default_focus: bool = False) -> Reference:
     """What the customer's words refer to, from the memory (and `among`, e.g. the cart's lines).
@@ -215,7 +223,8 @@ def resolve(text: str, memory: Memory, among: Sequence[Product] = (),
         if len(names) > 1 and focus and any(p.get("sku") == focus.get("sku") for p in names):
             return Reference((focus,), "name")
         return Reference(tuple(names), "name")
-    if found(folded, "pronoun") or default_focus:
+    if found(folded, "pronoun") or (found(folded, "clitic") and not asks_new(text)) or (
+            default_focus):
         if focus:
             return Reference((focus,), "pronoun")
         if listed:

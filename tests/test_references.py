@@ -100,7 +100,10 @@ def test_a_spec_compared_among_the_listed(text: str, most: bool) -> None:
 
 @pytest.mark.parametrize("text", [
     "recommend me a Dell laptop for gaming", "I need a laptop for coding under $1000",
-    "show me the laptops for students", "hello", "what are your opening hours?"])
+    "show me the laptops for students", "hello", "what are your opening hours?",
+    "je cherche le meilleur portable pour coder", "busco la mejor laptop para gaming",
+    "gibt es Laptops unter 500?", "ich suche den besten Kopfhörer zum Laufen",
+    "yeh laptop 800 dollar ke under hai kya", "this weekend I need a camera for travel"])
 def test_a_new_request_is_no_reference(text: str) -> None:
     ref = resolve(text, listing(focus=DELL))
     assert ref.product is None and not ref.unclear and not ref.spec

@@ -70,13 +70,17 @@ def plan_cart(text: str, memory: Memory, lines: Sequence[Product] = (),
         text: The customer's message.
         memory: The session's memory: the product in focus and the last list.
         lines: The cart's lines, when the agent's brief has them.
-        owner: The agent owns the cart (payment): a verb alone is about the cart.
+        owner: The agent owns the cart (payment) and its brief has the lines: a verb alone is
+            about the cart.
     """
     folded = normalise(text[:READ_MAX])
     cart = bool(found(folded, "cart"))
     about_cart = cart or owner
     if found(folded, "empty") and about_cart:
         return CartTalk([("empty_cart", {})])
+    if owner and not lines and (found(folded, "remove") or (
+            found(folded, "set") and _quantity(folded, 0))):
+        return CartTalk([("view_cart", {})])  # nothing to take out: the cart shows it is empty
     if found(folded, "remove") and (about_cart or extract.sku(text)):
         sku, unclear = _target(_in_cart(text, memory, lines))
         return CartTalk([("remove_from_cart", {"sku": sku})] if sku else [], unclear)

@@ -252,10 +252,20 @@ def cheaper_search(text: str, memory: Memory) -> dict[str, Any] | None:
             "budget": round(min(prices) - 0.01, 2)}
 
 
+def value_said(text: str, kind: str) -> str | None:
+    """The value of the longest phrase of `kind` said: a colour ("negro" is black), a store."""
+    said_ = found(normalise(text[:READ_MAX]), kind)
+    return words(kind)[said_[0]] if said_ else None
+
+
 def colour(text: str) -> str | None:
-    """The colour the words ask about, as the catalogue spells it ("negro" is black)."""
-    said_ = found(normalise(text[:READ_MAX]), "colour")
-    return words("colour")[said_[0]] if said_ else None
+    """The colour the words ask about, as the catalogue's specs spell it."""
+    return value_said(text, "colour")
+
+
+def store(text: str) -> str | None:
+    """The store the words name, in any of the five languages ("centre-ville", "Flughafen")."""
+    return value_said(text, "store")
 
 
 def names_of(products: Sequence[Product], limit: int = 4) -> list[str]:

@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from graph.cart_talk import plan_cart, unclear
+from graph import references
+from graph.cart_talk import CartTalk, plan_cart, unclear
 from graph.i18n import gettext_for
 from graph.memory import Memory
 from graph.reference_replies import question
@@ -173,3 +174,19 @@ def test_a_question_is_no_cart_change() -> None:
     ("kya yeh kaala milega?", "black"), ("is it in stock?", None)])
 def test_the_colour_asked_about(text: str, meant: str | None) -> None:
     assert colour(text) == meant
+
+
+def test_the_cart_owner_with_an_empty_cart_shows_it() -> None:
+    for text in ("remove it", "make it two", "quita el ratón del carrito"):
+        assert plan_cart(text, listing(focus=APPLE), [], owner=True) == CartTalk(
+            [("view_cart", {})])
+    assert plan_cart("just pay for it", listing(focus=APPLE), [], owner=True) is None
+
+
+@pytest.mark.parametrize(("text", "store"), [
+    ("is it in stock downtown?", "store-downtown"), ("¿lo tienen en el centro comercial?",
+                                                    "store-mall"),
+    ("est-il en stock au centre-ville ?", "store-downtown"), ("am Flughafen?", "store-airport"),
+    ("mall mein hai kya?", "store-mall"), ("is it in stock?", None)])
+def test_a_store_in_each_language(text: str, store: str | None) -> None:
+    assert references.store(text) == store

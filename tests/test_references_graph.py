@@ -188,3 +188,24 @@ async def test_the_dell_one_is_looked_up_whoever_answers(turn: Say, graph: Any) 
             ("product", shown[1]["sku"])]
     else:  # two listed share the brand: the reply asks which, by name
         assert result["actions"] == [] and all(p["name"] in result["reply"] for p in sharing)
+
+
+async def test_the_cheapest_in_stock_downtown_in_french(turn: Say, graph: Any,
+                                                       seeded: Store) -> None:
+    shown = await listed(turn, "I need a laptop for coding under $1000")
+    await forget(turn, graph, shown, "fr")
+    result = await turn("le moins cher est en stock au centre-ville ?")
+    sku = cheapest(shown)["sku"]
+    row = await seeded.stock.find_one({"sku": sku, "store_id": "store-downtown"})
+    assert row is not None
+    assert [(a["type"], a["sku"], a["stores"]) for a in result["actions"]] == [
+        ("stock", sku, [{"store_id": "store-downtown", "store": "Downtown",
+                         "quantity": row["quantity"]}])]
+
+
+async def test_removing_from_an_empty_cart_shows_it_empty(turn: Say, seeded: Store) -> None:
+    await turn("empty my cart")
+    assert await cart_of(seeded) == {}
+    result = await turn("remove LAP-00003 from my cart")
+    assert types(result) == ["cart"] and result["actions"][0]["items"] == []
+    assert await cart_of(seeded) == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph import extract
+from graph import extract, references
 from graph.agents.base import Agent, Call, Turn, first_error
 from graph.cart_talk import asks_cart, plan_cart, unclear
 from graph.reference_replies import cart_reply, product_reply, question
@@ -35,7 +35,7 @@ def plan(turn: Turn) -> list[Call]:
     if (search := cheaper_search(turn.text, turn.memory)) is not None:
         return [("recommend_products", {**search, "limit": 3})]
     ref = _reference(turn)
-    store = extract.store_id(turn.text)
+    store = extract.store_id(turn.text) or references.store(turn.text)
     if ref.unclear:
         return []  # the reply asks which, naming them
     if ref.product is not None:

@@ -8,6 +8,7 @@ naming them (`question`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from graph.memory import Memory, Product
 from graph.references import READ_MAX, Reference, found, normalise, resolve
 
 Call = tuple[str, dict[str, Any]]
-CART_TOOLS = ("view_cart", "add_to_cart", "remove_from_cart", "set_cart_quantity", "empty_cart")
+_NAMING_ONE = re.compile(r"(?<=\w)\s+ones?\b")  # linear: one run of spaces, then the word
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ def _quantity(folded: str, default: int = 1) -> int:
     for kind in ("add", "remove", "set", "cart", "ordinal"):
         for phrase in found(folded, kind):
             folded = folded.replace(phrase, " ")
+    # "the second one", "that one": "one" there names a product, not a count.
+    folded = _NAMING_ONE.sub(" ", folded)
     return count(extract.SKU.sub(" ", folded)) or default
 
 

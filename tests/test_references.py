@@ -59,7 +59,8 @@ def test_a_pick_from_the_last_list(text: str, meant: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("text", [
     "does it come in black?", "is that one any good?", "¿lo tienen en negro?",
-    "je le veux en noir", "gibt es das auch in schwarz?", "isko black mein dikhao"])
+    "je le veux en noir", "gibt es das auch in schwarz?", "isko black mein dikhao",
+    "tell me more", "dime más", "dites-m'en plus", "erzähl mir mehr", "aur batao"])
 def test_a_pronoun_is_the_product_in_focus(text: str) -> None:
     assert resolve(text, listing(focus=APPLE)).product == APPLE
 

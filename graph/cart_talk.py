@@ -46,6 +46,14 @@ def _quantity(folded: str, default: int = 1) -> int:
     return count(extract.SKU.sub(" ", folded)) or default
 
 
+def _name_said(folded: str) -> str:
+    """The words of a product's name: the message without its cart words and verbs."""
+    for kind in ("add", "cart", "set", "stop", "definite"):
+        for phrase in found(folded, kind):
+            folded = folded.replace(phrase, " ")
+    return " ".join(folded.split())
+
+
 def _in_cart(text: str, memory: Memory, lines: Sequence[Product]) -> Reference:
     """What the words name among the cart's lines (or, without them, the memory's products)."""
     if not lines:
@@ -92,6 +100,9 @@ def plan_cart(text: str, memory: Memory, lines: Sequence[Product] = (),
         sku, unclear = _target(ref)
         if sku:
             return CartTalk([("add_to_cart", {"sku": sku, "quantity": _quantity(folded)})])
+        if cart and not unclear and references.names_other(text, memory):
+            # A product named that the talk has not shown: find it; the customer then picks.
+            return CartTalk([("recommend_products", {"query": _name_said(folded), "limit": 3})])
         if unclear or cart:
             return CartTalk([], unclear or tuple(references.shown(memory)))
         return None

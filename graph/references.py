@@ -190,6 +190,26 @@ def asks_new(text: str) -> bool:
     return bool(category_of(mapped) or extract.use_case(mapped) or extract.budget(text))
 
 
+def names_other(text: str, memory: Memory) -> bool:
+    """The words name a product other than the one in focus ("add the Razer K70 to my cart").
+
+    A model number, a capitalised word mid-sentence, or another kind of product than the
+    focus's says so.
+    """
+    focus = memory.get("focus") or {}
+    known = _name_words(focus) if focus else set()
+    tokens = [t.strip(".,!?¿¡:;\"'()") for t in text[:READ_MAX].split()]
+    for i, token in enumerate(tokens):
+        word = normalise(token).strip()
+        name_like = (any(c.isdigit() for c in token) and not token.isdigit()) or (
+            i > 0 and len(token) > 1 and token[0].isupper() and word not in _not_names())
+        if name_like and word and word not in known:
+            return True
+    kinds = {p.strip(): v for p, v in words("product").items()}
+    named = category_of(" ".join(kinds.get(w, w) for w in normalise(text[:READ_MAX]).split()))
+    return named is not None and named != focus.get("category", named)
+
+
 def resolve(text: str, memory: Memory, among: Sequence[Product] = (),
             loose: bool = False, default_focus: bool = False) -> Reference:
     """What the customer's words refer to, from the memory (and `among`, e.g. the cart's lines).
@@ -224,7 +244,7 @@ def resolve(text: str, memory: Memory, among: Sequence[Product] = (),
             return Reference((focus,), "name")
         return Reference(tuple(names), "name")
     if found(folded, "pronoun") or (found(folded, "clitic") and not asks_new(text)) or (
-            default_focus):
+            default_focus and not names_other(text, memory)):
         if focus:
             return Reference((focus,), "pronoun")
         if listed:

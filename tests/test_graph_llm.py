@@ -549,7 +549,8 @@ async def test_unsure_classifier_asks_openrouter_for_the_route(say: Say, fakes: 
     assert set(schema["properties"]["route"]["enum"]) == set(ROUTES)
     agent = fakes.openrouter.agent_bodies[0]
     assert {t["function"]["name"] for t in agent["tools"]} == {
-        "get_points", "redeem_rewards", "get_offers", "get_product_details", *CART_CHANGES}
+        "get_points", "redeem_rewards", "get_offers", "get_product_details",
+        "recommend_products", *CART_CHANGES}
 
 
 async def test_routing_falls_back_to_ollama_structured_output(say: Say, fakes: Fakes) -> None:

@@ -9,7 +9,7 @@ from graph.cart_talk import CartTalk, plan_cart, unclear
 from graph.i18n import gettext_for
 from graph.memory import Memory
 from graph.reference_replies import question
-from graph.references import cheaper_search, colour, order_items, resolve
+from graph.references import cheaper_search, colour, names_other, order_items, resolve
 
 DELL = {"sku": "LAP-00011", "name": "Dell Inspiron 5", "price": 899.99, "category": "laptops"}
 LENOVO = {"sku": "LAP-00012", "name": "Lenovo ThinkPad 3 Pro", "price": 749.99,
@@ -195,3 +195,19 @@ def test_the_cart_owner_with_an_empty_cart_shows_it() -> None:
     ("mall mein hai kya?", "store-mall"), ("is it in stock?", None)])
 def test_a_store_in_each_language(text: str, store: str | None) -> None:
     assert references.store(text) == store
+
+
+@pytest.mark.parametrize(("text", "other"), [
+    ("add the Razer K70 4 Plus to my cart", True), ("add a keyboard to my cart", True),
+    ("añade el teclado al carrito", True), ("add it to my cart", False),
+    ("put the Apple Air 7 in my basket", False), ("add 2 to my cart please", False),
+    ("throw it in my cart", False)])
+def test_a_product_named_other_than_the_focus(text: str, other: bool) -> None:
+    memory = listing(focus=APPLE)
+    assert names_other(text, memory) is other
+    talk = plan_cart(text, memory)
+    assert talk is not None
+    if other:  # looked up by its name, never the focus added in its place
+        assert [name for name, _ in talk.calls] == ["recommend_products"]
+    else:
+        assert talk.calls[0][0] == "add_to_cart" and talk.calls[0][1]["sku"] == APPLE["sku"]

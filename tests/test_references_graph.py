@@ -209,3 +209,18 @@ async def test_removing_from_an_empty_cart_shows_it_empty(turn: Say, seeded: Sto
     result = await turn("remove LAP-00003 from my cart")
     assert types(result) == ["cart"] and result["actions"][0]["items"] == []
     assert await cart_of(seeded) == {}
+
+
+async def test_a_product_named_that_was_not_shown_is_found_not_the_focus(
+        turn: Say, graph: Any, seeded: Store) -> None:
+    shown = await listed(turn, "recommend me some headphones for running")
+    await turn("tell me more about the first one")
+    await forget(turn, graph, shown)
+    keyboard = await seeded.products.find_one({"sku": "KEY-00002"})
+    assert keyboard is not None
+    before = await cart_of(seeded)
+    result = await turn(f"add the {keyboard['name']} to my cart")
+    assert await cart_of(seeded) == before  # neither the headphones in focus nor a guess
+    found = next(a for a in result["actions"] if a["type"] == "product_list")["products"]
+    assert found[0]["sku"] == keyboard["sku"] and keyboard["name"] in result["reply"]
+    assert "KEY-" not in result["reply"]

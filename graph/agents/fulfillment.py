@@ -11,7 +11,7 @@ from graph.cart_talk import plan_cart, unclear
 from graph.reference_replies import cart_reply, product_reply, question
 from graph.references import Reference
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
-from tools.catalog import get_product_details
+from tools.catalog import get_product_details, recommend_products
 from tools.orders import estimate_delivery, track_order
 
 FULFILLMENT_PROMPT = """You handle order tracking and delivery. Use track_order for an order's
@@ -65,6 +65,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     if not results and (which := unclear(turn.text, turn.memory, Reference())) is not None:
         return question(turn.gettext, which)
     result = results[0] if results else {}
+    if result.get("type") == "product_list":  # a product named: which one?
+        return question(turn.gettext, result.get("products", []))
     if result.get("type") == "cart":
         return cart_reply(turn.gettext, result)
     if result.get("type") == "product":
@@ -86,5 +88,6 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 
 AGENT = Agent("fulfillment", FULFILLMENT_PROMPT,
-              (track_order, estimate_delivery, get_product_details, view_cart, add_to_cart,
-               remove_from_cart, set_cart_quantity), plan, render, brief=("customer", "orders"))
+              (track_order, estimate_delivery, get_product_details, recommend_products, view_cart,
+               add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
+              brief=("customer", "orders"))

@@ -11,7 +11,7 @@ from graph.cart_talk import plan_cart, unclear
 from graph.reference_replies import cart_reply, product_reply, question
 from graph.references import Reference, resolve
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
-from tools.catalog import get_product_details
+from tools.catalog import get_product_details, recommend_products
 from tools.loyalty import get_offers, get_points, redeem_rewards
 
 LOYALTY_PROMPT = """You handle loyalty points, rewards and offers. get_points shows the balance
@@ -61,6 +61,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         return question(turn.gettext, which)
     result = results[0] if results else {}
     kind = result.get("type")
+    if kind == "product_list":  # a product named: which one?
+        return question(turn.gettext, result.get("products", []))
     if kind == "cart":
         return cart_reply(turn.gettext, result)
     if kind == "product":
@@ -83,6 +85,6 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 
 AGENT = Agent("loyalty", LOYALTY_PROMPT,
-              (get_points, redeem_rewards, get_offers, get_product_details, view_cart,
-               add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
+              (get_points, redeem_rewards, get_offers, get_product_details, recommend_products,
+               view_cart, add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
               brief=("customer", "points"))

@@ -12,7 +12,7 @@ from graph.changes import plan_change as change_plan
 from graph.reference_replies import cart_reply, question
 from graph.references import Reference, shown
 from tools.cart import add_to_cart, empty_cart, remove_from_cart, set_cart_quantity, view_cart
-from tools.catalog import get_product_details
+from tools.catalog import get_product_details, recommend_products
 from tools.payments import process_payment, verify_payment_status
 
 PAYMENT_PROMPT = """You take payments. Call process_payment for the cart (or a named order); it
@@ -83,6 +83,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
                 f"{how}. Shall I go ahead? Reply yes or no.")
     if kind == "payment_status":
         return f"Payment {result['payment_id']} is {result['status']}."
+    if kind == "product_list":  # a product named: which one?
+        return question(turn.gettext, result.get("products", []))
     if kind == "cart":
         return cart_reply(turn.gettext, result)
     if turn.pending is not None:
@@ -104,5 +106,6 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 AGENT = Agent("payment", PAYMENT_PROMPT,
               (process_payment, verify_payment_status, view_cart, add_to_cart, remove_from_cart,
-               set_cart_quantity, empty_cart, get_product_details), plan, render,
+               set_cart_quantity, empty_cart, get_product_details, recommend_products), plan,
+              render,
               brief=("customer", "cart"), offline_brief=("cart",))

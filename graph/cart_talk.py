@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from graph import extract, references
+from graph import extract, reference_words, references
 from graph.changes import count
 from graph.memory import Memory, Product
-from graph.references import READ_MAX, Reference, found, normalise, resolve
+from graph.reference_words import READ_MAX, found, normalise
+from graph.references import Reference, resolve
 
 Call = tuple[str, dict[str, Any]]
 _NAMING_ONE = re.compile(r"(?<=\w)\s+ones?\b")  # linear: one run of spaces, then the word
@@ -115,7 +116,7 @@ def plan_cart(text: str, memory: Memory, lines: Sequence[Product] = (),
 
 def asks_cart(text: str) -> bool:
     """The words name the cart ("what's in my cart?", "mi carrito")."""
-    return references.said(text, "cart")
+    return reference_words.said(text, "cart")
 
 
 def unclear(text: str, memory: Memory, ref: Reference, lines: Sequence[Product] = (),

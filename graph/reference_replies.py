@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from graph import references
+from graph import reference_words, references
 from graph.i18n import N_
 from graph.memory import Product
 
@@ -57,7 +57,7 @@ def compared(_: Gettext, result: dict[str, Any]) -> str:
 
 def colour_note(_: Gettext, result: dict[str, Any], text: str) -> str:
     """For "does it come in black?": the product's colour, from its specs ("" if not asked)."""
-    asked = references.colour(text)
+    asked = reference_words.colour(text)
     colour = result.get("specs", {}).get("color")
     if asked is None or not isinstance(colour, str):
         return ""

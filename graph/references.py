@@ -1,79 +1,25 @@
 """Resolve what a customer refers back to ("it", "the second", "the cheaper one") in the memory.
 
 The five kept messages forget the list a customer points at; the memory (`graph.memory`) keeps
-it. The words that refer are data, one file per language (`graph/phrases/references.<lang>.txt`,
-one `[section]` per kind of reference), read with the standard library's `configparser`. Every
-language's words are read at once: a customer who mixes languages, or whose language a short
-message does not reveal, is still understood.
+it. The words that refer are data, one file per language (`graph.reference_words`).
 """
 
 from __future__ import annotations
 
-import configparser
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from rapidfuzz import fuzz
 
 from graph import extract
-from graph.language import LANGUAGES
 from graph.memory import Memory, Product
+from graph.reference_words import READ_MAX, found, normalise, not_names, said, words
 from tools.catalog import category_of
 from tools.catalog_data import CATEGORIES
 
-READ_MAX = 300  # a reference is said in a sentence; the rest of a long message is not read
 CLOSE = 80  # how alike (0-100, rapidfuzz's ratio) a typed word and a name's word must be
-_NOT_WORD = re.compile(r"[^\w]+")
 _BY_PREFIX = {spec[0]: category for category, spec in CATEGORIES.items()}  # "KEY": keyboards
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents, words separated by one space, and a space at either end."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text.casefold())
-                     if unicodedata.category(c) != "Mn")
-    return f" {_NOT_WORD.sub(' ', folded).strip()} "
-
-
-@cache
-def _sections() -> dict[str, dict[str, str]]:
-    """Each kind of reference: its phrases (normalised) and their values, every language."""
-    kinds: dict[str, dict[str, str]] = {}
-    for lang in LANGUAGES:
-        parser = configparser.ConfigParser(allow_no_value=True, delimiters=("=",), strict=False,
-                                           interpolation=None)
-        name = f"references.{lang}.txt"
-        parser.read_string((resources.files("graph") / "phrases" / name).read_text("utf-8"))
-        for section in parser.sections():
-            for phrase, value in parser.items(section):
-                kinds.setdefault(section, {})[normalise(phrase)] = (value or "").strip()
-    return kinds
-
-
-def words(kind: str) -> dict[str, str]:
-    """The phrases of one kind (`pronoun`, `ordinal`, `cheaper`, `cart`, ...) and their values."""
-    return _sections().get(kind, {})
-
-
-def found(text: str, kind: str) -> list[str]:
-    """The phrases of `kind` said in `text` (already normalised), longest first."""
-    return sorted((p for p in words(kind) if p in text), key=len, reverse=True)
-
-
-def said(text: str, kind: str) -> bool:
-    """Whether `text` says a phrase of `kind` (whole words, any of the five languages)."""
-    return bool(found(normalise(text[:READ_MAX]), kind))
-
-
-@cache
-def _not_names() -> frozenset[str]:
-    """Words that never name a product: every referring word, and the `stop` lists."""
-    return frozenset(w for name, kind in _sections().items() if name != "product"
-                     for phrase in kind for w in phrase.split())
 
 
 @dataclass(frozen=True)
@@ -141,7 +87,7 @@ def named(text: str, candidates: Sequence[Product], loose: bool = False) -> list
     said_words = [kinds.get(w, w) for w in normalise(text[:READ_MAX]).split()]
     before = {p.strip() for p in words("definite")}
     after = {p.strip() for p in words("after")}
-    skip = _not_names()
+    skip = not_names()
 
     def pointed(i: int) -> bool:  # "the Dell", "that black Nikon", "Dell wala"
         return bool(before & set(said_words[max(0, i - 2):i])
@@ -202,7 +148,7 @@ def names_other(text: str, memory: Memory) -> bool:
     for i, token in enumerate(tokens):
         word = normalise(token).strip()
         name_like = (any(c.isdigit() for c in token) and not token.isdigit()) or (
-            i > 0 and len(token) > 1 and token[0].isupper() and word not in _not_names())
+            i > 0 and len(token) > 1 and token[0].isupper() and word not in not_names())
         if name_like and word and word not in known:
             return True
     kinds = {p.strip(): v for p, v in words("product").items()}
@@ -270,22 +216,6 @@ def cheaper_search(text: str, memory: Memory) -> dict[str, Any] | None:
     category = filters.get("category") or (focus or {}).get("category")
     return {"query": query, "category": category, "use_case": filters.get("use_case"),
             "budget": round(min(prices) - 0.01, 2)}
-
-
-def value_said(text: str, kind: str) -> str | None:
-    """The value of the longest phrase of `kind` said: a colour ("negro" is black), a store."""
-    said_ = found(normalise(text[:READ_MAX]), kind)
-    return words(kind)[said_[0]] if said_ else None
-
-
-def colour(text: str) -> str | None:
-    """The colour the words ask about, as the catalogue's specs spell it."""
-    return value_said(text, "colour")
-
-
-def store(text: str) -> str | None:
-    """The store the words name, in any of the five languages ("centre-ville", "Flughafen")."""
-    return value_said(text, "store")
 
 
 def names_of(products: Sequence[Product], limit: int = 4) -> list[str]:

@@ -4,12 +4,13 @@ from typing import Any
 
 import pytest
 
-from graph import references
+from graph import reference_words
 from graph.cart_talk import CartTalk, plan_cart, unclear
 from graph.i18n import gettext_for
 from graph.memory import Memory
 from graph.reference_replies import question
-from graph.references import cheaper_search, colour, names_other, order_items, resolve
+from graph.reference_words import colour
+from graph.references import cheaper_search, names_other, order_items, resolve
 
 DELL = {"sku": "LAP-00011", "name": "Dell Inspiron 5", "price": 899.99, "category": "laptops"}
 LENOVO = {"sku": "LAP-00012", "name": "Lenovo ThinkPad 3 Pro", "price": 749.99,
@@ -194,7 +195,7 @@ def test_the_cart_owner_with_an_empty_cart_shows_it() -> None:
     ("est-il en stock au centre-ville ?", "store-downtown"), ("am Flughafen?", "store-airport"),
     ("mall mein hai kya?", "store-mall"), ("is it in stock?", None)])
 def test_a_store_in_each_language(text: str, store: str | None) -> None:
-    assert references.store(text) == store
+    assert reference_words.store(text) == store
 
 
 @pytest.mark.parametrize(("text", "other"), [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graph import extract, references
+from graph import extract, reference_words, references
 from graph.agents.base import Agent, Call, Turn, first_error
 from graph.cart_talk import plan_cart, unclear
 from graph.reference_replies import cart_reply, product_reply, question
@@ -29,7 +29,7 @@ def _order_meant(turn: Turn) -> str | None:
     order = turn.memory.get("order", {})
     if not order.get("order_id"):
         return None
-    points = references.said(turn.text, "pronoun") or references.named(
+    points = reference_words.said(turn.text, "pronoun") or references.named(
         turn.text, references.order_items(turn.memory), loose=True)
     return str(order["order_id"]) if points else None
 
@@ -49,10 +49,10 @@ def plan(turn: Turn) -> list[Call]:
                                        "sku": extract.sku(turn.text) or (product or {}).get(
                                            "sku")})]
     if order_id is None and not _order_meant(turn):
-        if references.said(turn.text, "cart"):
+        if reference_words.said(turn.text, "cart"):
             return [("view_cart", {})]
         product = references.resolve(turn.text, turn.memory).product
-        if product is not None and not references.said(turn.text, "pronoun"):
+        if product is not None and not reference_words.said(turn.text, "pronoun"):
             return [("get_product_details", {"sku": product["sku"]})]  # "the Dell one"
     # Without an id or a reference: the latest open order.
     return [("track_order", {"order_id": order_id or _order_meant(turn)})]

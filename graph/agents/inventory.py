@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph import extract, references
+from graph import extract, reference_words
 from graph.agents.base import Agent, Call, Turn, first_error
 from graph.cart_talk import asks_cart, plan_cart, unclear
 from graph.reference_replies import cart_reply, product_reply, question
-from graph.references import Reference, cheaper_search, colour, resolve
+from graph.reference_words import colour
+from graph.references import Reference, cheaper_search, resolve
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.catalog import check_stock, get_product_details, recommend_products
 
@@ -35,7 +36,7 @@ def plan(turn: Turn) -> list[Call]:
     if (search := cheaper_search(turn.text, turn.memory)) is not None:
         return [("recommend_products", {**search, "limit": 3})]
     ref = _reference(turn)
-    store = extract.store_id(turn.text) or references.store(turn.text)
+    store = extract.store_id(turn.text) or reference_words.store(turn.text)
     if ref.unclear:
         return []  # the reply asks which, naming them
     if ref.product is not None:

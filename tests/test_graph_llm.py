@@ -54,6 +54,11 @@ OLLAMA_CHAT = f"{OLLAMA_URL}/api/chat"
 MAX_TOKENS = 512
 LAPTOP = "I need a laptop for coding under $1000"
 
+# Each agent's own tools, the product lookup and the cart's (issue 17: from any agent).
+CART_CHANGES = ("view_cart", "add_to_cart", "remove_from_cart", "set_cart_quantity")
+RECOMMENDATION_TOOLS = {"recommend_products", "get_product_details", "compare_products",
+                        "check_stock", *CART_CHANGES}
+
 
 @dataclass
 class Fakes:
@@ -199,7 +204,8 @@ async def test_openrouter_recommends_with_its_tool(say: Say, fakes: Fakes,
 
     tools = {t["function"]["name"]: t["function"] for t in first["tools"]}
     assert all(t["type"] == "function" for t in first["tools"])
-    assert set(tools) == {"recommend_products", "get_product_details", "add_to_cart"}
+    # The catalogue's tools, and the cart's: a pick goes to the cart from here (issue 17).
+    assert set(tools) == RECOMMENDATION_TOOLS
     recommend = tools["recommend_products"]
     assert recommend["description"].startswith("Recommend products from the catalogue")
     schema = recommend["parameters"]
@@ -377,8 +383,7 @@ async def test_openrouter_failure_falls_back_to_ollama(failure: str, say: Say, f
     for body in (first, second):
         assert body["model"] == "llama3.1" and body["options"]["num_predict"] == MAX_TOKENS
         assert body["stream"] is True  # answered as NDJSON chunks, as Ollama streams them
-        assert {t["function"]["name"] for t in body["tools"]} == {
-            "recommend_products", "get_product_details", "add_to_cart"}
+        assert {t["function"]["name"] for t in body["tools"]} == RECOMMENDATION_TOOLS
     assert [m["role"] for m in first["messages"]] == ["system", "user"]
     assert [m["role"] for m in second["messages"]] == ["system", "user", "assistant", "tool"]
     assert second["messages"][2]["tool_calls"][0]["function"]["arguments"]["budget"] == 1000
@@ -568,7 +573,8 @@ async def test_unsure_classifier_asks_openrouter_for_the_route(say: Say, fakes: 
     assert set(schema["properties"]["route"]["enum"]) == set(ROUTES)
     agent = fakes.openrouter.agent_bodies[0]
     assert {t["function"]["name"] for t in agent["tools"]} == {
-        "get_points", "redeem_rewards", "get_offers"}
+        "get_points", "redeem_rewards", "get_offers", "get_product_details",
+        "recommend_products", *CART_CHANGES}
 
 
 async def test_routing_falls_back_to_ollama_structured_output(say: Say, fakes: Fakes) -> None:

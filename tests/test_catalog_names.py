@@ -1,0 +1,109 @@
+"""Products found by the names customers type: exact, careless, misspelt, dear, among many."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.catalog import check_stock, get_product_details, recommend_products
+from tools.context import Services, ToolContext
+from tools.names import match_name
+from tools.seed import seed
+from tools.store import Store
+
+
+async def _first(ctx: ToolContext, query: str) -> dict[str, object]:
+    result = await recommend_products(ctx, query=query)
+    assert result["type"] == "product_list", result
+    return result["products"][0]
+
+
+async def _sku_named(store: Store, name: str) -> str:
+    """The demo product of that name with the lowest SKU: read from the catalogue itself."""
+    docs = await store.products.find({"name": name}).sort("_id", 1).to_list()
+    assert docs, name
+    return str(docs[0]["sku"])
+
+
+@pytest.mark.parametrize("said, name", [
+    ("Razer K70 4 Plus", "Razer K70 4 Plus"),
+    ("do you have the razer k70 4 plus?", "Razer K70 4 Plus"),
+    ("razr k70 4 plus", "Razer K70 4 Plus"),
+    ("RAZER K70 4 PLUS keyboard", "Razer K70 4 Plus"),
+    ("the nikon z 6 plus", "Nikon Z 6 Plus"),
+    ("nikon z6 plus", "Nikon Z 6 Plus"),
+    ("nikn z 6 plus please", "Nikon Z 6 Plus"),
+    ("is the Keychron BlackWidow 4 Plus any good", "Keychron BlackWidow 4 Plus"),
+    ("Logitech K70 8 Plus", "Logitech K70 8 Plus"),
+])
+async def test_a_named_product_comes_first(alice: ToolContext, said: str, name: str) -> None:
+    first = await _first(alice, said)
+    assert first["name"] == name
+    assert first["sku"] == await _sku_named(alice.store, name)
+
+
+async def test_a_product_line_named_in_part_lists_that_line_first(alice: ToolContext) -> None:
+    result = await recommend_products(alice, query="razr k70")
+    names = [p["name"] for p in result["products"]]
+    assert names[0].startswith("Razer K70")
+    assert result["named"] == result["products"][0]["sku"]
+
+
+async def test_a_named_product_over_1500_dollars_is_found(alice: ToolContext) -> None:
+    dear = await alice.store.products.find({"price_cents": {"$gt": 150_000},
+                                            "category": "cameras"}).sort("_id", 1).to_list()
+    assert dear, "the demo shop sells cameras over $1,500"
+    for doc in dear[:3]:
+        first = await _first(alice, f"how much is the {doc['name']}?")
+        assert first["name"] == doc["name"] and first["price"] > 1500
+        assert first["price"] == doc["price_cents"] / 100 and first["currency"] == "USD"
+
+
+async def test_a_brand_alone_or_a_need_names_no_product(alice: ToolContext) -> None:
+    for query in ("something from nikon", "laptop for coding", "quiet keyboard"):
+        result = await recommend_products(alice, query=query)
+        assert result["named"] is None, query
+
+
+async def test_reasons_never_show_search_internals(alice: ToolContext) -> None:
+    for query in ("Razer K70 4 Plus", "laptop for coding", "razer keyboard", "4k monitor"):
+        result = await recommend_products(alice, query=query)
+        reasons = [r for p in result["products"] for r in p["reasons"]]
+        assert not any(r.startswith("matches") for r in reasons), reasons
+
+
+async def test_stock_and_details_by_name(alice: ToolContext) -> None:
+    sku = await _sku_named(alice.store, "Razer K70 4 Plus")
+    stock = await check_stock(alice, name="is the razer k70 4 plus in stock downtown")
+    assert stock["type"] == "stock" and stock["sku"] == sku
+    details = await get_product_details(alice, name="tell me about the Razer K70 4 Plus")
+    assert details["type"] == "product" and details["sku"] == sku
+    unclear = await check_stock(alice, name="do you have headphones")
+    assert unclear["type"] == "product_list" and unclear["products"]
+    assert (await check_stock(alice))["type"] == "error"
+
+
+def test_match_name_picks_from_the_last_list() -> None:
+    shown = ["Nikon Z 6 Plus", "Canon X 9 Plus", "Dell Inspiron 7 Pro", "Sony X 2 Plus"]
+    assert match_name("the Nikon", shown) == 0
+    assert match_name("what about the dell one?", shown) == 2
+    assert match_name("the canon pls", shown) == 1
+    assert match_name("the sonny", shown) == 3
+    assert match_name("the second one", shown) is None
+    assert match_name("the cheaper one", shown) is None
+    assert match_name("the plus", shown) is None  # three of them: ask which
+    assert match_name("the nikon", []) is None
+
+
+@pytest.mark.slow
+async def test_a_larger_catalogue_gives_the_same_first_product(services: Services) -> None:
+    """10,000 products repeat the demo's names many times over: the demo product still wins."""
+    demo = await services.store.products.find({"sku": {"$regex": "-0000[1-6]$"}}).to_list()
+    ctx = ToolContext(services=services, customer_id="demo-alice")
+    before = {d["name"]: (await _first(ctx, d["name"]))["sku"] for d in demo}
+    typed = {d["name"]: (await _first(ctx, f"the {d['name'].lower()} please"))["sku"]
+             for d in demo}
+    await seed(services.store, products=10_000)
+    assert await services.store.products.count_documents({}) == 10_000
+    for name, sku in before.items():
+        assert (await _first(ctx, name))["sku"] == sku, name
+        assert (await _first(ctx, f"the {name.lower()} please"))["sku"] == typed[name], name

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tools.catalog import check_stock, get_product_details, recommend_products
@@ -11,7 +13,7 @@ from tools.seed import seed
 from tools.store import Store
 
 
-async def _first(ctx: ToolContext, query: str) -> dict[str, object]:
+async def _first(ctx: ToolContext, query: str) -> dict[str, Any]:
     result = await recommend_products(ctx, query=query)
     assert result["type"] == "product_list", result
     return result["products"][0]

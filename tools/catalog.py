@@ -175,7 +175,7 @@ async def recommend_products(
     min_storage_gb: float | None = None,
     min_screen_in: float | None = None,
 ) -> dict[str, Any]:
-    """Find products: the one the customer names first, else the best fits, with reasons.
+    """Recommend products from the catalogue: the one the customer names first, else the best fits.
 
     Args:
         query: What the customer is looking for, in their words: a product's name such as

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from tools.catalog import find_product, public_product
 from tools.context import ToolContext
+from tools.intent import Spec
 from tools.registry import error, not_found
 
-Spec = Literal["price", "ram_gb", "storage_gb", "screen_in", "battery_h", "warranty_months"]
 SPECS: tuple[str, ...] = Spec.__args__  # type: ignore[attr-defined]
 MAX_COMPARED = 10
 

@@ -10,6 +10,7 @@ import re
 from typing import Any, Literal
 
 Sort = Literal["relevance", "price_asc", "price_desc"]
+Spec = Literal["price", "ram_gb", "storage_gb", "screen_in", "battery_h", "warranty_months"]
 _AMOUNT = r"\$?\s*+(\d[\d,]*+(?:\.\d+)?)\s*+(k\b)?"
 _UNDER = re.compile(r"\b(?:under|below|less than|at most|max(?:imum)?|up to|no more than|"
                     r"cheaper than|within|budget(?: of| is)?)\s*+" + _AMOUNT, re.IGNORECASE)
@@ -24,7 +25,7 @@ _LOW = re.compile(
     re.IGNORECASE)
 _HIGH = re.compile(
     r"\b(?:premium|most expensive|high[- ]end|top of the line|top[- ]end|flagship|luxury|"
-    r"best money can buy|money is no object|(?:the )?very best|priciest)\b", re.IGNORECASE)
+    r"money can buy|money is no object|(?:the )?very best|priciest)\b", re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(?:cheaper|less expensive|lower price|more affordable)\b"
                        r"(?!\s*than\s*\$?\d)", re.IGNORECASE)
 _PRICIER = re.compile(r"\b(?:pricier|more expensive|better one|higher end|upgrade)\b"
@@ -68,13 +69,14 @@ def price_intent(text: str) -> dict[str, Any]:
 
 
 # Spec keys of the catalogue and the words customers use for them.
-SPEC_WORDS: dict[str, tuple[str, ...]] = {
+SPEC_WORDS: dict[Spec, tuple[str, ...]] = {
     "ram_gb": ("ram", "memory"),
     "storage_gb": ("storage", "ssd", "space", "disk", "capacity"),
     "screen_in": ("screen", "display", "inch", "inches", "size", "biggest", "largest",
                   "smallest"),
     "battery_h": ("battery", "charge", "lasts"),
     "price": ("price", "cheapest", "cheaper", "priciest", "expensive"),
+    "warranty_months": ("warranty", "guarantee"),
 }
 COLOURS = ("black", "white", "silver", "grey", "gray", "blue", "red", "green")
 _GB = re.compile(r"\b(\d{1,4})\s*+(gb|gigs?|tb)\b\s*+(?:of\s+)?(ram|memory|storage|ssd)?",
@@ -110,7 +112,7 @@ def spec_intent(text: str) -> dict[str, Any]:
     return found
 
 
-def compared_spec(text: str) -> tuple[str, bool] | None:
+def compared_spec(text: str) -> tuple[Spec, bool] | None:
     """Which spec a comparison asks about and whether the most of it wins: "most RAM".
 
     Args:

@@ -9,8 +9,7 @@ from graph.agents.base import Agent, Call, Turn, first_error
 from tools.catalog import check_stock, recommend_products
 
 INVENTORY_PROMPT = """You answer stock questions. Call check_stock with the product's SKU (and a
-store when one is named). If the customer names a product without a SKU, find it first with
-recommend_products."""
+store when one is named), or with its name as the customer said it when there is no SKU."""
 
 
 def plan(turn: Turn) -> list[Call]:
@@ -25,8 +24,8 @@ def plan(turn: Turn) -> list[Call]:
         index = extract.ordinal(turn.text) or 0
         products = listing["products"]
         sku = products[index]["sku"] if -len(products) <= index < len(products) else None
-    if sku is None:
-        return [("recommend_products", {"query": turn.text, "limit": 3})]
+    if sku is None:  # by the name the customer gave, or the closest products to choose from
+        return [("check_stock", {"name": turn.text, "store_id": extract.store_id(turn.text)})]
     return [("check_stock", {"sku": sku, "store_id": extract.store_id(turn.text)})]
 
 

@@ -8,6 +8,7 @@ from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error, usd
 from tools.cart import add_to_cart
 from tools.catalog import get_product_details, recommend_products
+from tools.intent import price_intent, spec_intent
 
 RECOMMENDATION_PROMPT = """You recommend products. Ask at most one question when the need is
 unclear; otherwise call recommend_products with the customer's query, budget, category and use
@@ -38,7 +39,22 @@ def plan(turn: Turn) -> list[Call]:
         query = f"{previous.get('query', '')} {text}"
     return [("recommend_products", {
         "query": query, "budget": extract.budget(text) or (previous or {}).get("budget"),
-        "category": extract.category(query), "use_case": extract.use_case(query)})]
+        "category": extract.category(query), "use_case": extract.use_case(query),
+        **_price_and_specs(turn, text)})]
+
+
+def _price_and_specs(turn: Turn, text: str) -> dict[str, Any]:
+    """The price order, limits and spec filters the words ask for; "cheaper" than what was shown."""
+    asked = price_intent(text) | spec_intent(text)
+    relative = asked.pop("relative", None)
+    shown = [p["price"] for p in (turn.last_action("product_list") or {}).get("products", [])]
+    focus = turn.last_action("product")
+    reference = focus["price"] if focus else (min(shown) if shown else None)
+    if relative == "cheaper" and reference is not None:
+        asked["cheaper_than"] = reference
+    elif relative == "pricier" and reference is not None:
+        asked["min_price"] = reference + 0.01
+    return asked
 
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from tools.catalog_data import CATEGORIES, CATEGORY_SYNONYMS, STORES, USE_TAGS
 from tools.context import ToolContext
+from tools.ranking import by_price, history, money, score
 from tools.registry import error, not_found
 from tools.search import (
     Figures,
@@ -22,7 +23,8 @@ from tools.search import (
 )
 from tools.store import Doc, stem, terms
 
-__all__ = ["refresh_catalog_stats"]  # seeding records the figures through this module
+# Seeding records the figures through this module; carts and tills price with its `money`.
+__all__ = ["money", "refresh_catalog_stats"]
 # A search that names no product shows nothing dearer than this unless asked: the best match
 # of "gaming laptop" is not the dearest one. A product named, or a price asked for, has no cap.
 DEFAULT_CEILING_CENTS = 150_000
@@ -44,11 +46,6 @@ def category_of(text: str) -> str | None:
     return next((_CATEGORY_BY_TERM[w] for w in words if w in _CATEGORY_BY_TERM), None)
 
 
-def money(cents: int) -> float:
-    """Cents as a number of currency units, for clients."""
-    return round(cents / 100, 2)
-
-
 def public_product(doc: Doc, **extra: Any) -> dict[str, Any]:
     """The fields of a product that clients draw cards from."""
     return {"sku": doc["sku"], "name": doc["name"], "price": money(doc["price_cents"]),
@@ -64,59 +61,6 @@ def _sku(sku: str) -> str:
 async def find_product(ctx: ToolContext, sku: str) -> Doc | None:
     """A product by SKU, case-insensitively as customers type them."""
     return await ctx.store.products.find_one({"_id": _sku(sku)})
-
-
-# The customer and their latest orders' lines, joined on the customer's id: one round trip.
-_HISTORY_LOOKUPS: list[Doc] = [
-    {"$lookup": {"from": "customers", "localField": "_id", "foreignField": "_id",
-                 "as": "customer"}},
-    {"$lookup": {"from": "orders", "localField": "_id", "foreignField": "customer_id",
-                 "pipeline": [{"$limit": 20}, {"$project": {"_id": 0, "items": 1}}],
-                 "as": "orders"}},
-    {"$project": {"customer.preferences": 1, "orders": 1}},
-]
-
-
-async def _history(ctx: ToolContext) -> tuple[set[str], float | None]:
-    """Categories the customer bought or prefers, and the median unit price they paid."""
-    cursor = await ctx.store.db.aggregate([{"$documents": [{"_id": ctx.customer_id}]},
-                                           *_HISTORY_LOOKUPS])
-    row = (await cursor.to_list())[0]
-    customer = row["customer"][0] if row["customer"] else {}
-    categories = set(customer.get("preferences", {}).get("categories", []))
-    lines = [line for order in row["orders"] for line in order["items"]]
-    categories |= {line["category"] for line in lines if line.get("category")}
-    # Lines of orders written before lines carried their category.
-    unlabelled = [line["sku"] for line in lines if not line.get("category")]
-    if unlabelled:
-        categories |= set(await ctx.store.products.distinct("category",
-                                                            {"_id": {"$in": unlabelled}}))
-    prices = sorted(line["unit_price_cents"] for line in lines)
-    band = prices[len(prices) // 2] if prices else None
-    return categories, band
-
-
-
-
-def _score(doc: Doc, words: set[str], use: set[str], liked: set[str], band: float | None,
-           budget_cents: int | None) -> tuple[float, list[str]]:
-    reasons: list[str] = []
-    score = 2.0 * len((words - use) & set(doc["terms"]))
-    fits = use & {stem(t) for t in doc["tags"]}
-    if fits:
-        score += 3.0 * len(fits)
-        reasons.append("suited to " + ", ".join(sorted(fits)))
-    if doc["category"] in liked:
-        score += 1.0
-        reasons.append(f"you have shown interest in {doc['category']}")
-    if budget_cents:
-        # Within budget, nearer the budget usually means more machine for the money.
-        score += doc["price_cents"] / budget_cents
-        reasons.append(f"within your budget at ${money(doc['price_cents']):,.2f}")
-    elif band:
-        score += 1.0 / (1.0 + abs(doc["price_cents"] - band) / band)
-    score += doc.get("popularity", 0) / 2000
-    return score, reasons
 
 
 async def _candidates(ctx: ToolContext, wheres: list[Doc], figures: Figures, floor: int,
@@ -151,12 +95,6 @@ def _wheres(category: str | None, tag: str | None, words: set[str]) -> list[Doc]
 
 def _cents(dollars: float | None) -> int | None:
     return None if dollars is None else round(dollars * 100)
-
-
-def _by_price(pairs: list[tuple[list[str], Doc]], sort: str) -> list[tuple[list[str], Doc]]:
-    if sort == "relevance":
-        return pairs
-    return sorted(pairs, key=lambda pair: pair[1]["price_cents"], reverse=sort == "price_desc")
 
 
 async def recommend_products(
@@ -225,13 +163,13 @@ async def recommend_products(
         DEFAULT_CEILING_CENTS if sort == "relevance" else _NO_CEILING)
     floor = -1 if min_cents is None else min_cents - 1
     (liked, band), by_name, candidates = await asyncio.gather(
-        _history(ctx), named(ctx, query, figures, fits),
+        history(ctx), named(ctx, query, figures, fits),
         _candidates(ctx, wheres, figures, floor, ceiling, fits, sort == "price_asc", limit))
-    scored = sorted(((_score(doc, words - {stem(category or "")}, use, liked, band,
+    scored = sorted(((score(doc, words - {stem(category or "")}, use, liked, band,
                              budget_cents), doc) for doc in candidates),
                     key=lambda pair: pair[0][0], reverse=True)
-    ranked = _by_price([(reasons, doc) for (_, reasons), doc in scored], sort)
-    names = _by_price([(["the one you named"], doc) for _, doc in by_name], sort)
+    ranked = by_price([(reasons, doc) for (_, reasons), doc in scored], sort)
+    names = by_price([(["the one you named"], doc) for _, doc in by_name], sort)
     seen = {doc["sku"] for _, doc in names}
     picked = (names + [pair for pair in ranked if pair[1]["sku"] not in seen])[:limit]
     return {"type": "product_list", "query": query, "category": category, "budget": budget,

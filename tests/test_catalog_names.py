@@ -14,6 +14,7 @@ from tools.catalog import (
 )
 from tools.context import ToolContext
 from tools.names import match_name
+from tools.seed import seed
 from tools.store import Store
 
 
@@ -117,3 +118,18 @@ async def test_many_more_products_of_the_same_names_leave_the_first_result(
     for name, sku in before.items():
         assert (await _first(alice, name))["sku"] == sku, name
         assert (await _first(alice, f"the {name.lower()} please"))["sku"] == typed[name], name
+
+
+async def test_a_catalogue_seeded_before_names_is_upgraded_by_seeding(alice: ToolContext) -> None:
+    products = alice.store.products
+    before = {d["_id"]: (d["name"], d["price_cents"]) for d in await products.find().to_list()}
+    await products.update_many({}, {"$unset": {"name_terms": "", "name_key": "", "colours": "",
+                                               "specs.battery_h": ""}})
+    assert (await recommend_products(alice, query="Razer K70 4 Plus"))["named"] is None
+    counts = await seed(alice.store)
+    assert counts["products"] == 0 and counts["upgraded"] == len(before)
+    after = {d["_id"]: (d["name"], d["price_cents"]) for d in await products.find().to_list()}
+    assert after == before
+    assert (await _first(alice, "Razer K70 4 Plus"))["name"] == "Razer K70 4 Plus"
+    assert (await get_product_details(alice, "KEY-00001"))["colours"]
+    assert "upgraded" not in await seed(alice.store)

@@ -78,6 +78,8 @@ def _specs(category: str, rng: random.Random) -> dict[str, Any]:
             "wireless": rng.random() < 0.6}
 
 
+# Fields products gained after the first catalogue was seeded (`tools.seed` adds them to it).
+ADDED_FIELDS = ("specs", "colours", "name_key", "name_terms")
 COLOURS = ["black", "white", "silver", "grey", "blue", "red", "green"]
 # Hours of use on a charge, per category with a battery.
 _BATTERY_H = {"laptops": (6, 20), "phones": (18, 40), "tablets": (8, 16), "headphones": (20, 60),

@@ -97,6 +97,9 @@ async def test_bad_price_arguments_are_refused(alice: ToolContext) -> None:
     ("cheaper than $500", {"max_price": 500.0, "sort": "price_asc"}),
     ("not too pricey please", {"sort": "price_asc"}),
     ("money is no object", {"sort": "price_desc"}),
+    ("my budget is $800", {"max_price": 800.0}),
+    ("budget of 1.5k for a laptop", {"max_price": 1500.0}),
+    ("a budget phone", {"sort": "price_asc"}),
 ])
 def test_price_intent(said: str, expected: dict[str, Any]) -> None:
     assert price_intent(said) == expected

@@ -84,6 +84,19 @@ async def test_compare_refuses_what_it_cannot_compare(alice: ToolContext) -> Non
     assert bad["type"] == "error"
 
 
+@pytest.mark.parametrize("said", [
+    "headphones with a 40 hour battery", "headphones whose battery lasts 40+ hours",
+    "headphones, 40hrs of battery at least",
+])
+async def test_battery_filter(alice: ToolContext, said: str) -> None:
+    asked = spec_intent(said)
+    assert asked == {"min_battery_h": 40.0}, said
+    result = await recommend_products(alice, query=said, **asked)
+    assert result["products"]
+    for product in result["products"]:
+        assert (await _doc(alice, product["sku"]))["specs"]["battery_h"] >= 40
+
+
 def test_specs_are_added_without_changing_a_product() -> None:
     """Names, prices and descriptions of the demo catalogue are as they always were."""
     first = next(generate_products(1))

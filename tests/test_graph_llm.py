@@ -206,7 +206,7 @@ async def test_openrouter_recommends_with_its_tool(say: Say, fakes: Fakes,
     assert schema["type"] == "object"
     assert set(schema["properties"]) == {
         "query", "budget", "category", "use_case", "limit", "max_price", "min_price", "sort",
-        "cheaper_than", "colour", "min_ram_gb", "min_storage_gb", "min_screen_in"}
+        "cheaper_than", "colour", "min_ram_gb", "min_storage_gb", "min_screen_in", "min_battery_h"}
     assert schema["properties"]["sort"]["enum"] == ["relevance", "price_asc", "price_desc"]
     assert schema["properties"]["budget"]["anyOf"] == [{"type": "number"}, {"type": "null"}]
     assert schema["properties"]["limit"]["type"] == "integer"

@@ -112,6 +112,7 @@ async def recommend_products(
     min_ram_gb: float | None = None,
     min_storage_gb: float | None = None,
     min_screen_in: float | None = None,
+    min_battery_h: float | None = None,
 ) -> dict[str, Any]:
     """Recommend products from the catalogue: the one the customer names first, else the best fits.
 
@@ -131,6 +132,7 @@ async def recommend_products(
         min_ram_gb: Only products with at least this much memory, in GB.
         min_storage_gb: Only products with at least this much storage, in GB.
         min_screen_in: Only products whose screen is at least this many inches.
+        min_battery_h: Only products whose battery lasts at least this many hours.
     """
     prices = (budget, max_price, min_price, cheaper_than)
     if any(v is not None and v < 0 for v in prices):
@@ -154,7 +156,8 @@ async def recommend_products(
             if c is not None]
     max_cents, min_cents = (min(caps) if caps else None), _cents(min_price)
     minimums = {k: v for k, v in (("ram_gb", min_ram_gb), ("storage_gb", min_storage_gb),
-                                  ("screen_in", min_screen_in)) if v is not None}
+                                  ("screen_in", min_screen_in), ("battery_h", min_battery_h))
+                if v is not None}
     fits = spec_fits(max_cents, min_cents, (colour or "").lower().strip() or None, minimums)
     tag = next((_TAG_BY_TERM[w] for w in sorted(use | words) if w in _TAG_BY_TERM), None)
     wheres = _wheres(category, tag, words)

@@ -19,7 +19,9 @@ _OVER = re.compile(r"\b(?:over|above|more than|at least|min(?:imum)?|from)\s*+" 
 _BETWEEN = re.compile(r"\bbetween\s*+" + _AMOUNT + r"\s*+(?:and|-|to)\s*+" + _AMOUNT,
                       re.IGNORECASE)
 _LOW = re.compile(
-    r"\b(?:cheapest|cheap|cheaper|lowest price|least expensive|inexpensive|affordable|budget|"
+    r"\b(?:cheapest|cheap|cheaper|lowest price|least expensive|inexpensive|affordable|"
+    # "a budget laptop", but not "my budget is $800" (a limit, not a wish for the cheapest)
+    r"(?<!my )(?<!our )(?<!the )budget(?!\s*+(?:is|of|was|would|around|about|=|:|\$|\d))|"
     r"low[- ]cost|(?:nothing|not|isn't|isnt) (?:too |that |crazy |super |very |overly )?"
     r"(?:expensive|pricey|costly)|less expensive|don'?t want to spend much|on a budget)\b",
     re.IGNORECASE)
@@ -82,6 +84,8 @@ COLOURS = ("black", "white", "silver", "grey", "gray", "blue", "red", "green")
 _GB = re.compile(r"\b(\d{1,4})\s*+(gb|gigs?|tb)\b\s*+(?:of\s+)?(ram|memory|storage|ssd)?",
                  re.IGNORECASE)
 _INCH = re.compile(r"\b(\d{1,2}(?:\.\d)?)\s*+(?:\"|-?inch(?:es)?\b|in\b)", re.IGNORECASE)
+_HOURS = re.compile(r"\b(\d{1,3})\s*+\+?\s*+(?:-\s*+)?h(?:ou)?rs?\b(?=[^.?!]{0,30}batter)|"
+                    r"\bbatter[^.?!\d]{0,30}(\d{1,3})\s*+\+?\s*+h(?:ou)?rs?\b", re.IGNORECASE)
 _FEWEST = re.compile(r"\b(?:least|smallest|lowest|shortest|less|fewest|cheapest|lightest)\b",
                      re.IGNORECASE)
 
@@ -89,7 +93,8 @@ _FEWEST = re.compile(r"\b(?:least|smallest|lowest|shortest|less|fewest|cheapest|
 def spec_intent(text: str) -> dict[str, Any]:
     """Spec filters a message asks for: "16GB RAM", "1TB storage", "15 inch", "in black".
 
-    Keys (only those said): `min_ram_gb`, `min_storage_gb`, `min_screen_in`, `colour`.
+    Keys (only those said): `min_ram_gb`, `min_storage_gb`, `min_screen_in`, `min_battery_h`,
+    `colour`.
 
     Args:
         text: The customer's words.
@@ -105,6 +110,8 @@ def spec_intent(text: str) -> dict[str, Any]:
             found["min_storage_gb"] = size
     if inches := _INCH.search(text):
         found["min_screen_in"] = float(inches[1])
+    if hours := _HOURS.search(text):
+        found["min_battery_h"] = float(hours[1] or hours[2])
     lowered = re.findall(r"[a-z]+", text.lower())
     colour = next((w for w in lowered if w in COLOURS), None)
     if colour:

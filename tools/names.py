@@ -13,6 +13,8 @@ _WORD = re.compile(r"[a-z0-9]+")
 # while short words ("z", "5", "hp") must be typed as they are.
 MIN_FUZZY_LEN = 4
 FUZZY_CUTOFF = 80.0
+MAX_NAME_WORDS = 6  # the longest run of words looked up as a whole name
+MAX_LOOKUPS = 60  # whole-name runs looked up at once, at most
 
 
 def words(text: str) -> list[str]:
@@ -21,14 +23,16 @@ def words(text: str) -> list[str]:
 
 
 def name_terms(name: str) -> list[str]:
-    """What the name index holds for a product name: its words and adjacent pairs.
+    """What the name index holds for a product name: its words, adjacent pairs and whole name.
 
-    "Nikon Z 6 Plus" holds nikon, z, 6, plus and the pairs "nikon z", "z 6", "6 plus": a pair
-    names a product line far more narrowly than a word.
+    "Nikon Z 6 Plus" holds nikon, z, 6, plus; the pairs "nikon z", "z 6", "6 plus" (a pair
+    names a product line far more narrowly than a word); and "nikon z 6 plus", which only the
+    products of exactly that name hold, however large the catalogue.
     """
     tokens = words(name)
     pairs = [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
-    return sorted(set(tokens) | set(pairs))
+    whole = [" ".join(tokens)] if len(tokens) > 2 else []
+    return sorted(set(tokens) | set(pairs) | set(whole))
 
 
 def _parts(word: str, vocabulary: Mapping[str, int]) -> list[str]:
@@ -56,17 +60,20 @@ def correct(text: str, vocabulary: Mapping[str, int]) -> list[str]:
 
 
 def lookup_terms(said: Sequence[str], common: Mapping[str, int]) -> tuple[list[str], str | None]:
-    """The name-index terms to read candidates by: the adjacent pairs of the corrected words.
+    """The name-index terms to read candidates by, from the corrected words.
 
-    A pair ("razer k70") holds far fewer products than either word. `common` counts the
-    products of the pairs that many products share; a pair not in it is rare. Returns the rare
-    pairs, and the least common of the others: read when the rare pairs find nothing.
+    Runs of three to MAX_NAME_WORDS words are looked up as whole names, and adjacent pairs
+    ("razer k70") as product lines. `common` counts the products of the pairs that many
+    products share; the others are rare. Returns the whole names and rare pairs, and the least
+    common of the other pairs: read when the first find nothing.
     """
+    runs = {" ".join(said[i:i + n]) for n in range(3, MAX_NAME_WORDS + 1)
+            for i in range(len(said) - n + 1)}
     pairs = sorted({f"{a} {b}" for a, b in zip(said, said[1:], strict=False)})
     rare = [pair for pair in pairs if pair not in common]
     shared = min((pair for pair in pairs if pair in common), key=common.__getitem__,
                  default=None)
-    return rare, shared
+    return sorted(runs)[:MAX_LOOKUPS] + rare, shared
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,10 @@ async def refresh_catalog_stats(store: Store) -> None:
     pairs: Counter[str] = Counter()
     async for row in cursor:
         for term in name_terms(row["_id"] or ""):
-            (pairs if " " in term else words)[term] += row["n"]
+            if term.count(" ") == 1:
+                pairs[term] += row["n"]
+            elif " " not in term:
+                words[term] += row["n"]
     common = sorted((pair, n) for pair, n in pairs.items() if n > COMMON_PAIR)
     await store.db[STATS].replace_one(
         {"_id": NAMES}, {"words": sorted(words.items()), "common_pairs": common}, upsert=True)
@@ -141,10 +144,11 @@ async def named(ctx: ToolContext, text: str, figures: Figures, fits: Fits
                 ) -> list[tuple[NameMatch, Doc]]:
     """The products the customer's words name, best first: "Razer K70 4 Plus", "razr k70".
 
-    Typos are corrected against the catalogue's name words; candidates are the lowest SKUs
-    holding the narrowest name terms (an index read of at most NAME_CANDIDATES products,
-    whatever the catalogue's size), then each is compared with the words. Ties go to the lowest
-    SKU, so a larger catalogue gives the same first product for the same name.
+    Typos are corrected against the catalogue's name words; candidates are the products of the
+    whole names said and of the rare pairs, else of the least common pair (an index read of
+    at most NAME_CANDIDATES products, whatever the catalogue's size); each is compared with the
+    words. Ties go to the lowest SKU, so a larger catalogue gives the same first product for
+    the same name.
     """
     said = correct(text, figures.words) if figures.words else [
         w for w in name_terms(text) if " " not in w]

@@ -172,7 +172,8 @@ async def recommend_products(
                              budget_cents), doc) for doc in candidates),
                     key=lambda pair: pair[0][0], reverse=True)
     ranked = by_price([(reasons, doc) for (_, reasons), doc in scored], sort)
-    names = by_price([(["the one you named"], doc) for _, doc in by_name], sort)
+    names = by_price([(["the one you asked for"] if match.exact else [], doc)
+                      for match, doc in by_name], sort)
     seen = {doc["sku"] for _, doc in names}
     picked = (names + [pair for pair in ranked if pair[1]["sku"] not in seen])[:limit]
     return {"type": "product_list", "query": query, "category": category, "budget": budget,

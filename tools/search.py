@@ -157,8 +157,13 @@ async def named(ctx: ToolContext, text: str, figures: Figures, fits: Fits
     for keys in (rare, [shared] if shared else []):
         if not keys or found:
             continue
-        docs = await ctx.store.products.find({"name_terms": {"$in": keys}}, LIST_FIELDS).sort(
-            "_id", 1).limit(NAME_CANDIDATES).to_list()
+        if keys == rare:  # each term holds few products: read them all, lowest SKU first
+            cursor = ctx.store.products.find({"name_terms": {"$in": keys}}, LIST_FIELDS).sort(
+                "_id", 1).limit(NAME_CANDIDATES)
+        else:  # one term that many share: its first entries in the index, lowest SKU first
+            cursor = ctx.store.products.find({"name_terms": keys[0]}, LIST_FIELDS).limit(
+                COMMON_PAIR)
+        docs = await cursor.to_list()
         matches = [(name_match(said, doc["name"]), doc) for doc in docs if fits(doc)]
         found = [(m, doc) for m, doc in matches if m.named]
     found.sort(key=lambda pair: (pair[0].key(), pair[1]["sku"]))

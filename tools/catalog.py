@@ -165,8 +165,11 @@ async def recommend_products(
     ceiling = max_cents if max_cents is not None else (
         DEFAULT_CEILING_CENTS if sort == "relevance" else _NO_CEILING)
     floor = -1 if min_cents is None else min_cents - 1
-    (liked, band), by_name, candidates = await asyncio.gather(
-        history(ctx), named(ctx, query, figures, fits),
+    by_name = await named(ctx, query, figures, fits)
+    if by_name:  # the name's words ("4", "plus") are in too many products to search by
+        wheres = [where for where in wheres if "terms" not in where]
+    (liked, band), candidates = await asyncio.gather(
+        history(ctx),
         _candidates(ctx, wheres, figures, floor, ceiling, fits, sort == "price_asc", limit))
     scored = sorted(((score(doc, words - {stem(category or "")}, use, liked, band,
                              budget_cents), doc) for doc in candidates),

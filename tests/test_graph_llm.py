@@ -210,12 +210,16 @@ async def test_openrouter_recommends_with_its_tool(say: Say, fakes: Fakes,
     assert recommend["description"].startswith("Recommend products from the catalogue")
     schema = recommend["parameters"]
     assert schema["type"] == "object"
-    assert set(schema["properties"]) == {"query", "budget", "category", "use_case", "limit"}
+    assert set(schema["properties"]) == {
+        "query", "budget", "category", "use_case", "limit", "max_price", "min_price", "sort",
+        "cheaper_than", "colour", "min_ram_gb", "min_storage_gb", "min_screen_in", "min_battery_h"}
+    assert schema["properties"]["sort"]["enum"] == ["relevance", "price_asc", "price_desc"]
     assert schema["properties"]["budget"]["anyOf"] == [{"type": "number"}, {"type": "null"}]
     assert schema["properties"]["limit"]["type"] == "integer"
     assert "laptop for coding" in schema["properties"]["query"]["description"]
     assert "required" not in schema or schema["required"] == []
-    assert tools["get_product_details"]["parameters"]["required"] == ["sku"]
+    details = tools["get_product_details"]["parameters"]
+    assert set(details["properties"]) == {"sku", "name"} and not details.get("required")
     for tool in tools.values():
         assert not {"runtime", "ctx"} & set(tool["parameters"]["properties"])
 

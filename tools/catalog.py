@@ -1,22 +1,34 @@
-"""Catalogue tools: recommend products, check stock, show a product."""
+"""Catalogue tools: recommend products, check stock, show and compare products."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any
+from typing import Any, Literal
 
 from tools.catalog_data import CATEGORIES, CATEGORY_SYNONYMS, STORES, USE_TAGS
 from tools.context import ToolContext
+from tools.ranking import by_price, history, money, score
 from tools.registry import error, not_found
-from tools.store import Doc, Store, stem, terms
+from tools.search import (
+    Figures,
+    Fits,
+    in_price_windows,
+    named,
+    read_figures,
+    refresh_catalog_stats,
+    spec_fits,
+    stats_key,
+    top_price,
+)
+from tools.store import Doc, stem, terms
 
-CANDIDATES = 40
-MAX_WINDOWS = 10
-FIRST_WINDOW_CENTS = 1000
+# Seeding records the figures through this module; carts and tills price with its `money`.
+__all__ = ["money", "refresh_catalog_stats"]
+# A search that names no product shows nothing dearer than this unless asked: the best match
+# of "gaming laptop" is not the dearest one. A product named, or a price asked for, has no cap.
 DEFAULT_CEILING_CENTS = 150_000
-_LIST_FIELDS = {"_id": 0, "sku": 1, "name": 1, "price_cents": 1, "currency": 1, "category": 1,
-                "tags": 1, "terms": 1, "popularity": 1, "brand": 1}
+_NO_CEILING = 10**12
 _CATEGORY_BY_TERM = {stem(name): name for name in CATEGORIES} | {
     stem(name[:-1]): name for name in CATEGORIES if name.endswith("s")} | CATEGORY_SYNONYMS
 _TAG_BY_TERM = {stem(tag): tag for tag in USE_TAGS} | {tag: tag for tag in USE_TAGS}
@@ -24,18 +36,14 @@ _TAG_BY_TERM = {stem(tag): tag for tag in USE_TAGS} | {tag: tag for tag in USE_T
 _FILLER = frozenset(terms(
     "a an and any are be best buy can could do for from get good have i im in is it looking me "
     "my need of on one or please recommend show some something that the to under want what "
-    "which with would you your cheap new dollar budget less than below over about like"))
+    "which with would you your cheap new dollar budget less than below over about like cheapest "
+    "cheaper expensive pricey premium most least nothing too crazy affordable price"))
 
 
 def category_of(text: str) -> str | None:
     """The catalogue category some words name, if any."""
     words = [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
     return next((_CATEGORY_BY_TERM[w] for w in words if w in _CATEGORY_BY_TERM), None)
-
-
-def money(cents: int) -> float:
-    """Cents as a number of currency units, for clients."""
-    return round(cents / 100, 2)
 
 
 def public_product(doc: Doc, **extra: Any) -> dict[str, Any]:
@@ -55,152 +63,38 @@ async def find_product(ctx: ToolContext, sku: str) -> Doc | None:
     return await ctx.store.products.find_one({"_id": _sku(sku)})
 
 
-# The customer and their latest orders' lines, joined on the customer's id: one round trip.
-_HISTORY_LOOKUPS: list[Doc] = [
-    {"$lookup": {"from": "customers", "localField": "_id", "foreignField": "_id",
-                 "as": "customer"}},
-    {"$lookup": {"from": "orders", "localField": "_id", "foreignField": "customer_id",
-                 "pipeline": [{"$limit": 20}, {"$project": {"_id": 0, "items": 1}}],
-                 "as": "orders"}},
-    {"$project": {"customer.preferences": 1, "orders": 1}},
-]
-
-
-async def _history(ctx: ToolContext) -> tuple[set[str], float | None]:
-    """Categories the customer bought or prefers, and the median unit price they paid."""
-    cursor = await ctx.store.db.aggregate([{"$documents": [{"_id": ctx.customer_id}]},
-                                           *_HISTORY_LOOKUPS])
-    row = (await cursor.to_list())[0]
-    customer = row["customer"][0] if row["customer"] else {}
-    categories = set(customer.get("preferences", {}).get("categories", []))
-    lines = [line for order in row["orders"] for line in order["items"]]
-    categories |= {line["category"] for line in lines if line.get("category")}
-    # Lines of orders written before lines carried their category.
-    unlabelled = [line["sku"] for line in lines if not line.get("category")]
-    if unlabelled:
-        categories |= set(await ctx.store.products.distinct("category",
-                                                            {"_id": {"$in": unlabelled}}))
-    prices = sorted(line["unit_price_cents"] for line in lines)
-    band = prices[len(prices) // 2] if prices else None
-    return categories, band
-
-
-def _score(doc: Doc, words: set[str], use: set[str], liked: set[str], band: float | None,
-           budget_cents: int | None) -> tuple[float, list[str]]:
-    reasons: list[str] = []
-    score = 0.0
-    matched = (words - use) & set(doc["terms"])
-    if matched:
-        score += 2.0 * len(matched)
-        reasons.append("matches " + ", ".join(sorted(matched)))
-    fits = use & {stem(t) for t in doc["tags"]}
-    if fits:
-        score += 3.0 * len(fits)
-        reasons.append("suited to " + ", ".join(sorted(fits)))
-    if doc["category"] in liked:
-        score += 1.0
-        reasons.append(f"you have shown interest in {doc['category']}")
-    if budget_cents:
-        # Within budget, nearer the budget usually means more machine for the money.
-        score += doc["price_cents"] / budget_cents
-        reasons.append(f"within your budget at ${money(doc['price_cents']):,.2f}")
-    elif band:
-        score += 1.0 / (1.0 + abs(doc["price_cents"] - band) / band)
-    score += doc.get("popularity", 0) / 2000
-    return score, reasons
-
-
-STATS = "catalog_stats"
-_WHOLE = ""  # the key of the whole catalogue's figures, there once the figures were recorded
-_NONE = {"count": 0}  # the figures of a filter that no product matches
-
-
-def stats_key(where: Doc) -> str:
-    """The `catalog_stats` document that describes the products matching `where`."""
-    return "|".join(f"{k}={where[k]}" for k in sorted(where))
-
-
-def _described(where: Doc) -> bool:
-    """Whether `refresh_catalog_stats` records figures for this filter: category and/or tag."""
-    return bool(where) and set(where) <= {"category", "tags"} and all(
-        isinstance(v, str) for v in where.values())
-
-
-async def refresh_catalog_stats(store: Store) -> None:
-    """Record price range and count for the catalogue, per category, tag and category with tag.
-
-    The search reads them to size its price windows: a window then holds about as many products
-    as it needs, however large the catalogue. A category with a tag that has no figures has no
-    products, and the search does not look for any.
-    """
-    figures = {"low": {"$min": "$price_cents"}, "high": {"$max": "$price_cents"},
-               "count": {"$sum": 1}}
-    for unwind, key in (([], None), ([], {"category": "$category"}),
-                        ([{"$unwind": "$tags"}], {"tags": "$tags"}),
-                        ([{"$unwind": "$tags"}], {"category": "$category", "tags": "$tags"})):
-        cursor = await store.products.aggregate([*unwind, {"$group": {"_id": key, **figures}}])
-        async for row in cursor:
-            await store.db[STATS].replace_one(
-                {"_id": stats_key(row["_id"] or {})},
-                {"low": row["low"], "high": row["high"], "count": row["count"]}, upsert=True)
-
-
-async def _figures(ctx: ToolContext, wheres: list[Doc]) -> dict[str, Doc]:
-    """The recorded figures of each filter in `wheres` that has some, read at once.
-
-    Empty when the catalogue has none; a described filter without figures then gets `_NONE`.
-    """
-    keys = [stats_key(w) for w in wheres if _described(w)]
-    if not keys:
-        return {}
-    rows = await ctx.store.db[STATS].find({"_id": {"$in": [_WHOLE, *keys]}}).to_list()
-    found = {row["_id"]: row for row in rows}
-    return {key: found.get(key, _NONE) for key in keys} if _WHOLE in found else {}
-
-
-async def _in_price_windows(ctx: ToolContext, where: Doc, ceiling: int, stats: Doc | None
-                            ) -> list[Doc]:
-    """Candidates from the ceiling price downwards, a narrow price window at a time.
-
-    Each query matches a small slice of the index (category or tag, then price), so its cost
-    does not grow with the catalogue. The first window is sized from the catalogue's price
-    figures (`stats`) when there are some; a window widens while it finds little.
-    """
+async def _candidates(ctx: ToolContext, wheres: list[Doc], figures: Figures, floor: int,
+                      ceiling: int, fits: Fits, ascending: bool, limit: int) -> list[Doc]:
+    """Products in (floor, ceiling] from the first filters of `wheres` that find `limit`."""
     found: list[Doc] = []
-    width, high = FIRST_WINDOW_CENTS, ceiling
-    if stats is not None:
-        if stats["count"] == 0 or stats["low"] > ceiling:
-            return []
-        high = min(ceiling, stats["high"])
-        density = stats["count"] / max(1, stats["high"] - stats["low"])
-        width = max(100, round(CANDIDATES / density))
-    for _ in range(MAX_WINDOWS):
-        if len(found) >= CANDIDATES or high <= 0:
-            break
-        low = max(0, high - width)
-        batch = await ctx.store.products.find(
-            where | {"price_cents": {"$gt": low, "$lte": high}}, _LIST_FIELDS).to_list()
-        found += batch
-        high = low
-        if len(batch) < CANDIDATES // 4:
-            width *= 2
-        elif len(batch) > CANDIDATES * 2:
-            width = max(100, width // 2)
-    return found
-
-
-async def _candidates(ctx: ToolContext, wheres: list[Doc], ceiling: int, limit: int
-                      ) -> list[Doc]:
-    """Products under `ceiling` from the first filters of `wheres` that find `limit` of them."""
-    found: list[Doc] = []
-    figures = await _figures(ctx, wheres)
     for where in wheres:
+        stats = figures.by_key.get(stats_key(where))
+        high = ceiling
+        if high == _NO_CEILING and stats is None:
+            high = await top_price(ctx, where)
         seen = {doc["sku"] for doc in found}
-        batch = await _in_price_windows(ctx, where, ceiling, figures.get(stats_key(where)))
+        batch = await in_price_windows(ctx, where, floor, high, stats, fits, ascending)
         found += [d for d in batch if d["sku"] not in seen]
         if len(found) >= limit:
             break
     return found
+
+
+def _wheres(category: str | None, tag: str | None, words: set[str]) -> list[Doc]:
+    wheres: list[Doc] = []
+    if category is not None and tag is not None:
+        wheres.append({"category": category, "tags": tag})
+    if category is not None:
+        wheres.append({"category": category})
+    elif tag is not None:
+        wheres.append({"tags": tag})
+    elif words:
+        wheres.append({"terms": {"$in": sorted(words)}})
+    return wheres
+
+
+def _cents(dollars: float | None) -> int | None:
+    return None if dollars is None else round(dollars * 100)
 
 
 async def recommend_products(
@@ -210,18 +104,41 @@ async def recommend_products(
     category: str | None = None,
     use_case: str | None = None,
     limit: int = 5,
+    max_price: float | None = None,
+    min_price: float | None = None,
+    sort: Literal["relevance", "price_asc", "price_desc"] = "relevance",
+    cheaper_than: float | None = None,
+    colour: str | None = None,
+    min_ram_gb: float | None = None,
+    min_storage_gb: float | None = None,
+    min_screen_in: float | None = None,
+    min_battery_h: float | None = None,
 ) -> dict[str, Any]:
-    """Recommend products from the catalogue, best first, each with the reasons it was picked.
+    """Recommend products from the catalogue: the one the customer names first, else the best fits.
 
     Args:
-        query: What the customer is looking for, in their words, e.g. "laptop for coding".
+        query: What the customer is looking for, in their words: a product's name such as
+            "Razer K70 4 Plus", or a need such as "laptop for coding".
         budget: The most the customer wants to pay per item, in dollars.
         category: A catalogue category such as laptops, phones or headphones.
         use_case: What the product is for, e.g. coding, gaming, running, travel.
         limit: How many products to return (1 to 10).
+        max_price: Show nothing above this price, in dollars ("under $800").
+        min_price: Show nothing below this price, in dollars ("over $500").
+        sort: "price_asc" for cheap or cheapest, "price_desc" for premium, else "relevance".
+        cheaper_than: Only products cheaper than this price, in dollars: the price of the
+            product the customer wants something cheaper than.
+        colour: Only products that come in this colour, e.g. black.
+        min_ram_gb: Only products with at least this much memory, in GB.
+        min_storage_gb: Only products with at least this much storage, in GB.
+        min_screen_in: Only products whose screen is at least this many inches.
+        min_battery_h: Only products whose battery lasts at least this many hours.
     """
-    if budget is not None and budget < 0:
-        return error("the budget cannot be negative")
+    prices = (budget, max_price, min_price, cheaper_than)
+    if any(v is not None and v < 0 for v in prices):
+        return error("a price cannot be negative")
+    if sort not in ("relevance", "price_asc", "price_desc"):
+        return error("sort is one of relevance, price_asc or price_desc")
     words = set(terms(query)) - _FILLER
     use = set(terms(use_case or ""))
     if category:
@@ -233,51 +150,85 @@ async def recommend_products(
     if not words and not use and category is None:
         return error("tell me what you are looking for: a product, a category or what it is for")
     limit = max(1, min(int(limit), 10))
-    budget_cents = round(budget * 100) if budget is not None else None
-    ceiling = budget_cents if budget_cents is not None else DEFAULT_CEILING_CENTS
+    budget_cents = _cents(budget)
+    below = _cents(cheaper_than)
+    caps = [c for c in (budget_cents, _cents(max_price), None if below is None else below - 1)
+            if c is not None]
+    max_cents, min_cents = (min(caps) if caps else None), _cents(min_price)
+    minimums = {k: v for k, v in (("ram_gb", min_ram_gb), ("storage_gb", min_storage_gb),
+                                  ("screen_in", min_screen_in), ("battery_h", min_battery_h))
+                if v is not None}
+    fits = spec_fits(max_cents, min_cents, (colour or "").lower().strip() or None, minimums)
     tag = next((_TAG_BY_TERM[w] for w in sorted(use | words) if w in _TAG_BY_TERM), None)
-    wheres: list[Doc] = []
-    if category is not None and tag is not None:
-        wheres.append({"category": category, "tags": tag})
-    if category is not None:
-        wheres.append({"category": category})
-    elif tag is not None:
-        wheres.append({"tags": tag})
-    elif words:
-        wheres.append({"terms": {"$in": sorted(words)}})
+    wheres = _wheres(category, tag, words)
+    figures = await read_figures(ctx, wheres)
+    ceiling = max_cents if max_cents is not None else (
+        DEFAULT_CEILING_CENTS if sort == "relevance" else _NO_CEILING)
+    floor = -1 if min_cents is None else min_cents - 1
+    by_name = await named(ctx, query, figures, fits)
+    if by_name:  # the name's words ("4", "plus") are in too many products to search by
+        wheres = [where for where in wheres if "terms" not in where]
     (liked, band), candidates = await asyncio.gather(
-        _history(ctx), _candidates(ctx, wheres, ceiling, limit))
-    ranked = sorted(
-        ((_score(doc, words - {stem(category or "")}, use, liked, band, budget_cents), doc)
-         for doc in candidates),
-        key=lambda pair: pair[0][0], reverse=True,
-    )[:limit]
-    products = [public_product(doc, reasons=reasons) for (_, reasons), doc in ranked]
-    return {"type": "product_list", "query": query, "category": category,
-            "budget": budget, "products": products}
+        history(ctx),
+        _candidates(ctx, wheres, figures, floor, ceiling, fits, sort == "price_asc", limit))
+    scored = sorted(((score(doc, words - {stem(category or "")}, use, liked, band,
+                             budget_cents), doc) for doc in candidates),
+                    key=lambda pair: pair[0][0], reverse=True)
+    ranked = by_price([(reasons, doc) for (_, reasons), doc in scored], sort)
+    names = by_price([(["the one you asked for"] if match.exact else [], doc)
+                      for match, doc in by_name], sort)
+    seen = {doc["sku"] for _, doc in names}
+    picked = (names + [pair for pair in ranked if pair[1]["sku"] not in seen])[:limit]
+    return {"type": "product_list", "query": query, "category": category, "budget": budget,
+            "sort": sort, "named": by_name[0][1]["sku"] if by_name else None,
+            "products": [public_product(doc, reasons=reasons) for reasons, doc in picked]}
 
 
-async def get_product_details(ctx: ToolContext, sku: str) -> dict[str, Any]:
-    """Show one product: price, description, specifications and warranty.
+async def _resolve(ctx: ToolContext, sku: str, name: str) -> Doc | dict[str, Any]:
+    """The product a SKU or a name picks; else the error or the closest products to choose."""
+    if sku:
+        return await find_product(ctx, sku) or not_found(f"product {sku}")
+    if not name.strip():
+        return error("which product? Tell me its name or SKU")
+    figures = await read_figures(ctx, [])
+    found = await named(ctx, name, figures, lambda doc: True)
+    if found:
+        return await find_product(ctx, found[0][1]["sku"]) or not_found(f"product {name}")
+    return await recommend_products(ctx, query=name, limit=3)
+
+
+async def get_product_details(ctx: ToolContext, sku: str = "", name: str = "") -> dict[str, Any]:
+    """Show one product: price, description, specifications, colours and warranty.
 
     Args:
         sku: The product's SKU, e.g. LAP-00001.
+        name: The product's name as the customer said it, when there is no SKU.
     """
-    doc = await find_product(ctx, sku)
-    if doc is None:
-        return not_found(f"product {sku}")
+    doc = await _resolve(ctx, sku, name)
+    if "type" in doc:
+        return doc
     return {"type": "product", **public_product(
         doc, description=doc["description"], specs=doc["specs"],
+        colours=doc.get("colours", [c for c in [doc["specs"].get("color")] if c]),
         warranty_months=doc["warranty_months"])}
 
 
-async def check_stock(ctx: ToolContext, sku: str, store_id: str | None = None) -> dict[str, Any]:
+async def check_stock(ctx: ToolContext, sku: str = "", store_id: str | None = None,
+                      name: str = "") -> dict[str, Any]:
     """Check how many units of a product each store has.
+
+    When the name picks no one product, the closest products come back to choose from.
 
     Args:
         sku: The product's SKU, e.g. LAP-00001.
         store_id: One store to check (store-downtown, store-mall, store-airport); all if omitted.
+        name: The product's name as the customer said it, when there is no SKU.
     """
+    if not sku:
+        doc = await _resolve(ctx, sku, name)
+        if "type" in doc:
+            return doc
+        sku = doc["sku"]
     names = {s["_id"]: s["name"] for s in STORES}
     if store_id is not None and store_id not in names:
         return error(f"unknown store {store_id!r}; stores are {', '.join(names)}")

@@ -6,6 +6,7 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from tools.names import name_terms, words
 from tools.store import terms
 
 CURRENCY = "USD"
@@ -77,6 +78,35 @@ def _specs(category: str, rng: random.Random) -> dict[str, Any]:
             "wireless": rng.random() < 0.6}
 
 
+# Fields products gained after the first catalogue was seeded (`tools.seed` adds them to it).
+ADDED_FIELDS = ("specs", "colours", "name_key", "name_terms")
+COLOURS = ["black", "white", "silver", "grey", "blue", "red", "green"]
+# Hours of use on a charge, per category with a battery.
+_BATTERY_H = {"laptops": (6, 20), "phones": (18, 40), "tablets": (8, 16), "headphones": (20, 60),
+              "smartwatches": (24, 240), "speakers": (8, 24)}
+
+
+def _more_specs(category: str, sku: str, specs: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Specs and colours added to a product after its first release, from its SKU alone.
+
+    A generator of its own per SKU: the catalogue's main sequence, which fixes every product's
+    name and price, is left exactly as it was.
+    """
+    rng = random.Random(f"specs:{sku}")
+    more: dict[str, Any] = {}
+    if category in {"phones", "tablets"}:
+        more["ram_gb"] = rng.choice([4, 6, 8, 12] if category == "phones" else [4, 8, 16])
+    if category == "monitors":
+        more["screen_in"] = float(specs["size_in"])  # one spec to compare screens by
+    if category in _BATTERY_H:
+        low, high = _BATTERY_H[category]
+        more["battery_h"] = rng.randint(low, high)
+    first = specs.get("color") or rng.choice(["black", "silver"])
+    others = [c for c in COLOURS if c != first]
+    colours = [first, *sorted(rng.sample(others, k=rng.randint(0, 2)), key=COLOURS.index)]
+    return more, colours
+
+
 def _product(category: str, index: int, rng: random.Random) -> dict[str, Any]:
     prefix, brands, models, (low, high), uses, warranty = CATEGORIES[category]
     brand, model = rng.choice(brands), rng.choice(models)
@@ -91,10 +121,12 @@ def _product(category: str, index: int, rng: random.Random) -> dict[str, Any]:
     description = (f"{name}: a {category[:-1]} for {', '.join(tags)}. "
                    + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in specs.items()) + ".")
     sku = f"{prefix}-{index + 1:05d}"
+    more, colours = _more_specs(category, sku, specs)
     return {
         "sku": sku, "name": name, "brand": brand, "description": description,
         "category": category, "tags": tags, "price_cents": round(price * 100),
-        "currency": CURRENCY, "warranty_months": warranty, "specs": specs,
+        "currency": CURRENCY, "warranty_months": warranty, "specs": specs | more,
+        "colours": colours, "name_key": " ".join(words(name)), "name_terms": name_terms(name),
         "popularity": rng.randint(1, 1000),
         "terms": terms(name, category, " ".join(tags), brand, sku),
     }

@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
+from pymongo import UpdateOne
+
 from tools.catalog import refresh_catalog_stats
-from tools.catalog_data import CURRENCY, STORES, generate_products, stock_rows
+from tools.catalog_data import ADDED_FIELDS, CURRENCY, STORES, generate_products, stock_rows
 from tools.store import Store, now
 
 DEFAULT_PRODUCTS = 240
@@ -134,17 +136,31 @@ async def seed(store: Store, *, products: int = DEFAULT_PRODUCTS, reset: bool = 
     counts = {"products": 0}
     known: dict[str, dict[str, Any]] = {}
     generated = generate_products(max(products, DEFAULT_PRODUCTS))
+    # A catalogue seeded before products had name terms and colours gets them, once.
+    upgrade = await store.products.find_one({"name_terms": {"$exists": False}},
+                                            {"_id": 1}) is not None
     while batch := list(islice(generated, BATCH)):
         for product in batch:
             if len(known) < DEFAULT_PRODUCTS:
                 known[product["sku"]] = product
         counts["products"] += await store.insert_new(
             "products", [p | {"_id": p["sku"]} for p in batch])
+        if upgrade:
+            counts["upgraded"] = counts.get("upgraded", 0) + await _add_fields(store, batch)
         await store.insert_new("stock", [row for p in batch for row in stock_rows(p)])
         if progress is not None:
             progress(len(batch))
     for name, docs in fixtures(known, now()).items():
         counts[name] = await store.insert_new(name, docs)
-    if counts["products"]:
+    if counts["products"] or counts.get("upgraded"):
         await refresh_catalog_stats(store)
     return counts
+
+
+async def _add_fields(store: Store, batch: list[dict[str, Any]]) -> int:
+    """Give stored products the fields added since they were seeded; never a name or price."""
+    result = await store.products.bulk_write([
+        UpdateOne({"_id": p["sku"], "name": p["name"], "name_terms": {"$exists": False}},
+                  {"$set": {key: p[key] for key in ADDED_FIELDS}}) for p in batch],
+        ordered=False)
+    return result.modified_count

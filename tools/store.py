@@ -28,6 +28,9 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("category", ASCENDING), ("tags", ASCENDING), ("price_cents", ASCENDING)]),
         IndexModel([("tags", ASCENDING), ("price_cents", ASCENDING)]),
         IndexModel([("terms", ASCENDING), ("price_cents", ASCENDING)]),
+        # Names as customers type them (`tools.names.name_terms`), lowest SKU first: a name
+        # lookup reads a bounded run of one term's entries, whatever the catalogue's size.
+        IndexModel([("name_terms", ASCENDING), ("_id", ASCENDING)]),
     ],
     "stock": [IndexModel([("sku", ASCENDING), ("store_id", ASCENDING)], unique=True)],
     "customers": [IndexModel([("phone", ASCENDING)], unique=True, sparse=True)],

@@ -16,9 +16,9 @@ from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_ca
 from tools.catalog import check_stock, get_product_details, recommend_products
 
 INVENTORY_PROMPT = """You answer stock questions. Call check_stock with the product's SKU (and a
-store when one is named). If the customer names a product without a SKU, find it first with
-recommend_products. "It", "that one", "the second" mean the memory's product in focus or
-item of the last list; ask which by name when they could mean several."""
+store when one is named), or with its name as the customer said it when there is no SKU. "It",
+"that one", "the second" mean the memory's product in focus or item of the last list; ask which
+by name when they could mean several."""
 
 
 SHORT = 5  # words: "in stock downtown?" asks about the product in focus, with no other name
@@ -47,7 +47,8 @@ def plan(turn: Turn) -> list[Call]:
         return [("check_stock", {"sku": ref.product["sku"], "store_id": store})]
     if asks_cart(turn.text):
         return [("view_cart", {})]
-    return [("recommend_products", {"query": turn.text, "limit": 3})]
+    # By the name the customer gave, or the closest products to choose from.
+    return [("check_stock", {"name": turn.text, "store_id": store})]
 
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:

@@ -14,6 +14,7 @@ from graph.wording import cart_text, highlights, money
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.catalog import check_stock, get_product_details, recommend_products
 from tools.compare import compare_products
+from tools.intent import price_intent, spec_intent
 
 RECOMMENDATION_PROMPT = """You recommend products. Ask at most one question when the need is
 unclear; otherwise call recommend_products with the customer's query, budget, category and use
@@ -59,7 +60,25 @@ def plan(turn: Turn) -> list[Call]:
     return [("recommend_products", {
         "query": query,
         "budget": extract.budget(text) or listing.get("filters", {}).get("budget"),
-        "category": extract.category(query), "use_case": extract.use_case(query)})]
+        "category": extract.category(query), "use_case": extract.use_case(query),
+        **_price_and_specs(turn, text)})]
+
+
+def _price_and_specs(turn: Turn, text: str) -> dict[str, Any]:
+    """The price order, limits and spec filters the words ask for; "cheaper" than what was shown.
+
+    "Cheaper" is relative to the product in focus, or else to the cheapest of the last list.
+    """
+    asked = price_intent(text) | spec_intent(text)
+    relative = asked.pop("relative", None)
+    shown = [p["price"] for p in turn.memory.get("listing", {}).get("items", []) if "price" in p]
+    focus = turn.memory.get("focus", {}).get("price")
+    reference = focus if focus is not None else (min(shown) if shown else None)
+    if relative == "cheaper" and reference is not None:
+        asked["cheaper_than"] = reference
+    elif relative == "pricier" and reference is not None:
+        asked["min_price"] = reference + 0.01
+    return asked
 
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:

@@ -1,0 +1,71 @@
+"""The shop's knowledge: its policy document, searched by the customer's question."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from tools.context import ToolContext
+from tools.policy_data import LANGUAGES, SHOP_ID, policy_document
+from tools.store import Doc, Store, stem
+
+MAX_SECTIONS = 2
+FUZZY_MIN = 86  # "warrenty", "shiping" still find their section
+_WORD = re.compile(r"\w+")
+# Words of a question that say nothing of its topic; the other words are matched to keywords.
+_STOP_WORDS = (
+    "what whats your you the and for are is do does can how when where which have with about "
+    "que los las del una por como cual para tiene tienen son est les des une pour quel quels "
+    "vous avez was ist sind die der das und ihr habt wie kya hai hain aap ka ki ke")
+_STOP = frozenset(_STOP_WORDS.split())
+
+
+def _words(text: str) -> list[str]:
+    """Words without accents (Devanagari kept), plurals folded."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower())
+                     if not unicodedata.combining(c))
+    return [stem(w) for w in _WORD.findall(folded) if len(w) > 2 and w not in _STOP]
+
+
+def _score(question: list[str], section: Doc) -> float:
+    keywords = set(_words(section["keywords"]))
+    score = 0.0
+    for word in question:
+        if word in keywords:
+            score += 1
+        elif len(word) > 4 and any(fuzz.ratio(word, k) >= FUZZY_MIN for k in keywords):
+            score += 0.8
+    return score
+
+
+async def seed_policy(store: Store) -> int:
+    """Store the demo shop's policy document, unless one is there; how many were written."""
+    return await store.insert_new("policies", [policy_document()])
+
+
+async def search_policy(ctx: ToolContext, question: str, language: str = "en") -> dict[str, Any]:
+    """Find the shop's rules that answer a question; read-only, it prepares nothing.
+
+    The policy covers returns, shipping, payment methods, price match, loyalty tiers,
+    warranty, and store hours and addresses.
+
+    Args:
+        question: The customer's question, in their words and language.
+        language: The language to answer in: en, es, fr, de or hi.
+    """
+    document = await ctx.store.policies.find_one({"_id": SHOP_ID})
+    if document is None:
+        return {"type": "policy", "sections": [], "language": language}
+    lang = language if language in LANGUAGES else "en"
+    asked = _words(question[:500])
+    scored = sorted(((_score(asked, s), i, s) for i, s in enumerate(document["sections"])),
+                    key=lambda row: (-row[0], row[1]))
+    best = scored[0][0] if scored else 0
+    # The best section, and the next when it fits nearly as well ("hours downtown": hours, and
+    # the Downtown store).
+    kept = [s for score, _, s in scored if score and score >= best * 0.75][:MAX_SECTIONS]
+    return {"type": "policy", "language": lang, "sections": [
+        {"key": s["key"], "text": s["text"].get(lang) or s["text"]["en"]} for s in kept]}

@@ -21,6 +21,16 @@ _STOP_WORDS = (
     "que los las del una por como cual para tiene tienen son est les des une pour quel quels "
     "vous avez was ist sind die der das und ihr habt wie kya hai hain aap ka ki ke")
 _STOP = frozenset(_STOP_WORDS.split())
+# Small words that give a question's language away (a guess for when the caller gives none).
+_MARKER_WORDS = {
+    "es": "el la los las es son de del que cuál cual qué su sus tienen hay cómo igualan "
+          "política devoluciones envío horario tienda",
+    "fr": "le la les est sont vous votre vos quel quelle quels quelles du des politique "
+          "retour horaires magasin alignez",
+    "de": "der die das ist sind wie was wann eure ihr ihre habt dauert hat laden geöffnet "
+          "rückgabe versand",
+    "hi": "kya hai hain kab kaise kitne aap mujhe mera meri ka ki ke"}
+_MARKERS = {lang: frozenset(words.split()) for lang, words in _MARKER_WORDS.items()}
 
 
 def _words(text: str) -> list[str]:
@@ -46,7 +56,16 @@ async def seed_policy(store: Store) -> int:
     return await store.insert_new("policies", [policy_document()])
 
 
-async def search_policy(ctx: ToolContext, question: str, language: str = "en") -> dict[str, Any]:
+def guess_language(question: str) -> str:
+    """The question's language from its small words, when the caller does not say it."""
+    words = set(_WORD.findall(question.lower()))
+    hits = {lang: len(words & markers) for lang, markers in _MARKERS.items()}
+    best = max(hits, key=lambda lang: hits[lang])
+    return best if hits[best] else "en"
+
+
+async def search_policy(ctx: ToolContext, question: str,
+                        language: str | None = None) -> dict[str, Any]:
     """Find the shop's rules that answer a question; read-only, it prepares nothing.
 
     The policy covers returns, shipping, payment methods, price match, loyalty tiers,
@@ -54,12 +73,12 @@ async def search_policy(ctx: ToolContext, question: str, language: str = "en") -
 
     Args:
         question: The customer's question, in their words and language.
-        language: The language to answer in: en, es, fr, de or hi.
+        language: The language to answer in: en, es, fr, de or hi; guessed if omitted.
     """
     document = await ctx.store.policies.find_one({"_id": SHOP_ID})
     if document is None:
-        return {"type": "policy", "sections": [], "language": language}
-    lang = language if language in LANGUAGES else "en"
+        return {"type": "policy", "sections": [], "language": language or "en"}
+    lang = language if language in LANGUAGES else guess_language(question)
     asked = _words(question[:500])
     scored = sorted(((_score(asked, s), i, s) for i, s in enumerate(document["sections"])),
                     key=lambda row: (-row[0], row[1]))

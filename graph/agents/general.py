@@ -7,7 +7,7 @@ from typing import Any
 
 from graph.agents.after_sale_replies import policy_text
 from graph.agents.base import Agent, Call, Turn, first_error
-from graph.agents.speech import language_of
+from graph.agents.speech import said_language
 from graph.confirmation import is_bare_answer
 from tools.policy import search_policy
 
@@ -33,7 +33,7 @@ def plan(turn: Turn) -> list[Call]:
     if turn.text.lower().startswith("confirm_") or is_bare_answer(turn.text):
         return []
     if ABOUT_SHOP.search(turn.text):
-        return [("search_policy", {"question": turn.text[:500], "language": language_of(turn)})]
+        return [("search_policy", {"question": turn.text[:500], "language": said_language(turn)})]
     return []
 
 

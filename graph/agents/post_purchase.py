@@ -7,7 +7,7 @@ import re
 from graph import extract
 from graph.agents.after_sale_replies import render
 from graph.agents.base import Agent, Call, Turn
-from graph.agents.speech import language_of
+from graph.agents.speech import said_language
 from tools.handoff import open_handoff_ticket
 from tools.order_items import names_an_item
 from tools.policy import search_policy
@@ -85,7 +85,7 @@ def plan(turn: Turn) -> list[Call]:
         calls.append(("open_handoff_ticket", {"reason": f"complaint: {text[:400]}"}))
     if asks_about_rules(text) and not FAULT_WORDS.search(text):
         return [*calls, ("search_policy", {"question": text[:500],
-                                           "language": language_of(turn)})]
+                                           "language": said_language(turn)})]
     order_id = _order(turn, ("delivered",))
     if order_id is None:
         return calls

@@ -9,11 +9,16 @@ from graph.agents.base import Turn
 LANGUAGES = ("en", "es", "fr", "de", "hi")
 
 
-def language_of(turn: Turn) -> str:
-    """The customer's language from the session memory (`graph.memory`), English without one."""
+def said_language(turn: Turn) -> str | None:
+    """The customer's language as the session memory (`graph.memory`) keeps it, if it does."""
     memory: dict[str, Any] = getattr(turn, "memory", None) or {}
     language = memory.get("language")
-    return language if language in LANGUAGES else "en"
+    return language if language in LANGUAGES else None
+
+
+def language_of(turn: Turn) -> str:
+    """The customer's language, English when the memory does not say."""
+    return said_language(turn) or "en"
 
 
 def names(items: list[dict[str, Any]], conjunction: str = "or") -> str:

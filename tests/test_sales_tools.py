@@ -157,3 +157,10 @@ def test_a_call_time_is_said_in_words_in_the_customers_language() -> None:
     assert later == "Tuesday 10 June at 3:30 PM" and "2025" not in later
     assert parse_words("please stop calling me", NOW, zone(None)) is None
     assert zone("Not/AZone").key == "America/New_York"
+
+
+async def test_an_item_of_an_earlier_order_is_found_there(alice: ToolContext) -> None:
+    oid = await cables_order(alice.store)  # newer than ORD-1001, and without a mouse
+    asked = await initiate_return(alice, oid, item="return the mouse")
+    assert asked["order_id"] == "ORD-1001" and asked["status"] == "awaiting_confirmation"
+    assert [i["sku"] for i in asked["items"]] == ["ACC-00001"]

@@ -8,6 +8,7 @@ import unicodedata
 from rapidfuzz import fuzz
 
 from tools.catalog_data import CATEGORIES, CATEGORY_SYNONYMS
+from tools.context import ToolContext
 from tools.store import Doc, stem
 
 # Words for the catalogue's things in the other four languages, and English irregulars; each
@@ -36,6 +37,7 @@ _NOUNS = frozenset(
     {stem(w) for spec in CATEGORIES.values() for w in (*spec[1], *spec[2])} | {
         stem(w) for w in CATEGORIES} | {stem(w) for w in CATEGORY_SYNONYMS} | {
         stem(w) for w in ITEM_WORDS}) - _EVERYDAY
+RECENT_ORDERS = 5
 FUZZY_MIN = 88  # a typo ("mosue", "hedphones") still names the item
 
 
@@ -76,3 +78,16 @@ def matching_lines(lines: list[Doc], words: str) -> list[Doc]:
     scored = [(_matches(said, line), line) for line in lines]
     best = max((score for score, _ in scored), default=0)
     return [line for score, line in scored if score and score == best]
+
+
+async def other_order_with(ctx: ToolContext, words: str, not_this: str) -> Doc | None:
+    """The one other recent delivered order of the customer's with an item the words name.
+
+    "return the mouse" said of the latest order when the mouse came in an earlier one: that
+    order, if exactly one fits; else None, and the customer is asked which item.
+    """
+    recent = await ctx.store.orders.find(
+        {"customer_id": ctx.customer_id, "status": "delivered", "order_id": {"$ne": not_this}},
+    ).sort("created_at", -1).limit(RECENT_ORDERS).to_list()
+    fitting = [order for order in recent if matching_lines(list(order["items"]), words)]
+    return fitting[0] if len(fitting) == 1 else None

@@ -86,5 +86,7 @@ async def search_policy(ctx: ToolContext, question: str,
     # The best section, and the next when it fits nearly as well ("hours downtown": hours, and
     # the Downtown store).
     kept = [s for score, _, s in scored if score and score >= best * 0.75][:MAX_SECTIONS]
+    if any(s["key"].startswith("store-") for s in kept):  # a store's section has its hours
+        kept = [s for s in kept if s["key"] != "hours"]
     return {"type": "policy", "language": lang, "sections": [
         {"key": s["key"], "text": s["text"].get(lang) or s["text"]["en"]} for s in kept]}

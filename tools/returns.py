@@ -8,7 +8,7 @@ from typing import Any
 from tools.cart import public_lines
 from tools.catalog import money
 from tools.context import Services, ToolContext
-from tools.order_items import matching_lines
+from tools.order_items import matching_lines, other_order_with
 from tools.payments import order_key, owned_order
 from tools.pending import request_confirmation
 from tools.refunds import paid_by_card, pay_back, take_back_points
@@ -83,6 +83,9 @@ async def initiate_return(
         return error(f"order {oid} has no item {sku}")
     if item and not sku:
         lines = matching_lines(list(order["items"]), item)
+        if not lines and (other := await other_order_with(ctx, item, oid)) is not None:
+            return await initiate_return(ctx, other["order_id"], None, quantity, reason,
+                                         store_credit, item)
         if len(lines) != 1:  # none or several fit the words: ask, never guess a refund
             return {"type": "return", "status": "choose", "order_id": oid,
                     "asked_for": item[:100], "found": bool(lines),

@@ -2,97 +2,99 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from graph.agents.base import Turn, first_error, usd
-from graph.agents.speech import counted, language_of, names
+from graph.agents.speech import counted, gettext_of, language_of, names
 from tools.call_time import say_date
-from tools.returns import RETURN_WINDOW
 
 Result = dict[str, Any]
+Gettext = Callable[[str], str]
 
 
-def _refund_to(result: Result) -> str:
+def _refund_to(_: Gettext, result: Result) -> str:
     """The honest word for where the money goes."""
-    return "to your card" if result.get("refund_method") == "card" else "as store credit"
+    return _("to your card") if result.get("refund_method") == "card" else _("as store credit")
 
 
-def _return(result: Result) -> str:
+def _return(_: Gettext, result: Result, language: str) -> str:
     oid = result["order_id"]
     status = result.get("status")
     if status == "choose":
-        options = names(result["candidates"])
         if result.get("found"):
-            return f"Which one would you like to return from order {oid}: {options}?"
-        return (f"I couldn't find that in order {oid}; it has {names(result['candidates'], 'and')}."
-                " Which one would you like to return?")
+            return _("Which one would you like to return from order {order}: {options}?").format(
+                order=oid, options=names(result["candidates"], language))
+        return _("I couldn't find that in order {order}; it has {items}. Which one would you "
+                 "like to return?").format(
+            order=oid, items=names(result["candidates"], language, "standard"))
     if status == "awaiting_confirmation":
-        return (f"I can return {counted(result['items'])} from order {oid}: "
-                f"{usd(result['refund'])} refunded {_refund_to(result)} once the items reach us. "
-                "Shall I go ahead? Reply yes or no.")
+        return _("I can return {items} from order {order}: {refund} refunded {to} once the items "
+                 "reach us. Shall I go ahead? Reply yes or no.").format(
+            items=counted(result["items"], language), order=oid, refund=usd(result["refund"]),
+            to=_refund_to(_, result))
     if status == "cancelled":
-        return f"All right, nothing from order {oid} will be returned."
-    return (f"Your return {result.get('return_id', '')} is {str(status).replace('_', ' ')}: "
-            f"{usd(result.get('refund', 0))} refunded {_refund_to(result)} once the items reach "
-            "us.")
+        return _("All right, nothing from order {order} will be returned.").format(order=oid)
+    return _("Your return {id} is open: {refund} refunded {to} once the items reach us.").format(
+        id=result.get("return_id", ""), refund=usd(result.get("refund", 0)),
+        to=_refund_to(_, result))
 
 
-def _warranty(result: Result, language: str) -> str:
+def _warranty(_: Gettext, result: Result, language: str) -> str:
     status = result.get("status")
     if status == "choose":
-        return f"Which item is giving you trouble: {names(result['candidates'])}?"
+        return _("Which item is giving you trouble: {options}?").format(
+            options=names(result["candidates"], language))
     if status == "claim_open":
-        return (f"I'm sorry your {result['name']} is giving you trouble. I've opened warranty "
-                f"claim {result['claim_id']}: we'll email you a prepaid label, then repair or "
-                "replace it free of charge. Anything else I can help with?")
+        return _("I'm sorry your {item} is giving you trouble. I've opened warranty claim "
+                 "{claim}: we'll email you a prepaid label, then repair or replace it free of "
+                 "charge. Anything else I can help with?").format(
+            item=result["name"], claim=result["claim_id"])
     if status == "out_of_warranty":
-        return (f"I'm sorry: the warranty on your {result['name']} ended on "
-                f"{say_date(result['expires'], language)}. I can arrange a paid repair, or ask a "
-                "colleague to look at it with you. Which would you prefer?")
-    covered = [i for i in result.get("items", []) if i["active"]]
-    lines = [f"your {i['name']} is covered until {say_date(i['expires'], language)}"
-             if i["active"] else
-             f"the warranty on your {i['name']} ended on {say_date(i['expires'], language)}"
-             for i in result.get("items", [])]
-    text = "Good news: " if covered else "I'm sorry: "
-    next_step = (" If something is wrong with it, tell me what and I'll open a claim."
-                 if covered else " I can arrange a paid repair if you'd like.")
-    return text + "; ".join(lines) + "." + next_step
+        return _("I'm sorry: the warranty on your {item} ended on {date}. I can arrange a paid "
+                 "repair, or ask a colleague to look at it with you. Which would you prefer?"
+                 ).format(item=result["name"], date=say_date(result["expires"], language))
+    items = result.get("items", [])
+    lines = [(_("your {item} is covered until {date}") if i["active"] else
+              _("the warranty on your {item} ended on {date}")).format(
+        item=i["name"], date=say_date(i["expires"], language)) for i in items]
+    if any(i["active"] for i in items):
+        return _("Good news: {lines}. If something is wrong with it, tell me what and I'll open "
+                 "a claim.").format(lines="; ".join(lines))
+    return _("I'm sorry: {lines}. I can arrange a paid repair if you'd like.").format(
+        lines="; ".join(lines))
 
 
-def policy_text(result: Result, next_step: str) -> str:
-    """The sections found, as they are written, and one next step."""
+def policy_text(turn: Turn, result: Result, next_step: str) -> str:
+    """The sections found, as the policy writes them in the customer's language, and a step."""
     sections = [s["text"] for s in result.get("sections", [])]
     if not sections:
-        return ("I don't have that written down. Would you like a colleague to answer it? "
-                "Just say \"talk to a person\".")
-    return " ".join(sections) + " " + next_step
+        return gettext_of(turn)("I don't have that written down. Would you like a colleague to "
+                                "answer it? Just say \"talk to a person\".")
+    return " ".join([*sections, next_step]).strip()
 
 
 def render(turn: Turn, results: list[Result]) -> str:
     """Apologise for a complaint, ask which item, confirm the refund, or report the warranty."""
-    language = language_of(turn)
+    _, language = gettext_of(turn), language_of(turn)
     parts: list[str] = []
     ticket = next((r for r in results if r.get("type") == "handoff_ticket"), None)
     if ticket is not None:
-        parts.append(f"I'm really sorry about this. I've passed it to a colleague (ticket "
-                     f"{ticket['ticket_id']}), who will put it right. {ticket.get('contact', '')}"
-                     .strip())
+        parts.append(_("I'm really sorry about this. I've passed it to a colleague (ticket "
+                       "{ticket}), who will put it right.").format(ticket=ticket["ticket_id"]))
+        parts.append(str(ticket.get("contact", "")))
     if message := first_error(results):
-        return " ".join([*parts, f"Sorry, {message}."])
+        return " ".join([*parts, _("Sorry, {problem}.").format(problem=message)]).strip()
     result = next((r for r in results if r.get("type") != "handoff_ticket"), None)
     if result is None:
-        if parts:
-            return " ".join(parts)
-        return ("Which order is it about, and which item? For example: \"return the mouse from "
-                "ORD-1001\".")
+        return " ".join(parts).strip() or _(
+            "Which order is it about, and which item? For example: \"return the mouse from "
+            "ORD-1001\".")
     if result.get("type") == "return":
-        parts.append(_return(result))
+        parts.append(_return(_, result, language))
     elif result.get("type") == "warranty":
-        parts.append(_warranty(result, language))
+        parts.append(_warranty(_, result, language))
     elif result.get("type") == "policy":
-        parts.append(policy_text(result, "Would you like me to start a return on one of your "
-                                         "orders?"))
-    else:
-        parts.append(f"You can return a delivered item within {RETURN_WINDOW.days} days.")
-    return " ".join(parts)
+        parts.append(policy_text(turn, result, _(
+            "Would you like me to start a return on one of your orders?")))
+    return " ".join(p for p in parts if p)

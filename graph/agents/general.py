@@ -7,7 +7,7 @@ from typing import Any
 
 from graph.agents.after_sale_replies import policy_text
 from graph.agents.base import Agent, Call, Turn, first_error
-from graph.agents.speech import said_language
+from graph.agents.speech import gettext_of, said_language
 from graph.confirmation import is_bare_answer
 from tools.policy import search_policy
 
@@ -39,28 +39,29 @@ def plan(turn: Turn) -> list[Call]:
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     """A short answer for greetings, account questions and the shop's rules."""
+    _ = gettext_of(turn)
     text = turn.text.lower()
     name = turn.brief.get("name", "there")
     if message := first_error(results):
-        return f"Sorry, {message}."
+        return _("Sorry, {problem}.").format(problem=message)
     policy = next((r for r in results if r.get("type") == "policy"), None)
     if policy is not None and policy.get("sections"):
-        return policy_text(policy, "Is there anything else I can check for you?")
+        return policy_text(turn, policy, _("Is there anything else I can check for you?"))
     if re.search(r"account|password|log ?in|sign ?up|register|profile|email", text):
-        return ("You can manage your account (password, details, sign-up) in the account "
-                "settings page; if something does not work, ask for a human and a colleague "
-                "will help.")
+        return _("You can manage your account (password, details, sign-up) in the account "
+                 "settings page; if something does not work, ask for a human and a colleague "
+                 "will help.")
     if text.startswith("confirm_"):  # a button of terms that expired or were replaced
-        return "That button belongs to a request that is no longer open: nothing was done."
+        return _("That button belongs to a request that is no longer open: nothing was done.")
     if is_bare_answer(text):
-        return "There is nothing waiting for your answer right now. What can I do for you?"
+        return _("There is nothing waiting for your answer right now. What can I do for you?")
     if re.search(r"thank|cheers|bye", text):
-        return "You are welcome! Anything else I can do?"
+        return _("You are welcome! Anything else I can do?")
     if policy is not None:
-        return policy_text(policy, "")
-    return (f"Hi {name}! I can recommend products, check stock, take payments, track orders, "
-            "show your points and offers, handle returns and warranty, or arrange a call.")
-
+        return policy_text(turn, policy, "")
+    return _("Hi {name}! I can recommend products, check stock, take payments, track orders, "
+             "show your points and offers, handle returns and warranty, or arrange a call."
+             ).format(name=name)
 
 AGENT = Agent("general", GENERAL_PROMPT, (search_policy,), plan, render,
               offline_brief=("customer",))

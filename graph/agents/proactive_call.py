@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from graph.agents.base import Agent, Call, Turn, first_error
-from graph.agents.speech import language_of
+from graph.agents.speech import gettext_of, language_of
 from tools.call_prefs import stop_calls
 from tools.call_time import parse_words, say, zone
 from tools.calls import initiate_call
@@ -25,7 +26,6 @@ STOP = re.compile(
     r"(arr[eê]te[rz]?|cessez) de m'?appeler|ne m'?appele[rz]? plus|"
     r"(nicht|nie) mehr an(zu)?rufen|h[oö]r(en sie|t)? auf,? mich anzurufen|keine anrufe|"
     r"call (mat|na) kar\w*|phone (mat|na) kar\w*)", re.IGNORECASE)
-ASK_WHEN = 'When would you like us to call? For example "in an hour" or "tomorrow at 10".'
 CALL = re.compile(
     r"\b(call|ring|phone|callback|call-back|contact|llam\w*|appel\w*|rappel\w*|"
     r"ruf\w*|anruf\w*|zurückrufen)\b|कॉल|फोन", re.IGNORECASE)
@@ -49,38 +49,44 @@ def plan(turn: Turn) -> list[Call]:
     return [("initiate_call", {"purpose": purpose, "when": text[:300] if said else None})]
 
 
-def _when(result: dict[str, Any], now: datetime, language: str) -> str:
+def _when(result: dict[str, Any], now: datetime, language: str, _: Callable[[str], str]) -> str:
     """The call time in words, where the customer lives."""
     at = datetime.fromisoformat(result["scheduled_for"])
     if at <= now:
-        return "shortly"
+        return _("shortly")
     return say(at, now, zone(result.get("timezone")), language)
 
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     """Say when the call will come, or that we will not call again."""
+    _ = gettext_of(turn)
+    ask_when = _('When would you like us to call? For example "in an hour" or "tomorrow at 10".')
     result = results[0] if results else {}
     if result.get("type") == "do_not_call":
-        cancelled = result.get("cancelled_calls", 0)
-        dropped = (f" I've cancelled the {cancelled} call{'s' if cancelled != 1 else ''} we had "
-                   "planned." if cancelled else "")
-        return ("Understood, and sorry for the bother: we won't call you again." + dropped +
-                " If you ever want a call back, just ask here.")
+        cancelled = int(result.get("cancelled_calls", 0))
+        dropped = (_("I've cancelled the calls we had planned ({count}).").format(count=cancelled)
+                   if cancelled else "")
+        return " ".join(filter(None, [
+            _("Understood, and sorry for the bother: we won't call you again."), dropped,
+            _("If you ever want a call back, just ask here.")]))
     if message := first_error(results):
         if "say when to call" in message:
-            return ASK_WHEN
-        return f"Sorry, {message}."
+            return ask_when
+        return _("Sorry, {problem}.").format(problem=message)
     if result.get("type") == "call_scheduled":
         if result["status"] == "failed":
-            return ("Sorry, I couldn't book the call just now. Please try again in a few minutes "
-                    f"(reference {result['call_id']}).")
-        when = _when(result, turn.now, language_of(turn))
-        about = {"abandoned_cart": " about your cart", "promotion": " about our offers"}.get(
-            result["purpose"], "")
-        return (f"Done: we'll call you {when}{about}. If that time stops suiting you, just tell "
-                "me another.")
-    return ASK_WHEN
-
+            return _("Sorry, I couldn't book the call just now. Please try again in a few "
+                     "minutes (reference {id}).").format(id=result["call_id"])
+        when = _when(result, turn.now, language_of(turn), _)
+        if result["purpose"] == "abandoned_cart":
+            booked = _("Done: we'll call you {when} about your cart.")
+        elif result["purpose"] == "promotion":
+            booked = _("Done: we'll call you {when} about our offers.")
+        else:
+            booked = _("Done: we'll call you {when}.")
+        return " ".join([booked.format(when=when),
+                         _("If that time stops suiting you, just tell me another.")])
+    return ask_when
 
 AGENT = Agent("proactive_call", PROACTIVE_CALL_PROMPT, (initiate_call, stop_calls), plan, render,
               brief=("customer", "cart"))

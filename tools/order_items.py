@@ -34,7 +34,7 @@ _EVERYDAY = frozenset({"one", "air", "book", "edge", "modern", "quiet", "sport",
 _WORD = re.compile(r"[a-z]+")
 _MODELS = frozenset(stem(m.lower()) for spec in CATEGORIES.values() for m in spec[2])
 _NOUNS = frozenset(
-    {stem(w) for spec in CATEGORIES.values() for w in (*spec[1], *spec[2])} | {
+    {stem(w.lower()) for spec in CATEGORIES.values() for w in (*spec[1], *spec[2])} | {
         stem(w) for w in CATEGORIES} | {stem(w) for w in CATEGORY_SYNONYMS} | {
         stem(w) for w in ITEM_WORDS}) - _EVERYDAY
 RECENT_ORDERS = 5

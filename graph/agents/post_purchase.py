@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from langchain_core.messages import ToolMessage
+
 from graph import extract
 from graph.agents.after_sale_replies import render
-from graph.agents.base import Agent, Call, Turn
+from graph.agents.base import Agent, Call, Turn, parse_result
 from graph.agents.speech import said_language
 from tools.handoff import open_handoff_ticket
 from tools.order_items import names_an_item
@@ -69,6 +71,21 @@ def _some_of(text: str) -> int | None:
     return NUMBERS.get(word) or int(word)
 
 
+def _picked(turn: Turn, sku: str | None, item: str | None) -> Call | None:
+    """The customer's answer to "which one?": the same request, for the item they name."""
+    asked = next((result for message in reversed(turn.history)
+                  if isinstance(message, ToolMessage)
+                  and (result := parse_result(message)).get("type") in ("return", "warranty")),
+                 None)
+    if not asked or asked.get("status") != "choose" or not (sku or item):
+        return None
+    if asked["type"] == "return":
+        return ("initiate_return", {"order_id": asked["order_id"], "sku": sku, "item": item,
+                                    "quantity": _some_of(turn.text), "reason": turn.text[:300]})
+    return ("claim_warranty", {"order_id": asked["order_id"], "sku": sku,
+                               "issue": turn.text[:500]})
+
+
 def asks_about_rules(text: str) -> bool:
     """A question about how returns work, with no order of the customer's named."""
     return bool(ABOUT_RULES.search(text)) and not extract.order_id(text)
@@ -86,11 +103,13 @@ def plan(turn: Turn) -> list[Call]:
     if asks_about_rules(text) and not FAULT_WORDS.search(text):
         return [*calls, ("search_policy", {"question": text[:500],
                                            "language": said_language(turn)})]
+    sku = extract.sku(text)
+    item = text[:300] if not sku and names_an_item(text) else None
+    if (picked := _picked(turn, sku, item)) is not None:
+        return [*calls, picked]
     order_id = _order(turn, ("delivered",))
     if order_id is None:
         return calls
-    sku = extract.sku(text)
-    item = text[:300] if not sku and names_an_item(text) else None
     if RETURN_WORDS.search(text):
         calls.append(("initiate_return", {
             "order_id": order_id, "sku": sku, "item": item, "quantity": _some_of(text),

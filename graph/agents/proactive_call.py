@@ -27,7 +27,7 @@ STOP = re.compile(
     r"(nicht|nie) mehr an(zu)?rufen|h[oö]r(en sie|t)? auf,? mich anzurufen|keine anrufe|"
     r"call (mat|na) kar\w*|phone (mat|na) kar\w*)", re.IGNORECASE)
 CALL = re.compile(
-    r"\b(call|ring|phone|callback|call-back|contact|llam\w*|appel\w*|rappel\w*|"
+    r"\b(call|ring|phone|callback|call-back|contact|ll[aá]m\w*|appel\w*|rappel\w*|"
     r"ruf\w*|anruf\w*|zurückrufen)\b|कॉल|फोन", re.IGNORECASE)
 
 

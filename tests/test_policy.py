@@ -107,3 +107,16 @@ async def test_policy_questions_prepare_nothing_whichever_agent_answers(
     result = await turn(question)
     assert not result["awaiting_confirmation"]
     assert await money_moves(seeded) == before
+
+
+async def test_on_the_phone_the_policy_answer_is_one_section(graph: Any, seeded: Store) -> None:
+    from graph.session import run_turn
+
+    question = "do you take cash, and are you open on sunday?"
+    written = await run_turn(graph, customer_id="demo-alice", session_id="chat-1",
+                             message=question, channel="web")
+    spoken = await run_turn(graph, customer_id="demo-alice", session_id="call-1",
+                            message=question, channel="voice")
+    assert [s["key"] for s in written["actions"][0]["sections"]] == ["hours", "payment"]
+    assert "Monday to Saturday" in written["reply"] and "cash" in written["reply"]
+    assert "Monday to Saturday" in spoken["reply"] and "cash" not in spoken["reply"]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from collections import Counter
 from typing import Any
 
 from rapidfuzz import fuzz
 
 from tools.context import ToolContext
 from tools.policy_data import LANGUAGES, SHOP_ID, policy_document
-from tools.store import Doc, Store, stem
+from tools.store import Store, stem
 
 MAX_SECTIONS = 2
+KEEP_RATIO = 0.5
 FUZZY_MIN = 86  # "warrenty", "shiping" still find their section
 _WORD = re.compile(r"\w+")
 # Words of a question that say nothing of its topic; the other words are matched to keywords.
@@ -40,15 +43,22 @@ def _words(text: str) -> list[str]:
     return [stem(w) for w in _WORD.findall(folded) if len(w) > 2 and w not in _STOP]
 
 
-def _score(question: list[str], section: Doc) -> float:
-    keywords = set(_words(section["keywords"]))
+def _score(question: list[str], keywords: set[str], weight: dict[str, float]) -> float:
+    """How well a section's keywords cover the question, rarer keywords counting for more."""
     score = 0.0
     for word in question:
         if word in keywords:
-            score += 1
-        elif len(word) > 4 and any(fuzz.ratio(word, k) >= FUZZY_MIN for k in keywords):
-            score += 0.8
+            score += weight[word]
+        elif len(word) > 4 and (near := max(keywords, key=lambda k: fuzz.ratio(word, k))) and (
+                fuzz.ratio(word, near) >= FUZZY_MIN):
+            score += 0.8 * weight[near]
     return score
+
+
+def _weights(sections: list[set[str]]) -> dict[str, float]:
+    """Each keyword's weight: a word every store section has ("store") tells little."""
+    counts = Counter(word for keywords in sections for word in keywords)
+    return {word: math.log(1 + len(sections) / n) for word, n in counts.items()}
 
 
 async def seed_policy(store: Store) -> int:
@@ -80,12 +90,15 @@ async def search_policy(ctx: ToolContext, question: str,
         return {"type": "policy", "sections": [], "language": language or "en"}
     lang = language if language in LANGUAGES else guess_language(question)
     asked = _words(question[:500])
-    scored = sorted(((_score(asked, s), i, s) for i, s in enumerate(document["sections"])),
+    keywords = [set(_words(s["keywords"])) for s in document["sections"]]
+    weight = _weights(keywords)
+    scored = sorted(((_score(asked, k, weight), i, s)
+                     for i, (k, s) in enumerate(zip(keywords, document["sections"], strict=True))),
                     key=lambda row: (-row[0], row[1]))
     best = scored[0][0] if scored else 0
-    # The best section, and the next when it fits nearly as well ("hours downtown": hours, and
-    # the Downtown store).
-    kept = [s for score, _, s in scored if score and score >= best * 0.75][:MAX_SECTIONS]
+    # The best section, and the next when it answers a good part of the question too ("cards,
+    # and your hours": payment and hours).
+    kept = [s for score, _, s in scored if score and score >= best * KEEP_RATIO][:MAX_SECTIONS]
     if any(s["key"].startswith("store-") for s in kept):  # a store's section has its hours
         kept = [s for s in kept if s["key"] != "hours"]
     return {"type": "policy", "language": lang, "sections": [

@@ -68,6 +68,8 @@ def _warranty(_: Gettext, result: Result, language: str) -> str:
 def policy_text(turn: Turn, result: Result, next_step: str) -> str:
     """The sections found, as the policy writes them in the customer's language, and a step."""
     sections = [s["text"] for s in result.get("sections", [])]
+    if turn.brief.get("channel") == "voice":
+        sections = sections[:1]  # said aloud: the one best section, kept short
     if not sections:
         return gettext_of(turn)("I don't have that written down. Would you like a colleague to "
                                 "answer it? Just say \"talk to a person\".")

@@ -105,6 +105,7 @@ async def _chat(settings: Settings, user: str, session: str) -> None:
 
 async def _route(settings: Settings) -> None:
     from graph.classifier import build_classifier
+    from graph.language import detect
     from graph.llm import build_models, model_http
     from graph.supervisor import Router
 
@@ -114,10 +115,13 @@ async def _route(settings: Settings) -> None:
             text = line.strip()
             if not text:
                 continue
-            decision = await router.route(text)
+            decision = await router.route(text, language=detect(text))
             confidence = round(decision.confidence, 4)
-            print(json.dumps({"route": decision.route, "confidence": confidence,
-                              "by": decision.by}), flush=True)
+            routed: dict[str, Any] = {"route": decision.route, "confidence": confidence,
+                                      "by": decision.by}
+            if decision.requests:  # two requests in one message: each one's route and words
+                routed["requests"] = [list(request) for request in decision.requests]
+            print(json.dumps(routed, ensure_ascii=False), flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,6 +29,7 @@ from channels.serving import uvicorn_options
 from channels.web import ChatRequest
 from checkpoints.embedded import forget
 from checkpoints.turns import Busy
+from graph.i18n import gettext_for
 from graph.session import TurnResult, run_turn, stream_turn
 from launcher import (
     StartError,
@@ -248,7 +249,8 @@ async def _speak(app: App, turn: voice.VoiceTurn) -> dict[str, Any]:
                             message=turn.transcript, channel="voice",
                             source="channel/voice")
     return voice.format_speech(result["reply"], result["actions"],
-                               result["awaiting_confirmation"])
+                               result["awaiting_confirmation"], turn.transcript,
+                               gettext_for(result["language"]))
 
 
 async def _stop(tasks: list[asyncio.Task[None]]) -> None:

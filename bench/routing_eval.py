@@ -1,4 +1,4 @@
-"""Measure the offline route classifier on the Bitext utterances: accuracy, recall, latency."""
+"""Measure the offline route classifier: Bitext's utterances, and our own examples per language."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 from bench.common import Measure
 from graph.classifier import RouteClassifier, build_classifier
 from graph.routes import ROUTES
+from graph.routing_examples import split as split_examples
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -61,6 +62,19 @@ def evaluate(split: str, classifier: RouteClassifier | None = None) -> dict[str,
     }
 
 
+def own_languages() -> dict[str, tuple[int, float]]:
+    """Held-out accuracy per language on the project's own examples (`graph/examples`).
+
+    Trained on four lines of five of each file, scored on the fifth: {language: (n, accuracy)}.
+    """
+    train, held = split_examples()
+    classifier = build_classifier(train)
+    totals: Counter[str] = Counter(e.language for e in held)
+    hits: Counter[str] = Counter(e.language for e in held
+                                 if classifier.predict(e.text)[0] == e.route)
+    return {lang: (n, hits[lang] / n) for lang, n in totals.items()}
+
+
 def latency(classifier: RouteClassifier, texts: list[str], repeat: int = 3) -> dict[str, float]:
     """Time single-message predictions; return p50 and p99 in milliseconds."""
     for text in texts[:100]:  # warm caches before timing
@@ -80,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.routing_eval")
     parser.add_argument("--split", choices=["dev", "holdout", "both"], default="dev")
     args = parser.parse_args(argv)
+    print("own examples, held out (one line in five), per language:")
+    for language, (n, accuracy) in own_languages().items():
+        print(f"  {language}: n={n:<4} accuracy={accuracy:.4f}")
     if not available():
         print(f"Bitext data not found at {bitext_dir()}: skipping the routing evaluation.")
         return 0

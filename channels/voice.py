@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 SPEECH_MAX = 600
-_CONFIRM_PROMPT = "Please say yes or no."
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
 _HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -33,7 +33,22 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _HEADING = re.compile(r"^\s*(?:#{1,6}|>+)\s*")
 _EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|~~|`+)")
-_GOODBYE = re.compile(r"\b(?:good ?bye|bye|farewell|take care)\b", re.IGNORECASE)
+# A goodbye, the caller's or the reply's, in the five languages the shop serves.
+_GOODBYE = re.compile(
+    r"\b(?:good ?bye|bye(?: bye)?|farewell|take care|see you"
+    r"|adi[oó]s|hasta (?:luego|pronto|la vista)|chao|chau"
+    r"|au revoir|[aà] bient[oô]t|bonne (?:journ[ée]e|soir[ée]e)"
+    r"|tsch[üu]ss?|auf wieder(?:sehen|h[öo]ren)|bis bald|sch[öo]nen tag noch"
+    r"|alvida|phir mil(?:enge|te hain)|chalta hoon|chalti hoon|ciao)\b"
+    r"|अलविदा|फिर मिलेंगे", re.IGNORECASE)
+# The reply already asks for a yes, in the customer's language.
+_ASKS_YES = re.compile(r"\b(?:yes|PIN|s[ií]|oui|ja|haan|han)\b|हाँ", re.IGNORECASE)
+# What is never read aloud: a SKU or an internal id (a payment's, a ticket's, a confirmation's),
+# with the brackets around it; a customer says a product's name, not its code.
+_CODE = r"\b(?:[A-Z]{2,4}-\d{5}|(?:PAY|TCK|CNF)-[0-9A-F]{6,24}|RW-\w+)\b"
+_BRACKETED_CODE = re.compile(r"\s*\([^()]*" + _CODE + r"[^()]*\)")
+_BARE_CODE = re.compile(r"\s*" + _CODE)
+SPOKEN_ITEMS = 3  # a listener keeps about three options in mind
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
 
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=128,
@@ -79,11 +94,22 @@ def verify_voice_signature(body: bytes, timestamp: str | None, signature: str | 
 
 
 def _speakable_lines(reply: str) -> list[str]:
-    """Each non-empty line without markdown or URLs, ending like a sentence."""
+    """Each non-empty line without markdown, URLs or codes, ending like a sentence.
+
+    Of a list only the first three items are kept.
+    """
     sentences = []
+    items = 0
     for raw in reply.splitlines():
+        if _BULLET.match(raw):
+            items += 1
+            if items > SPOKEN_ITEMS:
+                continue
         line = _LINK.sub(r"\1", raw)
+        if _URL.search(line) and len(_URL.sub("", line).split()) <= 2:
+            continue  # a line that only gave a link ("Label: https://...")
         line = _URL.sub("", line)
+        line = _BARE_CODE.sub("", _BRACKETED_CODE.sub("", line))
         line = _HEADING.sub("", _BULLET.sub("", line))
         line = _EMPHASIS.sub("", line).replace("|", " ")
         line = re.sub(r"\s+", " ", line).strip(" -–—:;,")
@@ -104,26 +130,35 @@ def _cap(text: str, limit: int) -> str:
     return (words[0] if len(words) > 1 else head[: limit - 1]).rstrip(" ,;:") + "."
 
 
-def format_speech(reply: str, actions: list[dict[str, Any]],
-                  awaiting_confirmation: bool) -> dict[str, Any]:
+def _same(text: str) -> str:
+    return text
+
+
+def format_speech(reply: str, actions: list[dict[str, Any]], awaiting_confirmation: bool,
+                  heard: str = "", _: Callable[[str], str] = _same) -> dict[str, Any]:
     """Turn an assistant reply into what the voice agent says next.
 
     Args:
         reply: The assistant's reply, possibly with markdown, lists and links.
         actions: The typed tool results of the turn.
         awaiting_confirmation: Whether the turn asks the caller to confirm.
+        heard: What the caller said this turn; a goodbye in it ends the call.
+        _: The caller's language's `gettext`, for the words this adds (English by default).
 
     Returns:
         `{"text": str, "end_call": bool}`: plain sentences of at most about 600 characters;
-        the call ends after a goodbye or once a human handoff ticket is opened, never while a
-        confirmation is pending.
+        no SKUs, ids or URLs, at most three listed items; the call ends after a goodbye (the
+        caller's or the reply's, in any of the five languages) or once a human handoff ticket
+        is opened, never while a confirmation is pending.
     """
     spoken = " ".join(_speakable_lines(reply))
     text = _cap(spoken, SPEECH_MAX)
-    if awaiting_confirmation and not re.search(r"\b(yes|PIN)\b", text, re.IGNORECASE):
-        text = f"{_cap(spoken, SPEECH_MAX - len(_CONFIRM_PROMPT) - 1)} {_CONFIRM_PROMPT}".strip()
-    text = text or "Sorry, could you say that again?"
+    if awaiting_confirmation and not _ASKS_YES.search(text):
+        prompt = _("Please say yes or no.")
+        text = f"{_cap(spoken, SPEECH_MAX - len(prompt) - 1)} {prompt}".strip()
+    text = text or _("Sorry, could you say that again?")
     handed_off = any(isinstance(action, dict) and action.get("type") == "handoff_ticket"
                      for action in actions)
-    end_call = not awaiting_confirmation and (handed_off or bool(_GOODBYE.search(reply)))
+    said_goodbye = bool(_GOODBYE.search(reply) or _GOODBYE.search(heard[:500]))
+    end_call = not awaiting_confirmation and (handed_off or said_goodbye)
     return {"text": text, "end_call": end_call}

@@ -1,4 +1,4 @@
-"""Build the sales graph (uncompiled): the supervisor, ten agents and the confirmation step."""
+"""Build the sales graph (uncompiled): supervisor, ten agents, two-request node, confirmation."""
 
 from __future__ import annotations
 
@@ -25,9 +25,10 @@ from graph.classifier import RouteClassifier, build_classifier
 from graph.confirmation import make_confirm_node
 from graph.context import Context
 from graph.llm import NamedModel
+from graph.multi import make_multi_node
 from graph.routes import ROUTES
 from graph.state import State
-from graph.supervisor import Router, make_supervisor
+from graph.supervisor import MULTI_NODE, Router, make_supervisor
 from tools.context import Services
 
 AGENTS: dict[str, Agent] = {module.AGENT.name: module.AGENT for module in (
@@ -48,11 +49,14 @@ def build_graph(services: Services, models: Sequence[NamedModel] = (),
     meter = Meter(services.store)  # the agents' token use, written together when they end together
 
     graph = StateGraph(State, context_schema=Context)
-    graph.add_node("supervisor", make_supervisor(router), destinations=(*ROUTES, END))
-    for route in ROUTES:
+    graph.add_node("supervisor", make_supervisor(router),
+                   destinations=(*ROUTES, MULTI_NODE, END))
+    nodes = {route: make_agent_node(AGENTS[route], services, models, meter) for route in ROUTES}
+    for route, node in nodes.items():
         # An agent ends the turn, or hands it to `confirm` to wait for a yes.
-        graph.add_node(route, make_agent_node(AGENTS[route], services, models, meter),  # type: ignore[call-overload]
-                       destinations=("confirm", END))
+        graph.add_node(route, node, destinations=("confirm", END))  # type: ignore[call-overload]
+    graph.add_node(MULTI_NODE, make_multi_node(nodes, services),  # type: ignore[call-overload]
+                   destinations=("confirm", END))
     # `confirm` carries out or drops the terms, or hands a non-yes back to the agent.
     graph.add_node("confirm", make_confirm_node(services),
                    destinations=("confirm", END, *ROUTES))

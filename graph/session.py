@@ -16,6 +16,8 @@ from pymongo.asynchronous.database import AsyncDatabase
 from checkpoints.saver import SessionSaver
 from graph.confirmation import PIN_MARKER
 from graph.context import Context
+from graph.i18n import gettext_for
+from graph.wording import money
 from tools import notices
 from tools.context import session_key
 from tools.pin import spoken_pin
@@ -33,6 +35,7 @@ class TurnResult(TypedDict):
     actions: list[dict[str, Any]]
     awaiting_confirmation: bool
     answered_by: str
+    language: str  # the reply's language, which is the customer's (`graph.language`)
 
 
 def settled(checkpoint: Checkpoint) -> bool:
@@ -107,6 +110,7 @@ def _result(values: dict[str, Any]) -> TurnResult:
         actions=actions,
         awaiting_confirmation=bool(values.get("pending")),
         answered_by=values.get("answered_by", "offline"),
+        language=(values.get("memory") or {}).get("language", "en"),
     )
 
 
@@ -118,7 +122,11 @@ async def _with_notices(graph: Graph, thread: str, result: TurnResult) -> TurnRe
     settled = await notices.take(Store(saver.sessions.database), thread)
     if not settled:
         return result
-    reply = "\n\n".join([*map(notices.payment_text, settled), result["reply"]])
+    language = result["language"]  # told in the customer's language, amounts in their locale
+    told = [notices.payment_text(p, gettext_for(language),
+                                 lambda amount, currency: money(amount, language, currency))
+            for p in settled]
+    reply = "\n\n".join([*told, result["reply"]])
     return result | {"reply": reply,
                      "actions": [*map(notices.payment_action, settled), *result["actions"]]}
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, NotRequired, TypedDict
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import Messages, add_messages
 
+from graph.memory import Memory, merge
 from graph.routes import Route
 from graph.trim import keep_last
 
@@ -44,6 +45,8 @@ class Conversation(TypedDict):
 class State(Conversation, total=False):
     """One session. Who the customer is lives in the run-time context, not here."""
 
+    # Beside the capped messages: what the conversation refers back to (`graph.memory`).
+    memory: Annotated[Memory, merge]
     route: Route
     routed_by: str
     pending: Pending | None

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from graph.i18n import gettext_for
+from graph.problems import problem
 from graph.routes import Route
 from graph.state import Pending
 from tools import confirm as confirmations
@@ -39,8 +41,8 @@ def terms_note(pending: Pending) -> str:
 
 
 async def follow_up(ctx: ToolContext, old: Pending, new: dict[str, Any] | None,
-                    results: list[dict[str, Any]], prepare: Prepare | None
-                    ) -> tuple[dict[str, Any] | None, Pending | None, str]:
+                    results: list[dict[str, Any]], prepare: Prepare | None,
+                    language: str = "en") -> tuple[dict[str, Any] | None, Pending | None, str]:
     """New terms, the old terms kept, or neither with a note saying why.
 
     The old terms never survive a change: a changed cart has already cancelled its payment
@@ -53,15 +55,17 @@ async def follow_up(ctx: ToolContext, old: Pending, new: dict[str, Any] | None,
         new: New terms the agent prepared this turn, if any.
         results: The turn's tool results; a payment the server prepares is added to them.
         prepare: Prepares a payment of the cart, when the agent can.
+        language: The customer's language, for the note.
     """
+    _ = gettext_for(language)
     status = await confirmation_status(ctx, old["confirmation_id"])
     for_cart = old["kind"] == "payment_confirmation" and not old.get("terms", {}).get("order_id")
     if new is None and status == "cancelled" and for_cart and prepare is not None:
         result = await prepare()
         results.append(result)
         if result.get("type") == "error":
-            return None, None, (f"The earlier terms were dropped ({result['message']}): nothing "
-                                "was charged.")
+            return None, None, _("The earlier terms were dropped ({problem}): nothing was "
+                                 "charged.").format(problem=problem(result["message"], _))
         new = result
     if new is not None:
         if status == "pending" and new["confirmation_id"] != old["confirmation_id"]:
@@ -69,4 +73,4 @@ async def follow_up(ctx: ToolContext, old: Pending, new: dict[str, Any] | None,
         return new, None, ""
     if status == "pending":
         return None, old, ""
-    return None, None, "The earlier request is no longer open: nothing was charged."
+    return None, None, _("The earlier request is no longer open: nothing was charged.")

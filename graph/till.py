@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+from graph.i18n import N_
+
 STAFF_CHANNEL = "pos"
 # A customer message longer than this is read on its first characters only: the markers are
 # plain alternations, linear in the text, and this bounds the work on a pathological message.
 SCAN_PREFIX = 2000
 
-STAFF_ONLY_REPLY = (
+STAFF_ONLY_REPLY = N_(
     "That's for shop staff at the till; I can't ring up in-store sales, sync a store's stock or "
     "look up till transactions here. I can help you buy it online: ask me about a product, its "
     "stock in a store, or checking out your cart.")

@@ -63,6 +63,9 @@ from tools.loyalty import balance_of
 from tools.pending import CONFIRMATION_TTL
 from tools.store import Doc, Store, now
 
+# The server's own question, in each of the five languages (graph/agents/payment.py, loyalty.py).
+SERVER_ASKS_YES = ("yes or no", "sí o no", "oui ou non", "ja oder nein", "haan ya nahi")
+
 MAX_TOKENS = 256
 ORDERS = {ALICE: ("ORD-1001", "ORD-1002"), BOB: ("ORD-1003", "ORD-1004")}
 PHONES = {ALICE: "+15550000001", BOB: "+15550000002"}
@@ -308,7 +311,8 @@ class Harness:
         if not model_words:
             for leak in server_text_leaks(result["reply"]):
                 self.flag(case, "leak", f"server reply shows {leak}: {result['reply'][:120]!r}")
-        if result["awaiting_confirmation"] and (model_words or "yes or no" not in result["reply"]):
+        asks = any(words in result["reply"] for words in SERVER_ASKS_YES)
+        if result["awaiting_confirmation"] and (model_words or not asks):
             self.flag(case, "charge", f"a yes asked for in the model's words: {result['reply']!r}")
 
         told: list[str] = []

@@ -61,7 +61,8 @@ async def test_chat_laptop_for_coding(api: Api) -> None:
     assert response.status_code == 200  # a turn creates nothing: not Litestar's default 201
     body = response.json()
     assert set(body) == {"reply", "agent_used", "actions", "awaiting_confirmation",
-                         "answered_by"}
+                         "answered_by", "language"}
+    assert body["language"] == "en"
     assert body["agent_used"] == "recommendation" and body["answered_by"] == "offline"
     assert body["reply"] and body["awaiting_confirmation"] is False
     listing = body["actions"][0]

@@ -33,8 +33,8 @@ async def test_a_question_answered_by_a_model_keeps_the_terms_in_the_servers_wor
         say: Say, fakes: Fakes, seeded: Store) -> None:
     fakes.openrouter.script = [calls(("process_payment", {})), says("Shall I?"),
                                says("Payment complete! It was only $1.")]
-    first = (await say("pay for my cart"))["actions"][0]
+    await say("pay for my cart")
     answered = await say("which card will you use?")
     assert answered["awaiting_confirmation"] and "Payment complete" not in answered["reply"]
-    assert first["card"] in answered["reply"] and "yes or no" in answered["reply"]
+    assert "ending 4242" in answered["reply"] and "yes or no" in answered["reply"]
     assert await seeded.db["gateway_charges"].count_documents({}) == 0

@@ -177,20 +177,24 @@ async def test_m1_checkouts_killed_mid_way_are_settled_once(
         assert await store.orders.count_documents({"customer_id": {"$in": customer_ids()}}) == paid
 
         notices = await store.notices.find({}).to_list()
+        # What each notice names: the order a paid payment made, else the amount not charged.
+        named: dict[str, str] = {}
         # Customers told on their channel: WhatsApp through the outbox, the web at the next reply.
         for notice in notices:
             payment = await store.payments.find_one({"payment_id": notice["_id"]})
             assert payment is not None
+            named[notice["_id"]] = (payment["order_id"] if payment["status"] == "paid"
+                                    else f"${payment['total_cents'] / 100:,.2f}")
             if payment["channel"] == "whatsapp":
                 sent = await store.db["wa_outbox"].find_one({"_id": f"notice:{notice['_id']}"})
-                assert sent is not None and notice["_id"] in sent["body"]["text"]["body"]
+                assert sent is not None and named[notice["_id"]] in sent["body"]["text"]["body"]
 
         replies = dict(await asyncio.gather(*(say(c, "hello") for c in customer_ids())))
         assert all(reply.strip() for reply in replies.values())  # none raised, none empty
         assert notices  # the settler settled some, and told their customers
         for notice in notices:
             if notice["state"] == "pending":
-                assert notice["_id"] in replies[notice["customer_id"]]
+                assert named[notice["_id"]] in replies[notice["customer_id"]]
         assert await store.notices.count_documents({"state": "pending"}) == 0
         print(f"\nM1: {len(charged)} charges before the kill, {len(charges)} after; "
               f"{paid} paid; {len(notices)} customers told; every session answered in "

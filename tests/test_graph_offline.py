@@ -76,7 +76,7 @@ async def test_loyalty_points(turn: Say) -> None:
     result = await turn("how many loyalty points do I have?")
     assert result["agent_used"] == "loyalty"
     assert result["actions"][0]["balance"] == 2500
-    assert "2500" in result["reply"]
+    assert "2,500 points" in result["reply"]
 
 
 async def test_payment_waits_for_yes_then_charges_once(turn: Say, seeded: Store) -> None:

@@ -9,7 +9,9 @@ import httpx
 import pytest
 import respx
 
+from graph.i18n import gettext_for
 from graph.session import thread_id
+from graph.till import STAFF_ONLY_REPLY
 from settings import Settings
 from tests.api_support import (
     ALICE_WA,
@@ -170,19 +172,22 @@ async def test_staff_chat_runs_the_pos_agent_at_the_bodys_store(api: Api) -> Non
 
 
 async def test_customer_channels_never_reach_the_till(api: Api, till: respx.MockRouter) -> None:
-    asks = ["Ring up till transaction TX-9001 for LAP-00001, 5 units at the downtown store",
-            "sync the inventory from the till", "Registra la venta TX-77 en caja registradora"]
-    for i, text in enumerate(asks):
+    asks = [("Ring up till transaction TX-9001 for LAP-00001, 5 units at the downtown store", "en"),
+            ("sync the inventory from the till", "en"),
+            ("Registra la venta TX-77 en caja registradora", "es")]
+    for i, (text, language) in enumerate(asks):
+        # The staff-only answer, in the customer's language (its opening words on voice).
+        answer = gettext_for(language)(STAFF_ONLY_REPLY)
         chat = await api.chat(text, user="demo-bob", session=f"a10-{i}")
-        assert chat.status_code == 200 and "shop staff" in chat.json()["reply"]
+        assert chat.status_code == 200 and chat.json()["reply"] == answer
         assert (await api.whatsapp(webhook(change([text_message(
             f"wamid.A10{i}", ALICE_WA, text)])))).status_code == 200
         spoken = await api.voice({"call_id": f"c{i}", "event_id": f"e{i}",
                                   "from": "+15550000002", "transcript": text})
-        assert spoken.status_code == 200 and "shop staff" in spoken.json()["text"]
+        assert spoken.status_code == 200 and spoken.json()["text"].startswith(answer[:40])
     await api.settled()
     sent = [b["text"]["body"] for b in api.sent() if b.get("type") == "text"]
-    assert len(sent) == len(asks) and all("shop staff" in s for s in sent)
+    assert sorted(sent) == sorted(gettext_for(language)(STAFF_ONLY_REPLY) for _, language in asks)
     assert till.calls.call_count == 0
     assert await api.store.pos_transactions.count_documents({}) == 0
     assert await stock(api.store) == 10

@@ -216,7 +216,7 @@ async def test_a_partial_return_in_conversation_waits_for_the_parcel(
     done = await turn("yes")
     [opened] = done["actions"]
     assert opened["status"] == "awaiting_receipt" and opened["label_url"] in done["reply"]
-    assert "when we receive them" in done["reply"]
+    assert "once we receive them" in done["reply"]
     stored = await seeded.returns.find_one({"return_id": opened["return_id"]})
     assert stored is not None and stored["status"] == "awaiting_receipt"
     assert [(i["sku"], i["quantity"]) for i in stored["items"]] == [("ACC-00001", 1)]

@@ -25,10 +25,11 @@ from graph.agents.base import make_agent_node
 from graph.budget import Meter
 from graph.builder import build_graph
 from graph.context import Context
+from graph.i18n import gettext_for
 from graph.llm import build_models
 from graph.session import run_turn
 from graph.supervisor import Router
-from graph.till import asks_for_till_work
+from graph.till import STAFF_ONLY_REPLY, asks_for_till_work
 from settings import Settings
 from tests.fakes import (
     OPENROUTER_URL,
@@ -149,7 +150,8 @@ async def test_customer_channels_get_the_staff_answer_and_no_pos_action(
             assert result["agent_used"] != "pos_adapter", text
             assert not [a for a in result["actions"]
                         if a.get("type") in ("pos_transaction", "inventory_sync")]
-            answered += "shop staff" in result["reply"]
+            # The staff-only answer, in the language the customer wrote in.
+            answered += result["reply"] == gettext_for(result["language"])(STAFF_ONLY_REPLY)
     assert answered == len(CUSTOMER_CHANNELS) * len(TILL_REQUESTS)
     assert await pos_writes(store, before) == 0
     assert till.calls.call_count == 0
@@ -204,6 +206,9 @@ class _TillClassifier:
 
     def predict(self, text: str) -> tuple[str, float]:
         return "pos_adapter", 0.99
+
+    def scores(self, text: str) -> dict[str, float]:
+        return {"pos_adapter": 0.99, "general": 0.01}
 
 
 async def test_a_router_that_picks_the_pos_agent_still_never_reaches_it(

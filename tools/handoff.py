@@ -14,24 +14,36 @@ MAX_REASON = 500
 BUSINESS_HOURS = "within business hours (Monday to Friday, 9am to 5pm)"
 
 
-def contact_route(channel: str, customer: Doc | None) -> str:
-    """How a colleague will reach the customer: their channel first, then phone, then email."""
+def contact_means(channel: str, customer: Doc | None) -> tuple[str, str]:
+    """How a colleague will reach the customer (whatsapp, phone, email or here), and how.
+
+    Their channel first, then phone, then email; by phone, with the number's last four digits.
+    """
     customer = customer or {}
     phone = str(customer.get("phone") or "")
     if channel == "whatsapp":
-        how = "on WhatsApp, in this chat"
-    elif channel == "voice" or (phone and not customer.get("do_not_call")):
-        how = f"by phone at the number ending {phone[-4:]}" if phone else "by phone"
-    elif customer.get("email"):
-        how = "by email at the address on your account"
-    else:
-        how = "here, in this conversation"
+        return "whatsapp", ""
+    if channel == "voice" or (phone and not customer.get("do_not_call")):
+        return "phone", phone[-4:]
+    if customer.get("email"):
+        return "email", ""
+    return "here", ""
+
+
+def contact_route(channel: str, customer: Doc | None) -> str:
+    """How a colleague will reach the customer, in a sentence."""
+    means, last4 = contact_means(channel, customer)
+    how = {"whatsapp": "on WhatsApp, in this chat",
+           "phone": f"by phone at the number ending {last4}" if last4 else "by phone",
+           "email": "by email at the address on your account",
+           "here": "here, in this conversation"}[means]
     return f"A member of our team will contact you {how} {BUSINESS_HOURS}."
 
 
-def _public(ticket: Doc, contact: str) -> dict[str, Any]:
+def _public(ticket: Doc, contact: str, means: tuple[str, str]) -> dict[str, Any]:
     return {"type": "handoff_ticket", "ticket_id": ticket["ticket_id"],
-            "status": ticket["status"], "contact": contact}
+            "status": ticket["status"], "contact": contact, "contact_by": means[0],
+            "phone_ending": means[1]}
 
 
 async def open_handoff_ticket(ctx: ToolContext, reason: str) -> dict[str, Any]:
@@ -43,11 +55,12 @@ async def open_handoff_ticket(ctx: ToolContext, reason: str) -> dict[str, Any]:
     customer = await ctx.store.customers.find_one(
         {"_id": ctx.customer_id}, {"phone": 1, "email": 1, "do_not_call": 1})
     contact = contact_route(ctx.channel, customer)
+    means = contact_means(ctx.channel, customer)
     tickets = ctx.store.handoff_tickets
     session = {"customer_id": ctx.customer_id, "session_key": ctx.session_key}
     existing = await tickets.find_one(session | {"status": "open"})
     if existing is not None:
-        return _public(existing, contact)
+        return _public(existing, contact, means)
     # Keyed by how many tickets the session has closed: concurrent asks share a key and open
     # one ticket, and a session whose ticket was closed can open another.
     closed = await tickets.count_documents(session | {"status": {"$ne": "open"}})
@@ -76,4 +89,4 @@ async def open_handoff_ticket(ctx: ToolContext, reason: str) -> dict[str, Any]:
                      f"{BUSINESS_HOURS}")
     except ActionInFlightError:
         return error("a colleague is being asked to help right now; try again in a moment")
-    return _public(ticket, contact)
+    return _public(ticket, contact, means)

@@ -105,7 +105,7 @@ async def redeem_rewards(ctx: ToolContext, reward_id: str) -> dict[str, Any]:
         "value_cents": reward["value_cents"]})
     return {"type": "redeem_confirmation", "confirmation_id": confirmation["_id"],
             "reward_id": reward["_id"], "name": reward["name"], "points": reward["points"],
-            "balance_after": balance - reward["points"],
+            "value": money(reward["value_cents"]), "balance_after": balance - reward["points"],
             "expires_at": confirmation["expires_at"].isoformat()}
 
 

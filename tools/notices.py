@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 from pymongo.errors import DuplicateKeyError
 
@@ -17,16 +18,30 @@ from tools.store import Doc, Store, now
 _waiting: set[tuple[str, str]] = set()
 
 
-def payment_text(payment: Doc) -> str:
-    """What the customer is told about a settled payment."""
-    payment_id, status = payment["payment_id"], payment["status"]
-    total = f"${money(payment['total_cents']):,.2f} {payment['currency']}"
+def _same(message: str) -> str:
+    return message
+
+
+def payment_text(payment: Doc, _: Callable[[str], str] = _same,
+                 amount: Callable[[float, str], str] | None = None) -> str:
+    """What the customer is told about a settled payment.
+
+    Args:
+        payment: The payment as stored.
+        _: The customer's language's `gettext` (English by default).
+        amount: Writes an amount and its currency in the customer's locale.
+    """
+    cents, currency = money(payment["total_cents"]), payment["currency"]
+    total = amount(cents, currency) if amount else f"${cents:,.2f} {currency}"
+    status = payment["status"]
     if status == "paid":
-        return f"Your payment {payment_id} went through: order {payment.get('order_id')} ({total})."
+        return _("Good news: your payment of {total} went through. Your order number is "
+                 "{order}.").format(total=total, order=payment.get("order_id"))
     if status == "cancelled":
-        return f"Your payment {payment_id} was cancelled: nothing was charged."
-    return (f"Your payment {payment_id} did not go through ({payment.get('code') or status}): "
-            "nothing was charged. You can try again.")
+        return _("Your payment of {total} was cancelled: nothing was charged.").format(
+            total=total)
+    return _("Sorry, your payment of {total} did not go through: nothing was charged. Would "
+             "you like to try again?").format(total=total)
 
 
 def payment_action(payment: Doc) -> Doc:

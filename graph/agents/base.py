@@ -20,7 +20,9 @@ from pymongo.errors import ConnectionFailure
 from graph.budget import Meter
 from graph.context import BriefPart, Context, customer_brief, model_brief, tool_context
 from graph.extract import prefix
+from graph.i18n import Gettext, gettext_for
 from graph.llm import NamedModel, check
+from graph.memory import Memory, for_prompt, learned
 from graph.prompts import SYSTEM_PROMPT
 from graph.routes import Route
 from graph.state import Pending, State
@@ -43,6 +45,17 @@ class Turn:
     history: Sequence[AnyMessage]
     now: datetime
     pending: Pending | None = None  # terms the customer is answering with something not a yes
+    memory: Memory = field(default_factory=lambda: Memory())  # what the talk refers back to
+
+    @property
+    def language(self) -> str:
+        """The customer's language, as the supervisor detected it this turn."""
+        return self.memory.get("language", "en")
+
+    @property
+    def gettext(self) -> Gettext:
+        """`_` for the reply: the customer's language's message catalogue (`graph.i18n`)."""
+        return gettext_for(self.language)
 
     def last_action(self, kind: str) -> dict[str, Any] | None:
         """The newest tool result of this type in the kept history, if any."""
@@ -153,8 +166,10 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         mid-turn leaves a valid transcript and its tools' side effects are not repeated.
         """
         prompt = agent.prompt + (terms_note(turn.pending) if turn.pending else "")
-        system = SystemMessage(SYSTEM_PROMPT.format(agent_prompt=prompt, brief=json.dumps(
-            turn.brief, default=str)))
+        system = SystemMessage(SYSTEM_PROMPT.format(
+            agent_prompt=prompt, brief=json.dumps(turn.brief, default=str),
+            memory=json.dumps(for_prompt(turn.memory), default=str, ensure_ascii=False),
+            language=turn.language))
         for _ in range(MAX_TOOL_ROUNDS):
             reply = check(await model.ainvoke([system, *history, *messages]))
             used.append(reply.usage_metadata["total_tokens"] if reply.usage_metadata else 0)
@@ -187,8 +202,9 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             brief = await customer_brief(ctx, agent.offline_brief) if agent.offline_brief else {}
         answering = state.get("pending")  # set when the customer answered terms with a non-yes
         # The planners read a bounded prefix: their cost stays flat whatever the message's length.
+        memory: Memory = state.get("memory") or {}
         turn = Turn(text=prefix(latest_text(history)), brief=brief, history=history, now=now,
-                    pending=answering)
+                    pending=answering, memory=memory)
         answered_by, planned = "offline", False
         messages: list[AnyMessage] = []
         results: list[dict[str, Any]] = []
@@ -214,7 +230,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             prepare = ((lambda: run_tool(agent, schemas, ctx, "process_payment", {}))
                        if "process_payment" in agent.tool_names else None)
             confirmation, kept, note = await follow_up(ctx, answering, confirmation, results,
-                                                       prepare)
+                                                       prepare, turn.language)
         if confirmation is not None and (not planned or answering):
             # The customer confirms the server's terms in the server's words, never a model's
             # (which may state another amount, or claim the payment is already done).
@@ -231,6 +247,7 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
             "actions": [r for r in results if r.get("type") != "error"],
             "answered_by": answered_by,
             "pending": pending,
+            "memory": learned(memory, agent.name, results),
         })
 
     node.__name__ = agent.name

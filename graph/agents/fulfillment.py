@@ -7,6 +7,9 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
+from graph.i18n import N_
+from graph.problems import problem
+from graph.wording import apology, day, items_text, status
 from tools.orders import estimate_delivery, track_order
 
 FULFILLMENT_PROMPT = """You handle order tracking and delivery. Use track_order for an order's
@@ -31,25 +34,45 @@ def plan(turn: Turn) -> list[Call]:
     return [("track_order", {"order_id": order_id})]  # without an id: the latest open order
 
 
+_METHODS = {"standard": N_("Standard delivery"), "express": N_("Express delivery"),
+            "next_day": N_("Next-day delivery"), "pickup": N_("Store pickup")}
+
+
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
-    """Say where the order is, or when it would arrive."""
+    """Say where the order is, or when it would arrive, and what the customer can do next."""
+    _, lang, text = turn.gettext, turn.language, turn.text
     if message := first_error(results):
-        return f"Sorry, {message}. Please check the order number."
-    result = results[0] if results else {}
+        return _("Sorry, {problem}. Could you check the order number (it looks like ORD-1002)?"
+                 ).format(problem=problem(message, _))
+    result = results[-1] if results else {}
     if result.get("type") == "order_status":
-        text = f"Order {result['order_id']} is {result['status']}."
+        said = apology(text, _) + _("Your order {order} ({items}) is {status}.").format(
+            order=result["order_id"], items=items_text(result.get("items", []), lang),
+            status=status(result["status"], _))
         if tracking := result.get("tracking"):
-            text += f" {tracking['carrier']} tracking number {tracking['number']}."
+            said += " " + _("{carrier} tracking number: {number}.").format(
+                carrier=tracking["carrier"], number=tracking["number"])
         if eta := result.get("estimated_delivery"):
-            text += f" Expected by {eta}."
-        if re.search(r"cancel|change|modify", turn.text, re.IGNORECASE):
-            text += " To change or cancel it, ask for a human and a colleague will do it."
-        return text
+            said += " " + _("It should arrive by {day}.").format(day=day(eta, lang))
+        delivered = [step["at"] for step in result.get("history", [])
+                     if step.get("status") == "delivered" and step.get("at")]
+        if delivered:
+            said += " " + _("It was delivered on {day}.").format(day=day(delivered[-1], lang))
+        if re.search(r"cancel|change|modify|anul|annul|stornier|ändern|badal", text,
+                     re.IGNORECASE):
+            return said + " " + _("To change or cancel it, I can hand you to a colleague right "
+                                  "away: shall I?")
+        return said + " " + _("Anything else I can check on this order?")
     if result.get("type") == "delivery_estimate":
-        where = f" to {result['postcode']}" if result.get("postcode") else ""
-        return (f"{result['method'].replace('_', ' ').title()} delivery{where}: "
-                f"between {result['earliest']} and {result['latest']}.")
-    return "Which order do you mean? Order numbers look like ORD-1002."
+        method = _(_METHODS[result["method"]]) if result["method"] in _METHODS else ""
+        window = {"method": method, "earliest": day(result["earliest"], lang),
+                  "latest": day(result["latest"], lang)}
+        said = (_("{method} to {postcode}: between {earliest} and {latest}.").format(
+            postcode=result["postcode"], **window) if result.get("postcode")
+            else _("{method}: between {earliest} and {latest}.").format(**window))
+        return said + " " + _("Shall I check faster options, or is there something you'd like "
+                              "to order?")
+    return _("Which order do you mean? Order numbers look like ORD-1002.")
 
 
 AGENT = Agent("fulfillment", FULFILLMENT_PROMPT, (track_order, estimate_delivery),

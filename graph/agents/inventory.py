@@ -6,6 +6,8 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
+from graph.problems import problem
+from graph.wording import listed
 from tools.catalog import check_stock, recommend_products
 
 INVENTORY_PROMPT = """You answer stock questions. Call check_stock with the product's SKU (and a
@@ -31,18 +33,26 @@ def plan(turn: Turn) -> list[Call]:
 
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
-    """Say where it is in stock."""
+    """Say where it is in stock, and offer the next step."""
+    _, lang = turn.gettext, turn.language
     if message := first_error(results):
-        return f"Sorry, {message}. Could you check the SKU?"
-    result = results[0] if results else {}
+        return _("Sorry, {problem}. Which product should I check? Its name is enough.").format(
+            problem=problem(message, _))
+    result = results[-1] if results else {}
     if result.get("type") == "stock":
-        where = ", ".join(f"{s['store']}: {s['quantity']}" for s in result["stores"])
-        state = "in stock" if result["in_stock"] else "out of stock everywhere right now"
-        return f"{result['name']} ({result['sku']}) is {state}. {where}."
+        stocked = [s for s in result["stores"] if s["quantity"] > 0]
+        if not stocked:
+            return _("Sorry, {name} is out of stock in every store right now. Want me to find "
+                     "something similar, or check delivery times?").format(name=result["name"])
+        where = listed([_("{store} ({count} left)").format(store=s["store"], count=s["quantity"])
+                        for s in stocked], lang)
+        return _("Good news: {name} is in stock at {stores}. Want me to add it to your cart?"
+                 ).format(name=result["name"], stores=where)
     if result.get("type") == "product_list" and result["products"]:
-        names = "; ".join(f"{p['name']} ({p['sku']})" for p in result["products"])
-        return f"Which one do you mean? {names}"
-    return "Which product should I check? Its SKU (like LAP-00001) helps."
+        lines = [f"{i}. {p['name']}" for i, p in enumerate(result["products"], 1)]
+        return "\n".join([_("I found a few:"), *lines, _(
+            "Which one should I check (say \"the first\" or its name)?")])
+    return _("Which product should I check? Tell me its name.")
 
 
 AGENT = Agent("inventory", INVENTORY_PROMPT, (check_stock, recommend_products), plan, render)

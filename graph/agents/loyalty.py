@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from babel.numbers import format_number
+
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
+from graph.i18n import Gettext
+from graph.problems import problem
+from graph.wording import day, locale_of, money, offer_words
 from tools.loyalty import get_offers, get_points, redeem_rewards
 
 LOYALTY_PROMPT = """You handle loyalty points, rewards and offers. get_points shows the balance
@@ -42,26 +47,47 @@ def plan(turn: Turn) -> list[Call]:
 
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
-    """Balance, offers, or the redemption to confirm."""
+    """Balance, offers, or the redemption to confirm, and what the customer can do next."""
+    _, lang = turn.gettext, turn.language
     if message := first_error(results):
-        return f"Sorry, {message}."
-    result = results[0] if results else {}
+        return _("Sorry, {problem}. Want to see your points and the rewards you can get?"
+                 ).format(problem=problem(message, _))
+    result = results[-1] if results else {}
     kind = result.get("type")
     if kind == "points":
-        rewards = "; ".join(f"{r['name']} for {r['points']} points ({r['reward_id']})"
-                            for r in result.get("rewards", []))
-        text = f"You have {result['balance']} points."
-        if re.search(r"redeem|use my points", turn.text, re.IGNORECASE):
-            text += " Which reward would you like?"
-        return f"{text} Rewards: {rewards}." if rewards else text
+        said = _("You have {points} points.").format(points=format_number(result["balance"],
+                                                                           locale_of(lang)))
+        rewards = [r for r in result.get("rewards", []) if r["points"] <= result["balance"]]
+        if not rewards:
+            return said + " " + _("Every order earns more; want me to show you current offers?")
+        best = max(rewards, key=lambda r: r["points"])
+        return said + " " + _("That's enough for {reward} (for {cost} points). Want to redeem "
+                              "it?").format(reward=_reward_name(best, _, lang),
+                                            cost=format_number(best["points"], locale_of(lang)))
     if kind == "offers":
         if not result["offers"]:
-            return "There are no offers for you right now."
-        return "Current offers: " + "; ".join(o["title"] for o in result["offers"]) + "."
+            return _("There are no offers for you right now. Want me to check your points "
+                     "instead?")
+        lines = [_("{offer}, until {day}").format(offer=offer_words(o, _, lang),
+                                                  day=day(o["valid_until"], lang))
+                 for o in result["offers"]]
+        return "\n".join([_("Current offers for you:"), *(f"- {line}" for line in lines),
+                          _("Shall I find something they apply to?")])
     if kind == "redeem_confirmation":
-        return (f"Redeem {result['points']} points for {result['name']}? You would have "
-                f"{result['balance_after']} left. Reply yes or no.")
-    return "I can show your points, rewards and offers."
+        return _("Redeem {points} points for {reward}? You would have {left} left. Shall I go "
+                 "ahead, yes or no?").format(
+            points=format_number(result["points"], locale_of(lang)),
+            reward=_reward_name(result, _, lang),
+            left=format_number(result["balance_after"], locale_of(lang)))
+    return _("I can show your points, the rewards you can get, and current offers. Which would "
+             "you like?")
+
+
+def _reward_name(reward: dict[str, Any], _: Gettext, lang: str) -> str:
+    """A reward as the customer reads it: its value off the next order when it has one."""
+    if value := reward.get("value"):
+        return _("{value} off your next order").format(value=money(value, lang))
+    return str(reward.get("name", ""))
 
 
 AGENT = Agent("loyalty", LOYALTY_PROMPT, (get_points, redeem_rewards, get_offers), plan, render,

@@ -6,8 +6,11 @@ import re
 from typing import Any
 
 from graph import extract
-from graph.agents.base import Agent, Call, Turn, first_error, usd
+from graph.agents.base import Agent, Call, Turn, first_error
 from graph.changes import plan_change as change_plan
+from graph.i18n import Gettext
+from graph.problems import problem
+from graph.wording import card_words, cart_text, items_text, money
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.payments import process_payment, verify_payment_status
 
@@ -58,42 +61,63 @@ def plan(turn: Turn) -> list[Call]:
     return []
 
 
+def _how(result: dict[str, Any], _: Gettext, lang: str) -> str:
+    """Where the money comes from, in plain words."""
+    card = card_words(result.get("card"), _)
+    credit = float(result.get("store_credit") or 0)
+    if not credit:
+        return _("charged to {card}").format(card=card)
+    if not float(result.get("card_charge") or 0):
+        return _("paid with {credit} of your store credit").format(
+            credit=money(credit, lang))
+    return _("{credit} from your store credit and {rest} charged to {card}").format(
+        credit=money(credit, lang), rest=money(result["card_charge"], lang),
+        card=card)
+
+
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
-    """Ask for confirmation, or report the status."""
+    """Ask for confirmation, or report the status, and say what comes next."""
+    _, lang, text = turn.gettext, turn.language, turn.text
     if message := first_error(results):
-        return f"Sorry, {message}."
-    result = results[0] if results else {}
+        return _("Sorry, {problem}. Nothing has been charged.").format(problem=problem(message, _))
+    result = results[-1] if results else {}
     kind = result.get("type")
     if kind == "payment_confirmation":
-        items = ", ".join(f"{i['quantity']} x {i['name']}" for i in result["items"])
-        how = f"charged to {result['card']}"
-        if result.get("store_credit"):
-            how = f"{usd(result['store_credit'])} from your store credit" + (
-                f" and {usd(result['card_charge'])} {how}" if result["card_charge"] else "")
-        return (f"Ready to pay for {items}: {usd(result['total'])} {result['currency']}, "
-                f"{how}. Shall I go ahead? Reply yes or no.")
+        return _("Ready to pay for {items}: {total}, {how}. Shall I go ahead, yes or no?"
+                 ).format(items=items_text(result["items"], lang),
+                          total=money(result["total"], lang, result["currency"]),
+                          how=_how(result, _, lang))
     if kind == "payment_status":
-        return f"Payment {result['payment_id']} is {result['status']}."
+        total = money(result["total"], lang, result.get("currency", "USD"))
+        if result["status"] == "paid":
+            return _("Your payment of {total} went through: your order is {order}. Anything "
+                     "else I can help with?").format(total=total, order=result.get("order_id"))
+        if result["status"] == "pending":
+            return _("Your payment of {total} is going through; I'll confirm it in a moment."
+                     ).format(total=total)
+        if result["status"] == "cancelled":
+            return _("Your payment of {total} was cancelled: nothing was charged. Anything else "
+                     "I can help with?").format(total=total)
+        return _("Sorry, your payment of {total} did not go through: nothing was charged. Would "
+                 "you like to try again?").format(total=total)
     if kind == "cart":
-        if not result["items"]:
-            return "Your cart is empty."
-        items = ", ".join(f"{i['quantity']} x {i['name']}" for i in result["items"])
-        return f"Your cart: {items}. Total {usd(result['total'])}."
+        return cart_text(result, _, lang)
     if turn.pending is not None:
-        if CHANGE.search(turn.text):
-            return ("I could not tell which product you mean: say its name as the terms show it, "
-                    "or its SKU (like ACC-00004), and I will show the new total. Nothing has been "
-                    "charged.")
-        return ("Nothing has been charged: I go ahead only on a clear yes, and the total below "
-                "is the shop's final price.")
-    if COMPLAINT.search(turn.text):
-        return ("Sorry about that! Tell me the payment number (it looks like PAY-1A2B3C4D5E6F) "
-                "and I will check it, or ask for a human and a colleague will look into it.")
-    if ABOUT_PAYING.search(turn.text):
-        return ("I take payment with the card saved on your account, for your cart or an unpaid "
-                "order. Say \"pay for my cart\" when you are ready; nothing is charged until you "
-                "say yes.")
-    return "What would you like to pay for? I can take payment for your cart or an unpaid order."
+        if CHANGE.search(text):
+            return _("I could not tell which product you mean: say its name as the terms show "
+                     "it, and I will show the new total. Nothing has been charged.")
+        return _("Nothing has been charged: I go ahead only on a clear yes, and the total below "
+                 "is the shop's final price.")
+    if COMPLAINT.search(text):
+        return _("I'm sorry about that! Tell me the payment number (it looks like "
+                 "PAY-1A2B3C4D5E6F) and I will check it, or ask for a human and a colleague will "
+                 "look into it.")
+    if ABOUT_PAYING.search(text):
+        return _("I take payment with the card saved on your account, and your store credit is "
+                 "used first, for your cart or an unpaid order. Say \"pay for my cart\" when you "
+                 "are ready; nothing is charged until you say yes.")
+    return _("What would you like to pay for? I can take payment for your cart or an unpaid "
+             "order.")
 
 
 AGENT = Agent("payment", PAYMENT_PROMPT,

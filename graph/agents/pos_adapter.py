@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 from graph import extract
-from graph.agents.base import Agent, Call, Turn, first_error, usd
+from graph.agents.base import Agent, Call, Turn, first_error
+from graph.problems import problem
+from graph.wording import money
 from tools.pos import process_transaction, sync_inventory
 
 POS_ADAPTER_PROMPT = """You help shop staff at their store's till (POS). sync_inventory pulls this
@@ -31,16 +33,18 @@ def plan(turn: Turn) -> list[Call]:
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     """Report the sync or the sale."""
+    _ = turn.gettext
     if message := first_error(results):
-        return f"Sorry, {message}."
-    result = results[0] if results else {}
+        return _("Sorry, {problem}.").format(problem=problem(message, _))
+    result = results[-1] if results else {}
     if result.get("type") == "inventory_sync":
-        return f"Stock synced from the till: {result['updated']} rows updated."
+        return _("Stock synced from the till: {rows} rows updated.").format(rows=result["updated"])
     if result.get("type") == "pos_transaction":
-        return (f"Transaction {result['transaction_id']} {result['status']}: "
-                f"{usd(result['total'])} {result['currency']}.")
-    return ("I can sync this store's stock from the till, or ring up a sale: give the "
-            "transaction id (TX-...), the SKU and the quantity.")
+        return _("Transaction {transaction} {status}: {total}.").format(
+            transaction=result["transaction_id"], status=result["status"],
+            total=money(result["total"], turn.language, result["currency"]))
+    return _("I can sync this store's stock from the till, or ring up a sale: give the "
+             "transaction id (TX-...), the SKU and the quantity.")
 
 
 AGENT = Agent("pos_adapter", POS_ADAPTER_PROMPT, (sync_inventory, process_transaction), plan,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from graph import extract
-from graph.agents.base import Agent, Call, Turn, first_error, usd
+from graph.agents.base import Agent, Call, Turn, first_error
+from graph.problems import problem
+from graph.wording import cart_text, highlights, money
 from tools.cart import add_to_cart
 from tools.catalog import get_product_details, recommend_products
 
@@ -42,22 +44,38 @@ def plan(turn: Turn) -> list[Call]:
 
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
-    """Present the picks, the product or the cart."""
+    """Present the picks, the product or the cart, and offer the next step."""
+    _, lang = turn.gettext, turn.language
     if message := first_error(results):
-        return f"Sorry, {message}."
-    result = results[0] if results else {}
+        return _("Sorry, {problem}. Could you tell me a little more about what you need?").format(
+            problem=problem(message, _))
+    result = results[-1] if results else {}
     if result.get("type") == "product_list":
-        if not result["products"]:
-            return "I found nothing that fits. Could you raise the budget or say it another way?"
-        lines = [f"{i}. {p['name']} ({p['sku']}) at {usd(p['price'])}: "
-                 f"{'; '.join(p['reasons'][:2])}" for i, p in enumerate(result["products"], 1)]
-        return "Here are my top picks:\n" + "\n".join(lines)
+        products = result["products"]
+        if not products:
+            return _("I found nothing that fits. Could you raise the budget or say it another "
+                     "way?")
+        lines = []
+        for i, p in enumerate(products, 1):
+            why = highlights(p, _, lang)
+            price = money(p["price"], lang, p.get("currency", "USD"))
+            lines.append(f"{i}. {p['name']}, {price}" + (f" ({why})" if why else ""))
+        return "\n".join([_("Here are my top picks:"), *lines, _(
+            "Shall I tell you more about one of them (just say \"the first\" or its name), or "
+            "add one to your cart?")])
     if result.get("type") == "product":
-        return (f"{result['name']} ({result['sku']}) costs {usd(result['price'])}. "
-                f"{result['description']} Warranty: {result['warranty_months']} months.")
+        why = highlights(result, _, lang, most=5)
+        text = _("{name} costs {price}.").format(
+            name=result["name"], price=money(result["price"], lang, result.get("currency", "USD")))
+        if why:
+            text += " " + why[0].upper() + why[1:] + "."
+        text += " " + _("It comes with a {months}-month warranty.").format(
+            months=result["warranty_months"])
+        return text + " " + _("Want me to check stock at Downtown or add it to your cart?")
     if result.get("type") == "cart":
-        return f"Added. Your cart now totals {usd(result['total'])}."
-    return "What are you looking for? Tell me the kind of product, your budget and what it is for."
+        return _("Added to your cart.") + " " + cart_text(result, _, lang)
+    return _("What are you looking for? Tell me the kind of product, your budget and what it is "
+             "for.")
 
 
 AGENT = Agent("recommendation", RECOMMENDATION_PROMPT,

@@ -1,0 +1,1 @@
+"""The project's own conversation suite: customers' conversations graded turn by turn."""

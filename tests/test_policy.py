@@ -109,14 +109,16 @@ async def test_policy_questions_prepare_nothing_whichever_agent_answers(
     assert await money_moves(seeded) == before
 
 
-async def test_on_the_phone_the_policy_answer_is_one_section(graph: Any, seeded: Store) -> None:
-    from graph.session import run_turn
-
+async def test_on_the_phone_the_policy_answer_is_one_section(alice: ToolContext) -> None:
     question = "do you take cash, and are you open on sunday?"
-    written = await run_turn(graph, customer_id="demo-alice", session_id="chat-1",
-                             message=question, channel="web")
-    spoken = await run_turn(graph, customer_id="demo-alice", session_id="call-1",
-                            message=question, channel="voice")
-    assert [s["key"] for s in written["actions"][0]["sections"]] == ["hours", "payment"]
-    assert "Monday to Saturday" in written["reply"] and "cash" in written["reply"]
-    assert "Monday to Saturday" in spoken["reply"] and "cash" not in spoken["reply"]
+    schemas = {fn.__name__: describe(fn) for fn in GENERAL.tools}
+    replies = {}
+    for channel in ("web", "voice"):
+        turn = Turn(text=question, brief={"name": "Alice", "channel": channel}, history=[],
+                    now=datetime.now(UTC))
+        results = [await run_tool(GENERAL, schemas, alice, name, args)
+                   for name, args in GENERAL.plan(turn)]
+        assert [s["key"] for s in results[0]["sections"]] == ["hours", "payment"]
+        replies[channel] = GENERAL.render(turn, results)
+    assert "Monday to Saturday" in replies["web"] and "cash" in replies["web"]
+    assert "Monday to Saturday" in replies["voice"] and "cash" not in replies["voice"]

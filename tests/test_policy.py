@@ -71,6 +71,7 @@ QUESTIONS = [
     ("vous alignez les prix ?", "Alignement"),
     ("Was ist eure Rückgabe-Richtlinie?", "30 Tagen"),
     ("Wann hat der Laden Downtown geöffnet?", "Montag"),
+    ("and where is the airport one?", "Shelbyville"),
 ]
 
 

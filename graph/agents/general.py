@@ -9,6 +9,7 @@ from graph.agents.after_sale_replies import policy_text
 from graph.agents.base import Agent, Call, Turn, first_error
 from graph.agents.speech import gettext_of, said_language
 from graph.confirmation import is_bare_answer
+from tools.catalog_data import STORES
 from tools.policy import search_policy
 
 GENERAL_PROMPT = """You handle greetings, account questions and the shop's rules. For any
@@ -25,7 +26,9 @@ ABOUT_SHOP = re.compile(
     r"horario|abiert|tienda|direcci|devoluc|reembols|env[ií]o|pago|tarjeta|precio|garant|"
     r"horaire|ouvert|magasin|adresse|retour|rembours|livraison|paiement|carte|prix|"
     r"öffnungs|geöffnet|laden|adresse|rückgabe|versand|zahlung|preis|"
-    r"samay|khula|dukaan|wapas|vapas|delivery|समय|पता|वापसी", re.IGNORECASE)
+    r"samay|khula|dukaan|wapas|vapas|delivery|समय|पता|वापसी|where|dónde|où|\bwo\b|kahan|"
+    + "|".join(re.escape(word.lower()) for s in STORES for word in s["name"].split()),
+    re.IGNORECASE)
 
 
 def plan(turn: Turn) -> list[Call]:

@@ -138,7 +138,12 @@ async def chat(request: Request[Any, Any, Any]) -> TurnResult:
 
 @post("/chat/stream", status_code=200, request_max_body_size=CHAT_BODY_LIMIT)
 async def chat_stream(request: Request[Any, Any, Any]) -> ServerSentEvent:
-    """The same turn as server-sent events: each step, then the full response."""
+    """The same turn as server-sent events: steps, the reply's tokens, then the full response.
+
+    `token` events carry the reply as the model writes it (the server's own replies in one
+    piece), `reset` drops the tokens shown since the last one, and the last event, `response`,
+    carries the full response, whose `reply` is the one to keep (`graph.session.stream_turn`).
+    """
     app, body, source = await _chat_request(request)
     turn = stream_turn(app.graph, customer_id=body.user_id, session_id=body.session_id,
                        message=body.message, source=source)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from tools.claims import beating
+from tools.claims import beating, take
 
 Doc = dict[str, Any]
 LEASE = timedelta(seconds=10)
@@ -45,8 +45,8 @@ async def claim(collection: AsyncCollection[Doc], key: str, alternatives: list[D
     (a one-off timing script, medians of 50; README, Performance).
     """
     for alternative in alternatives:
-        if (await collection.update_one({"_id": key, **alternative}, update)).modified_count:
-            return await collection.find_one({"_id": key})
+        if (doc := await take(collection, {"_id": key}, alternative, update)) is not None:
+            return doc
     return None
 
 

@@ -102,3 +102,8 @@ def plan_change(text: str, items: Sequence[dict[str, Any]],
             return [("set_cart_quantity", {"sku": targets[0]["sku"], "quantity": wanted}),
                     ("process_payment", {})]
     return []
+
+
+def count(text: str) -> int | None:
+    """How many units some words say ("two", "3", "deux"); None when they say no count."""
+    return _number(text)

@@ -15,6 +15,7 @@ from tools.loyalty import BALANCE_LOOKUP, balance
 from tools.store import Doc
 
 OPEN_STATUSES = ("placed", "processing", "shipped")
+CART_LINES = 10  # the cart lines the brief names; the counts and total cover the whole cart
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,12 @@ def _brief(ctx: ToolContext, parts: Collection[BriefPart], row: Doc) -> dict[str
     if "cart" in parts:
         cart = row["cart"][0] if row["cart"] else {"items": [], "products": []}
         lines, total = price_lines(cart["items"], cart["products"])
-        brief["cart"] = {"items": sum(line["quantity"] for line in lines), "total": money(total)}
+        brief["cart"] = {"items": sum(line["quantity"] for line in lines), "total": money(total),
+                         # What "remove the mouse" or "make it two" can name (graph.cart_talk).
+                         "lines": [{"sku": line["sku"], "name": line["name"],
+                                    "quantity": line["quantity"],
+                                    "price": money(line["unit_price_cents"])}
+                                   for line in lines[:CART_LINES]]}
     if "orders" in parts:
         orders = row["orders"]
         brief |= {"orders": orders,

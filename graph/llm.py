@@ -89,6 +89,9 @@ def build_models(settings: Settings, http: httpx2.AsyncClient | None = None
             max_retries=1,
             max_tokens=settings.llm_max_tokens,  # type: ignore[call-arg]
             temperature=0,
+            # Streamed calls (`/chat/stream`) report their tokens too, for the daily budgets:
+            # LangChain asks for usage by itself only on OpenAI's own URL and client.
+            stream_usage=True,
             http_async_client=http,
         )))
     if settings.ollama_base_url:

@@ -75,6 +75,7 @@ def learned(memory: Memory, route: Route, results: list[dict[str, Any]]) -> Memo
     line added becomes the focus; an order's status, return or warranty becomes the order.
     """
     known = memory.get("order", {})
+    known_focus = memory.get("focus", {})
     memory = {"topic": route}
     for result in results:
         kind = result.get("type")
@@ -87,7 +88,11 @@ def learned(memory: Memory, route: Route, results: list[dict[str, Any]]) -> Memo
             if len(items) == 1:
                 memory["focus"] = items[0]
         elif kind in ("product", "stock") and result.get("sku"):
-            memory["focus"] = _product(result)
+            # A stock result names the product only: what the focus knew of it (price,
+            # category) stays for "anything cheaper?" or "any offers on it?".
+            same = memory.get("focus", known_focus)
+            kept = same if same.get("sku") == result["sku"] else {}
+            memory["focus"] = {**kept, **_product(result)}  # type: ignore[typeddict-item]
         elif kind == "order_status" and result.get("order_id"):
             memory["order"] = {"order_id": result["order_id"], "status": result.get("status", ""),
                                "items": [{k: line.get(k) for k in ("sku", "name", "quantity")}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from typing import Any, TypedDict
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langgraph.checkpoint.base import Checkpoint
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
@@ -17,6 +17,7 @@ from checkpoints.saver import SessionSaver
 from graph.confirmation import PIN_MARKER
 from graph.context import Context
 from graph.i18n import gettext_for
+from graph.routes import ROUTES
 from graph.wording import money
 from tools import notices
 from tools.context import session_key
@@ -150,18 +151,81 @@ async def run_turn(graph: Graph, *, customer_id: str, session_id: str, message: 
 async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
                       channel: str = "web", source: str = ""
                       ) -> AsyncGenerator[tuple[str, dict[str, Any]]]:
-    """One turn as events: `("step", {"node": ...})` as nodes finish, then `("response", ...)`."""
+    """One turn as events, the last one the whole response (`POST /chat/stream`).
+
+    - `("step", {"node": ...})` as each graph node finishes;
+    - `("token", {"text": ...})`: the next piece of the reply; a model's reply comes as its
+      tokens arrive, the server's own (offline, confirmation, a report) in one piece;
+    - `("reset", {})`: the pieces shown since the last reset are not the reply, drop them (the
+      model's words turned into tool calls, or it failed and the next speaker answers);
+    - `("response", TurnResult)`: the whole response, as `/chat` returns it. It is the
+      authority: its `reply` replaces whatever the pieces said (a payment notice may lead it).
+
+    A model's words that the server replaces with its own terms are never streamed
+    (`graph.agents.loop.ModelSpeaker`), nor the router's structured output.
+    """
     values: Any = {}
+    shown = _Shown()
     async with _turn(graph, customer_id, session_id, message, channel,
                      source=source) as (payload, config, context):
-        async for mode, chunk in graph.astream(payload, config, context=context,
-                                               durability="exit",
-                                               stream_mode=["updates", "values"]):
-            if mode == "updates":
-                for node in chunk:
-                    if not node.startswith("__"):
-                        yield "step", {"node": node}
+        parts: AsyncIterator[tuple[str, Any]] = graph.astream(  # type: ignore[assignment]
+            payload, config, context=context, durability="exit",
+            stream_mode=["messages", "updates", "values"])
+        async for mode, chunk in parts:
+            if mode == "messages":
+                token, meta = chunk
+                if isinstance(token, AIMessageChunk) and meta.get("langgraph_node") in ROUTES:
+                    for event in shown.token(token):
+                        yield event
+            elif mode == "updates":
+                for node, update in chunk.items():
+                    if node.startswith("__"):
+                        continue
+                    for event in shown.reply(update):
+                        yield event
+                    yield "step", {"node": node}
             else:
                 values = chunk
     yield "response", dict(await _with_notices(graph, thread_id(channel, customer_id, session_id),
                                                _result(values)))
+
+
+@dataclasses.dataclass
+class _Shown:
+    """What a streaming client has been shown of the reply since its last reset."""
+
+    text: str = ""
+    message: str | None = None  # the id of the model message being shown
+    calls: set[str] = dataclasses.field(default_factory=set)  # messages that became tool calls
+
+    def _reset(self, message: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
+        if self.text:
+            yield "reset", {}
+        self.text, self.message = "", message
+
+    def token(self, chunk: AIMessageChunk) -> Iterator[tuple[str, dict[str, Any]]]:
+        """A model's streamed piece: shown if it is text of a reply, not of tool calls."""
+        if chunk.id in self.calls:
+            return
+        if chunk.tool_call_chunks:  # words said before calling tools are not the reply
+            self.calls.add(chunk.id or "")
+            if chunk.id == self.message:
+                yield from self._reset(None)
+            return
+        text = chunk.text
+        if not text:
+            return
+        if chunk.id != self.message:  # another model call: what the last one said is not it
+            yield from self._reset(chunk.id)
+        self.text += text
+        yield "token", {"text": text}
+
+    def reply(self, update: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+        """A node's reply in one piece, unless it is what the streamed tokens already said."""
+        messages = update.get("messages") if isinstance(update, dict) else None
+        replies = [m for m in messages or () if isinstance(m, AIMessage) and not m.tool_calls]
+        if not replies or replies[-1].text == self.text:
+            return
+        yield from self._reset(replies[-1].id)
+        self.text = replies[-1].text
+        yield "token", {"text": self.text}

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, SystemMessage
+from langgraph.constants import TAG_NOSTREAM
 from langgraph.graph import END
 from langgraph.runtime import Runtime
 from langgraph.types import Command, Send
@@ -126,7 +127,9 @@ class Router:
         for named in self.models:
             try:
                 chooser = named.model.with_structured_output(RouteChoice)
-                choice = await chooser.ainvoke([SystemMessage(prompt), HumanMessage(text)])
+                # Never streamed to the customer: the choice is the server's, not a reply.
+                choice = await chooser.ainvoke([SystemMessage(prompt), HumanMessage(text)],
+                                               {"tags": [TAG_NOSTREAM]})
             except Exception as exc:  # an unreachable model must not stop routing
                 log.warning("routing with %s failed: %s", named.name, type(exc).__name__)
                 continue

@@ -14,16 +14,20 @@ import httpx
 import pytest
 from pymongo import MongoClient, monitoring
 
+from app import tls_context
 from checkpoints.embedded import EmbeddedServer, start_embedded
 from checkpoints.saver import SessionSaver
 from graph.builder import build_graph
 from graph.session import TurnResult, make_saver, run_turn
 from settings import Settings
+from tests import shop_pool
 from tests.api_support import Api, api_settings, running_api
 from tools.context import Services, ToolContext
 from tools.gateway import SandboxGateway
 from tools.seed import seed
 from tools.store import Store
+
+shop_pool.watch()
 
 
 @pytest.fixture(scope="session")
@@ -37,23 +41,46 @@ def mongo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServer]:
     server.stop()
 
 
+class ShopPool:
+    """The worker's demo-shop database (`tests.shop_pool`), filled at its first use."""
+
+    def __init__(self) -> None:
+        self.name = f"shop_{uuid.uuid4().hex[:12]}"
+        self.expected: tuple[list[str], list[int]] | None = None
+
+
+@pytest.fixture(scope="session")
+def shop() -> ShopPool:
+    return ShopPool()
+
+
+def pooled(request: pytest.FixtureRequest) -> bool:
+    """Whether the test runs on the worker's demo shop rather than a copy of its own.
+
+    A slow test may start processes whose writes this process does not see: it gets a copy.
+    """
+    return "seeded" in request.fixturenames and request.node.get_closest_marker("slow") is None
+
+
 @pytest.fixture
-def settings(tmp_path: Path, mongo: EmbeddedServer) -> Settings:
+def settings(tmp_path: Path, mongo: EmbeddedServer, request: pytest.FixtureRequest) -> Settings:
+    name = (request.getfixturevalue("shop").name if pooled(request)
+            else f"t_{uuid.uuid4().hex[:12]}")
     return Settings(_env_file=None,  # type: ignore[call-arg]
-                    mongo_uri=mongo.uri, db_name=f"t_{uuid.uuid4().hex[:12]}",
-                    data_dir=tmp_path)
+                    mongo_uri=mongo.uri, db_name=name, data_dir=tmp_path)
 
 
 @pytest.fixture
-async def store(settings: Settings) -> AsyncIterator[Store]:
+async def store(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[Store]:
     assert settings.mongo_uri
     db = Store.connect(settings.mongo_uri, settings.db_name)
-    await db.ensure_indexes()
+    if not pooled(request):  # the shop has its indexes; `seeded` puts it back as it was
+        await db.ensure_indexes()
     yield db
     # The embedded test server stops at the end of the run, its files in pytest's temporary
     # directory (which pytest prunes); dropping each test's database as well would cost it
     # half again as much work as creating it.
-    if os.environ.get("TEST_MONGO_URI"):
+    if os.environ.get("TEST_MONGO_URI") and not pooled(request):
         await db.client.drop_database(settings.db_name)
     await db.close()
 
@@ -83,13 +110,31 @@ def demo_template(mongo: EmbeddedServer) -> Iterator[tuple[str, list[str]]]:
 
 
 @pytest.fixture
-async def seeded(store: Store, demo_template: tuple[str, list[str]]) -> Store:
-    """The test's database holding the demo shop: copied from the template on the server.
+async def seeded(store: Store, demo_template: tuple[str, list[str]], shop: ShopPool) -> Store:
+    """The test's database holding the demo shop.
 
-    A copy costs about a fifth of seeding (its ~100 writes and the products' and stock's
-    inserts); the embedded server's `$out` drops the target's indexes, so they are made again.
+    Usually the worker's shop database, with what the last test wrote put back from the
+    template (`tests.shop_pool`); for a slow test, a copy of its own made from the template on
+    the server. A copy costs about a fifth of seeding (its ~100 writes and the products' and
+    stock's inserts); the embedded server's `$out` drops the target's indexes, so they are
+    made again.
     """
     name, collections = demo_template
+    if store.db.name == shop.name:
+        template = store.client[name]
+        if shop.expected is None:
+            await shop_pool.fill(store.db, template, collections)
+            shop.expected = (sorted(await store.db.list_collection_names()), [
+                await store.db[name].estimated_document_count() for name in collections])
+            shop_pool.WRITES.take(shop.name)
+        else:
+            await shop_pool.restore(store.db, template, collections, shop.expected)
+        if os.environ.get("SHOP_POOL_CHECK"):  # the put-back shop equals a fresh copy
+            fresh = store.client[f"check_{shop.name}"]
+            await shop_pool.fill(fresh, template, collections)
+            assert await shop_pool.snapshot(store.db) == await shop_pool.snapshot(fresh)
+            shop_pool.WRITES.take(fresh.name)
+        return store
     for collection in collections:
         cursor = await store.client[name][collection].aggregate(
             [{"$out": {"db": store.db.name, "coll": collection}}])
@@ -100,7 +145,7 @@ async def seeded(store: Store, demo_template: tuple[str, list[str]]) -> Store:
 
 @pytest.fixture
 async def services(seeded: Store, settings: Settings) -> AsyncIterator[Services]:
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(verify=tls_context()) as http:
         yield Services(store=seeded, settings=settings, gateway=SandboxGateway(seeded), http=http)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -99,6 +100,58 @@ def completion(content: str | None = None, tool_calls: list[Body] | None = None,
                      "native_finish_reason": "tool_calls" if tool_calls else "stop"}],
         "usage": {"prompt_tokens": 120, "completion_tokens": 20, "total_tokens": 140},
     }
+
+
+def completion_chunks(body: Body) -> list[Body]:
+    """A `chat.completion` as OpenRouter streams it: `chat.completion.chunk` objects.
+
+    The content comes a word at a time, then each tool call (its id and name, then its
+    arguments), then the finish reason, then the usage in a chunk with no choices (asked for
+    with `stream_options.include_usage`). An error object is kept on the last chunk.
+    """
+    choice = body["choices"][0]
+    message = choice.get("message") or {}
+    head = {"id": body["id"], "object": "chat.completion.chunk", "created": body["created"],
+            "model": body["model"], "provider": body.get("provider", "OpenAI")}
+
+    def chunk(delta: Body, finish: str | None = None, **extra: Any) -> Body:
+        return {**head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish,
+                                     "native_finish_reason": finish, "logprobs": None}],
+                **extra}
+
+    chunks = [chunk({"role": "assistant", "content": ""})]
+    chunks += [chunk({"content": word}) for word in re.findall(r"\S+\s*|\s+",
+                                                               message.get("content") or "")]
+    for index, call in enumerate(message.get("tool_calls") or []):
+        chunks.append(chunk({"tool_calls": [{"index": index, "id": call["id"], "type": "function",
+                                             "function": {"name": call["function"]["name"],
+                                                          "arguments": ""}}]}))
+        chunks.append(chunk({"tool_calls": [{"index": index, "function": {
+            "arguments": call["function"]["arguments"]}}]}))
+    extra = {"error": choice["error"]} if choice.get("error") else {}
+    chunks.append(chunk({}, choice.get("finish_reason") or "stop", **extra))
+    if usage := body.get("usage"):
+        chunks.append({**head, "choices": [], "usage": usage})
+    return chunks
+
+
+def sse(chunks: list[Body]) -> httpx.Response:
+    """Server-sent events as OpenRouter sends them: a keep-alive comment, `data:` lines, [DONE]."""
+    lines = [": OPENROUTER PROCESSING\n\n", *(f"data: {json.dumps(c)}\n\n" for c in chunks),
+             "data: [DONE]\n\n"]
+    return httpx.Response(200, content="".join(lines).encode(),
+                          headers={"content-type": "text/event-stream"})
+
+
+def streamed(response: httpx.Response) -> httpx.Response:
+    """`response` as the same API streams it, when it is a chat completion; else unchanged."""
+    if (response.status_code != 200
+            or not response.headers.get("content-type", "").startswith("application/json")):
+        return response
+    body = json.loads(response.content)
+    if body.get("object") != "chat.completion":
+        return response  # an error object: OpenRouter sends it as JSON even when asked to stream
+    return sse(completion_chunks(body))
 
 
 def openrouter_error(message: str = "upstream error", code: int = 502) -> Body:
@@ -195,11 +248,11 @@ class Provider:
             step = self.default
         else:
             raise AssertionError(f"unexpected provider call: {json.dumps(body)[:300]}")
-        if isinstance(step, httpx.Response):
-            return step
         if isinstance(step, type):  # an httpx exception class, e.g. httpx.ReadTimeout
             raise step("scripted failure", request=request)  # type: ignore[call-arg]
-        return step(body)
+        response = step if isinstance(step, httpx.Response) else step(body)
+        # Asked to stream (the `/chat/stream` path), OpenRouter answers in server-sent events.
+        return streamed(response) if body.get("stream") else response
 
     @property
     def agent_bodies(self) -> list[Body]:

@@ -35,7 +35,9 @@ async def reference_brief(ctx: ToolContext) -> dict[str, Any]:
         "preferences": customer.get("preferences", {}),
         "postcode": customer.get("address", {}).get("postcode"),
         "points": points,
-        "cart": {"items": sum(line["quantity"] for line in lines), "total": money(total)},
+        "cart": {"items": sum(line["quantity"] for line in lines), "total": money(total),
+                 "lines": [{"sku": line["sku"], "name": line["name"], "quantity": line["quantity"],
+                            "price": money(line["unit_price_cents"])} for line in lines[:10]]},
         "orders": orders,
         "open_orders": [o["order_id"] for o in orders if o["status"] in OPEN_STATUSES],
         "channel": ctx.channel,
@@ -89,8 +91,8 @@ async def test_alice_brief_is_what_the_store_holds(alice: ToolContext, seeded: S
 async def test_unknown_customer_with_nothing(services: Services) -> None:
     brief = await assert_same_as_reference(as_customer(services, "nobody-at-all"))
     assert brief == {"name": "there", "known": False, "tier": "bronze", "points": 0,
-                     "cart": {"items": 0, "total": 0.0}, "orders": [], "open_orders": [],
-                     "preferences": {}, "postcode": None, "channel": "whatsapp"}
+                     "cart": {"items": 0, "total": 0.0, "lines": []}, "orders": [],
+                     "open_orders": [], "preferences": {}, "postcode": None, "channel": "whatsapp"}
 
 
 async def test_matches_the_separate_reads_in_every_state(services: Services, seeded: Store) -> None:
@@ -107,7 +109,7 @@ async def test_matches_the_separate_reads_in_every_state(services: Services, see
     await seeded.customers.insert_one({"_id": "carol", "name": "Carol", "tier": "silver"})
     await seeded.carts.insert_one({"_id": "carol", "items": []})
     brief = await assert_same_as_reference(as_customer(services, "carol"))
-    assert brief["cart"] == {"items": 0, "total": 0.0} and brief["points"] == 0
+    assert brief["cart"] == {"items": 0, "total": 0.0, "lines": []} and brief["points"] == 0
 
     # Lines priced from the catalogue; unknown SKUs and non-positive quantities are dropped;
     # the same SKU twice counts twice; spending points lowers the balance.
@@ -121,7 +123,10 @@ async def test_matches_the_separate_reads_in_every_state(services: Services, see
     brief = await assert_same_as_reference(as_customer(services, "carol"))
     laptop = await seeded.products.find_one({"sku": "LAP-00001"})
     assert laptop is not None
-    assert brief["cart"] == {"items": 3, "total": money(3 * laptop["price_cents"])}
+    assert {k: brief["cart"][k] for k in ("items", "total")} == {
+        "items": 3, "total": money(3 * laptop["price_cents"])}
+    assert [(line["sku"], line["quantity"]) for line in brief["cart"]["lines"]] == [
+        ("LAP-00001", 1), ("LAP-00001", 2)]
     assert brief["points"] == 650
 
     # Only the five latest orders, newest first.

@@ -54,6 +54,11 @@ OLLAMA_CHAT = f"{OLLAMA_URL}/api/chat"
 MAX_TOKENS = 512
 LAPTOP = "I need a laptop for coding under $1000"
 
+# Each agent's own tools, the product lookup and the cart's (issue 17: from any agent).
+CART_CHANGES = ("view_cart", "add_to_cart", "remove_from_cart", "set_cart_quantity")
+RECOMMENDATION_TOOLS = {"recommend_products", "get_product_details", "compare_products",
+                        "check_stock", *CART_CHANGES}
+
 
 @dataclass
 class Fakes:
@@ -199,7 +204,8 @@ async def test_openrouter_recommends_with_its_tool(say: Say, fakes: Fakes,
 
     tools = {t["function"]["name"]: t["function"] for t in first["tools"]}
     assert all(t["type"] == "function" for t in first["tools"])
-    assert set(tools) == {"recommend_products", "get_product_details", "add_to_cart"}
+    # The catalogue's tools, and the cart's: a pick goes to the cart from here (issue 17).
+    assert set(tools) == RECOMMENDATION_TOOLS
     recommend = tools["recommend_products"]
     assert recommend["description"].startswith("Recommend products from the catalogue")
     schema = recommend["parameters"]
@@ -378,8 +384,7 @@ async def test_openrouter_failure_falls_back_to_ollama(failure: str, say: Say, f
     for body in (first, second):
         assert body["model"] == "llama3.1" and body["options"]["num_predict"] == MAX_TOKENS
         assert body["stream"] is True  # answered as NDJSON chunks, as Ollama streams them
-        assert {t["function"]["name"] for t in body["tools"]} == {
-            "recommend_products", "get_product_details", "add_to_cart"}
+        assert {t["function"]["name"] for t in body["tools"]} == RECOMMENDATION_TOOLS
     assert [m["role"] for m in first["messages"]] == ["system", "user"]
     assert [m["role"] for m in second["messages"]] == ["system", "user", "assistant", "tool"]
     assert second["messages"][2]["tool_calls"][0]["function"]["arguments"]["budget"] == 1000
@@ -428,6 +433,26 @@ async def test_failover_mid_turn_does_not_repeat_a_tool(say: Say, fakes: Fakes,
     assert result["answered_by"] == "ollama"
     assert result["reply"] == "Added it to your cart."
     assert [a["type"] for a in result["actions"]] == ["cart"]
+
+
+async def test_every_model_failing_after_its_tools_ran_the_planner_reports_not_redoes(
+        say: Say, fakes: Fakes, seeded: Store, services: Services) -> None:
+    """The planner, last speaker, plans only on an empty transcript: here it reports the cart."""
+    fakes.openrouter.script = [calls(("add_to_cart", {"sku": "LAP-00001", "quantity": 1})),
+                               ERROR_500, ERROR_500]
+    fakes.ollama.script = [httpx.ConnectError]
+    result = await say("add LAP-00001 to my cart")
+
+    assert (result["agent_used"], result["answered_by"]) == ("payment", "offline")
+    cart = await seeded.carts.find_one({"_id": "demo-alice"})
+    assert cart is not None
+    assert [i["quantity"] for i in cart["items"] if i["sku"] == "LAP-00001"] == [1]
+    [added] = result["actions"]
+    assert added["type"] == "cart" and f"${added['total']:,.2f}" in result["reply"]
+    # The one model answer that came back is on the customer's day; the failed ones are not.
+    usage = await seeded.db["llm_usage"].find_one(
+        {"_id": f"demo-alice:{services.clock().date().isoformat()}"})
+    assert usage is not None and usage["tokens"] == 140
 
 
 # --- 4. a model that obeys an attacker ------------------------------------------------------
@@ -549,7 +574,8 @@ async def test_unsure_classifier_asks_openrouter_for_the_route(say: Say, fakes: 
     assert set(schema["properties"]["route"]["enum"]) == set(ROUTES)
     agent = fakes.openrouter.agent_bodies[0]
     assert {t["function"]["name"] for t in agent["tools"]} == {
-        "get_points", "redeem_rewards", "get_offers"}
+        "get_points", "redeem_rewards", "get_offers", "get_product_details",
+        "recommend_products", *CART_CHANGES}
 
 
 async def test_routing_falls_back_to_ollama_structured_output(say: Say, fakes: Fakes) -> None:

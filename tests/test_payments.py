@@ -6,11 +6,12 @@ from typing import Any
 
 from tests.conftest import Commands
 from tools.cart import add_to_cart, priced_cart
+from tools.charge import charge_confirmed
 from tools.confirm import confirm, decline
 from tools.context import Services, ToolContext
 from tools.gateway import SandboxGateway
 from tools.loyalty import redeem_rewards
-from tools.payments import charge_confirmed, process_payment, verify_payment_status
+from tools.payments import process_payment, verify_payment_status
 from tools.pending import claim_confirmation
 from tools.returns import initiate_return
 from tools.seed import CARD_DECLINED
@@ -232,7 +233,7 @@ async def test_money_moves_write_by_key_without_a_find_and_modify(
     assert superseded is not None and superseded["code"] == "superseded"
 
     modified = {c["findAndModify"]: c["query"] for c in commands.sent if "findAndModify" in c}
-    assert set(modified) == {"counters", "vouchers"}
+    assert set(modified) == {"counters"}
     assert all(set(query) == {"_id"} for query in modified.values())
     filters = [u["q"] for c in commands.sent if next(iter(c)) == "update" for u in c["updates"]]
     assert filters and not any("$or" in q for q in filters)

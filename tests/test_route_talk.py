@@ -3,6 +3,7 @@ languages, and a message with two requests gets both answered in one turn."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -84,7 +85,9 @@ async def test_two_requests_in_one_message_are_both_answered(turn: Say, text: st
     result = await turn(text)
     assert {"order_status", "points"} <= kinds(result)
     assert result["agent_used"] == "fulfillment"  # the first request's route
-    assert "ORD-" in result["reply"] and "points" in result["reply"].lower()
+    # The reply answers both: the order's number, and the balance (in the locale's digits).
+    balance = next(a["balance"] for a in result["actions"] if a["type"] == "points")
+    assert "ORD-" in result["reply"] and f"{balance}" in re.sub(r"[.,\s]", "", result["reply"])
     assert not result["awaiting_confirmation"]
 
 

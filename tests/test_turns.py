@@ -20,9 +20,9 @@ from checkpoints.turns import Busy, doc_id
 from graph.budget import USAGE, Meter, usage_key
 from graph.builder import build_graph
 from graph.llm import build_models
-from graph.session import make_saver, run_turn, thread_id
+from graph.session import make_saver, run_turn, stream_turn, thread_id
 from tests.conftest import Commands
-from tests.fakes import completion, mock_providers, ok
+from tests.fakes import completion, mock_providers, ok, streamed
 from tools.context import Services
 from tools.store import Store
 
@@ -81,6 +81,21 @@ async def test_round_trips_of_a_model_turn(watched: tuple[Services, Commands]) -
     assert (result["answered_by"], result["reply"]) == ("openrouter", "Hello from the model")
     # read the session; the brief and the day's budget in one read; add the tokens; write the
     # checkpoint
+    assert commands.names == ["find", "aggregate", "update", "insert"]
+    assert await services.store.db[USAGE].find_one({"_id": day}) == {"_id": day, "tokens": 1040}
+
+    # The same turn streamed: the same round trips, and its tokens on the same day.
+    await services.store.db[USAGE].update_one({"_id": day}, {"$set": {"tokens": 900}})
+    with mock_providers() as router:
+        router.post("http://openrouter.test/v1/chat/completions").mock(
+            return_value=streamed(ok(completion("Hello from the model"))))
+        commands.names.clear()
+        events = [e async for e in stream_turn(graph, customer_id="demo-alice", session_id="n",
+                                               message="hello")]
+    assert [e for e in events if e[0] == "token"] == [
+        ("token", {"text": "Hello "}), ("token", {"text": "from "}),
+        ("token", {"text": "the "}), ("token", {"text": "model"})]
+    assert events[-1][1]["reply"] == "Hello from the model"
     assert commands.names == ["find", "aggregate", "update", "insert"]
     assert await services.store.db[USAGE].find_one({"_id": day}) == {"_id": day, "tokens": 1040}
 

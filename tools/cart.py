@@ -119,10 +119,8 @@ async def set_cart_quantity(ctx: ToolContext, sku: str, quantity: int) -> dict[s
 
 
 async def empty_cart(ctx: ToolContext) -> dict[str, Any]:
-    """Take everything out of the customer's cart, when they ask to start over."""
-    emptied = await ctx.store.carts.update_one(
-        {"_id": ctx.customer_id, "items.0": {"$exists": True}},
-        {"$set": {"items": [], "updated_at": now()}})
-    if emptied.matched_count:
-        await _drop_stale_terms(ctx)
+    """Take everything out of the customer's cart."""
+    await ctx.store.carts.update_one({"_id": ctx.customer_id},
+                                     {"$set": {"items": [], "updated_at": now()}})
+    await _drop_stale_terms(ctx)
     return await view_cart(ctx)

@@ -1,4 +1,4 @@
-"""Leased claims on side effects: claim, renew, settle, release, and find what a crash left."""
+"""Claims and conditional moves on documents: take, move, settle, and what a crash left."""
 
 from __future__ import annotations
 
@@ -22,6 +22,62 @@ log = logging.getLogger(__name__)
 # still running after that is presumed stuck and may be taken over.
 LEASE = timedelta(seconds=20)
 EXPIRY = timedelta(minutes=10)
+
+
+async def advance(collection: AsyncCollection[Doc], key: Doc, change: Doc, *,
+                  when: Doc | None = None, hint: Any = None) -> tuple[bool, Doc | None]:
+    """Change document `key` if it is still `when` (always, without it); whether it did, and it.
+
+    An update then a read by the same key, never a findAndModify: the embedded server answers
+    that by reading the whole collection, and this by its index. Of two requests racing on one
+    state, one matches. The read is of the document as it is now, whichever request changed it.
+
+    Args:
+        collection: Where the document is.
+        key: A filter on a unique key (`_id`, `payment_id`, ...): one document at most.
+        change: The update, e.g. `{"$set": {"status": "cancelled"}}`.
+        when: The state the document must still be in for the change to apply.
+        hint: The unique index to use, where the filter names other fields as well.
+    """
+    options = {} if hint is None else {"hint": hint}
+    changed = await collection.update_one(key | (when or {}), change, **options)
+    return changed.matched_count > 0, await collection.find_one(key, **options)
+
+
+async def take(collection: AsyncCollection[Doc], key: Doc, when: Doc, change: Doc, *,
+               hint: Any = None) -> Doc | None:
+    """Move document `key` out of state `when` with `change` and return it; None if it was not so.
+
+    The document is this request's to act on: no other request took it from that state.
+    """
+    moved, doc = await advance(collection, key, change, when=when, hint=hint)
+    return doc if moved else None
+
+
+async def settle(collection: AsyncCollection[Doc], key: Doc, outcome: Doc) -> Doc | None:
+    """Record an outcome (its fields set) on document `key` and return the document."""
+    return (await advance(collection, key, {"$set": outcome}))[1]
+
+
+async def move(collection: AsyncCollection[Doc], key: Doc, when: Doc, change: Doc, *,
+               hint: Any = None) -> bool:
+    """Move document `key` out of state `when` with `change`; whether it was still in it.
+
+    For a hold, a release or a cancel whose request needs no more than that answer.
+    """
+    options = {} if hint is None else {"hint": hint}
+    return (await collection.update_one(key | when, change, **options)).matched_count > 0
+
+
+async def keep_first(collection: AsyncCollection[Doc], key: Doc, fields: Doc) -> Doc:
+    """The document under `key`, inserted with `fields` if there was none: a retry finds the first.
+
+    An upsert then a read by the key, never a findAndModify (which the embedded server answers
+    by reading the whole collection).
+    """
+    with contextlib.suppress(DuplicateKeyError):  # a racing copy inserted it first
+        await collection.update_one(key, {"$setOnInsert": fields}, upsert=True)
+    return await collection.find_one(key) or key | fields
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tools import notices
+from tools.charge import charge_confirmed, payment_cancelled
 from tools.context import ToolContext
 from tools.loyalty import redeem_cancelled, redeem_confirmed
-from tools.payments import charge_confirmed, payment_cancelled
 from tools.pending import cancel_confirmation, claim_confirmation
 from tools.registry import error, not_found
 from tools.returns import refund_cancelled, refund_confirmed

@@ -9,12 +9,12 @@ from contextlib import asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from tools.catalog import money
 from tools.catalog_data import CATEGORIES
+from tools.claims import keep_first, move
 from tools.context import ToolContext
 from tools.pending import request_confirmation
 from tools.registry import error, not_found
@@ -118,8 +118,7 @@ async def _take_lock(accounts: AsyncCollection[Doc], customer_id: str, token: st
     """
     lease = {"lock": token, "lock_until": at + LOCK_LEASE}
     for free in ({"lock": None}, {"lock_until": {"$lte": at}}):
-        if (await accounts.update_one({"_id": customer_id} | free,
-                                      {"$set": lease})).matched_count:
+        if await move(accounts, {"_id": customer_id}, free, {"$set": lease}):
             return True
     try:
         await accounts.insert_one({"_id": customer_id} | lease)
@@ -154,8 +153,8 @@ async def account_lock(ctx: ToolContext, accounts_name: str = "loyalty_accounts"
     try:
         yield
     finally:
-        await accounts.update_one({"_id": ctx.customer_id, "lock": token},
-                                  {"$set": {"lock": None}, "$inc": {"version": 1}})
+        await move(accounts, {"_id": ctx.customer_id}, {"lock": token},
+                   {"$set": {"lock": None}, "$inc": {"version": 1}})
 
 
 async def redeem_confirmed(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
@@ -191,9 +190,7 @@ async def _redeem(ctx: ToolContext, doc: Doc) -> Doc:
               "points": reward["points"], "value_cents": reward["value_cents"],
               "status": "active", "created_at": ctx.services.clock()}
     # Keyed by the redemption, so a retry finds the voucher it issued, not a second one.
-    voucher = await ctx.store.vouchers.find_one_and_update(
-        {"_id": ref}, {"$setOnInsert": fields}, upsert=True,
-        return_document=ReturnDocument.AFTER) or fields
+    voucher = await keep_first(ctx.store.vouchers, {"_id": ref}, fields)
     return {"type": "points", "balance": balance, "redeemed": {
         "code": voucher["code"], "reward_id": voucher["reward_id"], "name": voucher["name"],
         "points": voucher["points"], "value": money(voucher["value_cents"])}}

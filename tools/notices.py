@@ -9,6 +9,7 @@ from pymongo.errors import DuplicateKeyError
 
 from channels.whatsapp import format_reply
 from tools.catalog import money
+from tools.claims import move
 from tools.payments import status_of
 from tools.store import Doc, Store, now
 
@@ -65,6 +66,11 @@ async def refresh(store: Store) -> None:
     _waiting.update((store.db.name, key) for key in keys)
 
 
+def forget(db_name: str) -> None:
+    """Drop what this process noted about a database's sessions (a database reset or dropped)."""
+    _waiting.difference_update({entry for entry in _waiting if entry[0] == db_name})
+
+
 async def tell(store: Store, payment: Doc) -> None:
     """Tell the customer how a payment a crash interrupted ended, on their channel, once.
 
@@ -83,8 +89,8 @@ async def tell(store: Store, payment: Doc) -> None:
         await store.wa_outbox.insert_one({
             "_id": f"notice:{payment['payment_id']}", "to": phone, "body": body,
             "state": "pending", "attempts": 0})
-    await store.notices.update_one({"_id": payment["payment_id"], "state": "pending"},
-                                   {"$set": {"state": "sent", "sent_at": now()}})
+    await move(store.notices, {"_id": payment["payment_id"]}, {"state": "pending"},
+               {"$set": {"state": "sent", "sent_at": now()}})
 
 
 async def take(store: Store, session_key: str) -> list[Doc]:
@@ -99,9 +105,9 @@ async def take(store: Store, session_key: str) -> list[Doc]:
         if payment is not None and payment["status"] == "pending":
             waiting = True  # still going through: told at a later reply
             continue
-        taken = await store.notices.update_one({"_id": notice["_id"], "state": "pending"},
-                                               {"$set": {"state": "told", "told_at": now()}})
-        if taken.modified_count and payment is not None:
+        taken = await move(store.notices, {"_id": notice["_id"]}, {"state": "pending"},
+                           {"$set": {"state": "told", "told_at": now()}})
+        if taken and payment is not None:
             told.append(payment)
     if not waiting:
         _waiting.discard((store.db.name, session_key))

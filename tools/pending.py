@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from tools.claims import move
 from tools.context import ToolContext
 from tools.registry import error, not_found
 from tools.store import Doc
@@ -45,14 +46,12 @@ async def claim_confirmation(ctx: ToolContext, confirmation_id: str) -> Doc | di
     if doc["status"] != "pending":
         return error(f"this request was already {doc['status']}")
     if doc["expires_at"] <= ctx.services.clock():
-        await coll.update_one({"_id": confirmation_id, "status": "pending"},
-                              {"$set": {"status": "expired"}})
+        await move(coll, {"_id": confirmation_id}, {"status": "pending"},
+                   {"$set": {"status": "expired"}})
         return error("this request has expired; please ask again")
-    # The claim: of concurrent yeses, one matches. An update, not a findAndModify, which the
-    # embedded server answers by reading every confirmation; what it returned is `doc` as read.
-    claimed = await coll.update_one({"_id": confirmation_id, "status": "pending"},
-                                    {"$set": {"status": "confirmed"}})
-    if not claimed.matched_count:
+    # The claim: of concurrent yeses, one moves it; what it holds is `doc` as read.
+    if not await move(coll, {"_id": confirmation_id}, {"status": "pending"},
+                      {"$set": {"status": "confirmed"}}):
         return error("this request was already answered")
     return doc
 

@@ -12,6 +12,7 @@ from pymongo.errors import DuplicateKeyError
 
 from tools.cart import MAX_QUANTITY
 from tools.catalog import find_product, money
+from tools.claims import move
 from tools.context import ToolContext
 from tools.store import ActionInFlightError, Doc
 
@@ -170,12 +171,10 @@ async def record_sale(ctx: ToolContext, transaction_id: str, items: Any) -> dict
         taken: list[tuple[Doc, int]] = []
         try:
             for product, quantity in sold:
-                # The guard makes oversell impossible under concurrency. An update, not a
-                # findAndModify, which the embedded server answers by reading every row.
+                # The guard makes oversell impossible under concurrency.
                 where = {"sku": product["sku"], "store_id": store}
-                reserved = await ctx.store.stock.update_one(
-                    where | {"quantity": {"$gte": quantity}}, {"$inc": {"quantity": -quantity}})
-                if not reserved.matched_count:
+                if not await move(ctx.store.stock, where, {"quantity": {"$gte": quantity}},
+                                  {"$inc": {"quantity": -quantity}}):
                     row = await ctx.store.stock.find_one(where) or {"quantity": 0}
                     raise _Rejected(fail("out_of_stock", f"only {row['quantity']} of "
                                          f"{product['sku']} in stock at {store}"))

@@ -7,6 +7,7 @@ from typing import Any
 
 from tools.cart import public_lines
 from tools.catalog import money
+from tools.claims import keep_first, move, settle
 from tools.context import Services, ToolContext
 from tools.order_items import matching_lines, other_order_with
 from tools.payments import order_key, owned_order
@@ -134,15 +135,13 @@ async def _open(ctx: ToolContext, doc: Doc) -> Doc:
         return not_found(f"order {payload['order_id']}")
     bought = {line["sku"]: int(line["quantity"]) for line in order["items"]}
     # The order counts what is in returns, per line, in one conditional update: two returns of
-    # the same units cannot both be opened. An update then a read, not a findAndModify, which
-    # the embedded server answers by reading every order.
-    taken = await ctx.store.orders.update_one(
-        mine | {"return_ids": {"$ne": return_id}}
-        | {f"returned_qty.{sku}": {"$not": {"$gt": bought.get(sku, 0) - q}}
-           for sku, q in wanted.items()},
-        {"$inc": {f"returned_qty.{sku}": q for sku, q in wanted.items()},
-         "$push": {"return_ids": return_id}}, hint=[("order_id", 1)])
-    if not taken.matched_count:
+    # the same units cannot both be opened.
+    if not await move(
+            ctx.store.orders, mine, {"return_ids": {"$ne": return_id}}
+            | {f"returned_qty.{sku}": {"$not": {"$gt": bought.get(sku, 0) - q}}
+               for sku, q in wanted.items()},
+            {"$inc": {f"returned_qty.{sku}": q for sku, q in wanted.items()},
+             "$push": {"return_ids": return_id}}, hint=[("order_id", 1)]):
         order = await ctx.store.orders.find_one(mine, hint=[("order_id", 1)]) or {}
         if return_id not in order.get("return_ids", []):  # not a retry of this very return
             return error(f"these items of order {payload['order_id']} are already being "
@@ -156,9 +155,7 @@ async def _open(ctx: ToolContext, doc: Doc) -> Doc:
               "payment_id": order.get("payment_id"),
               "label_url": LABEL_URL.format(return_id=return_id),
               "confirmation_id": doc["_id"], "created_at": ctx.services.clock()}
-    await ctx.store.returns.update_one({"return_id": return_id}, {"$setOnInsert": fields},
-                                       upsert=True)
-    return _public(await ctx.store.returns.find_one({"return_id": return_id}) or fields)
+    return _public(await keep_first(ctx.store.returns, {"return_id": return_id}, fields))
 
 
 async def receive_return(services: Services, return_id: str) -> dict[str, Any]:
@@ -179,14 +176,13 @@ async def receive_return(services: Services, return_id: str) -> dict[str, Any]:
     if ret["status"] == "refunded":
         return _public(ret)
     at = services.clock()
-    await returns.update_one({"return_id": key, "status": "awaiting_receipt"},
-                             {"$set": {"status": "received", "received_at": at}})
+    await move(returns, {"return_id": key}, {"status": "awaiting_receipt"},
+               {"$set": {"status": "received", "received_at": at}})
     ctx = ToolContext(services=services, customer_id=ret["customer_id"], channel="staff")
     refund = await pay_back(ctx, ret)
     points = await take_back_points(ctx, ret)
-    await returns.update_one({"return_id": key}, {"$set": {
-        "status": "refunded", "refund": refund, "points": points, "refunded_at": at}})
-    return _public(await returns.find_one({"return_id": key}) or ret)
+    return _public(await settle(returns, {"return_id": key}, {
+        "status": "refunded", "refund": refund, "points": points, "refunded_at": at}) or ret)
 
 
 async def refund_cancelled(ctx: ToolContext, doc: Doc) -> dict[str, Any]:

@@ -9,10 +9,10 @@ from collections import Counter
 from pymongo.errors import PyMongoError
 
 from tools import notices
+from tools.charge import finish_charge
 from tools.claims import LEASE
 from tools.context import Services, ToolContext
 from tools.loyalty import redeem_confirmed
-from tools.payments import finish_charge
 from tools.returns import refund_confirmed
 from tools.store import ActionInFlightError, Doc
 

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from graph.agents.after_sale_replies import policy_text
-from graph.agents.base import Agent, Call, Turn, first_error
+from graph.agents.base import Agent, Call, Offline, Turn, first_error
 from graph.agents.speech import gettext_of, said_language
 from graph.confirmation import is_bare_answer
 from tools.catalog_data import STORES
@@ -67,4 +67,4 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
              ).format(name=name)
 
 AGENT = Agent("general", GENERAL_PROMPT, (search_policy,), plan, render,
-              offline_brief=("customer",))
+              brief=(Offline("customer"),))

@@ -4,32 +4,50 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph import extract
+from graph import extract, reference_words
 from graph.agents.base import Agent, Call, Turn, first_error
+from graph.cart_talk import asks_cart, plan_cart, unclear
 from graph.problems import problem
+from graph.reference_replies import cart_reply, product_reply, question
+from graph.reference_words import colour
+from graph.references import Reference, cheaper_search, resolve
 from graph.wording import listed
-from tools.catalog import check_stock, recommend_products
+from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.catalog import check_stock, get_product_details, recommend_products
 
 INVENTORY_PROMPT = """You answer stock questions. Call check_stock with the product's SKU (and a
 store when one is named). If the customer names a product without a SKU, find it first with
-recommend_products."""
+recommend_products. "It", "that one", "the second" mean the memory's product in focus or
+item of the last list; ask which by name when they could mean several."""
+
+
+SHORT = 5  # words: "in stock downtown?" asks about the product in focus, with no other name
+
+
+def _reference(turn: Turn) -> Reference:
+    """The product the words point at; a short question means the product in focus."""
+    return resolve(turn.text, turn.memory,
+                   default_focus=len(turn.text.split()) <= SHORT and not extract.category(
+                       turn.text))
 
 
 def plan(turn: Turn) -> list[Call]:
-    """Check a named SKU, else the product just discussed, else look the product up."""
-    sku = extract.sku(turn.text)
-    if sku is None:
-        for kind in ("product", "stock"):
-            if (last := turn.last_action(kind)) is not None:
-                sku = last["sku"]
-                break
-    if sku is None and (listing := turn.last_action("product_list")) and listing["products"]:
-        index = extract.ordinal(turn.text) or 0
-        products = listing["products"]
-        sku = products[index]["sku"] if -len(products) <= index < len(products) else None
-    if sku is None:
-        return [("recommend_products", {"query": turn.text, "limit": 3})]
-    return [("check_stock", {"sku": sku, "store_id": extract.store_id(turn.text)})]
+    """Change the cart, check what the words point at, or look the product up."""
+    if (talk := plan_cart(turn.text, turn.memory)) is not None:
+        return talk.calls
+    if (search := cheaper_search(turn.text, turn.memory)) is not None:
+        return [("recommend_products", {**search, "limit": 3})]
+    ref = _reference(turn)
+    store = extract.store_id(turn.text) or reference_words.store(turn.text)
+    if ref.unclear:
+        return []  # the reply asks which, naming them
+    if ref.product is not None:
+        if colour(turn.text) and not store:  # "does it come in black?": its specs say
+            return [("get_product_details", {"sku": ref.product["sku"]})]
+        return [("check_stock", {"sku": ref.product["sku"], "store_id": store})]
+    if asks_cart(turn.text):
+        return [("view_cart", {})]
+    return [("recommend_products", {"query": turn.text, "limit": 3})]
 
 
 def render(turn: Turn, results: list[dict[str, Any]]) -> str:
@@ -38,7 +56,13 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     if message := first_error(results):
         return _("Sorry, {problem}. Which product should I check? Its name is enough.").format(
             problem=problem(message, _))
+    if not results and (which := unclear(turn.text, turn.memory, _reference(turn))) is not None:
+        return question(turn.gettext, which)
     result = results[-1] if results else {}
+    if result.get("type") == "cart":
+        return cart_reply(turn.gettext, result, turn.language)
+    if result.get("type") == "product":
+        return product_reply(turn.gettext, result, turn.text, turn.language)
     if result.get("type") == "stock":
         stocked = [s for s in result["stores"] if s["quantity"] > 0]
         if not stocked:
@@ -55,4 +79,6 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     return _("Which product should I check? Tell me its name.")
 
 
-AGENT = Agent("inventory", INVENTORY_PROMPT, (check_stock, recommend_products), plan, render)
+AGENT = Agent("inventory", INVENTORY_PROMPT,
+              (check_stock, recommend_products, get_product_details, view_cart, add_to_cart,
+               remove_from_cart, set_cart_quantity), plan, render)

@@ -9,14 +9,20 @@ from babel.numbers import format_number
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
+from graph.cart_talk import plan_cart, unclear
 from graph.i18n import Gettext
 from graph.problems import problem
+from graph.reference_replies import cart_reply, product_reply, question
+from graph.references import Reference, resolve
 from graph.wording import day, locale_of, money, offer_words
+from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.catalog import get_product_details, recommend_products
 from tools.loyalty import get_offers, get_points, redeem_rewards
 
 LOYALTY_PROMPT = """You handle loyalty points, rewards and offers. get_points shows the balance
 and the rewards; redeem_rewards prepares a redemption that the customer then confirms; get_offers
-lists current offers. Never promise points or discounts the tools do not show."""
+lists current offers ("offers on it": the category of the memory's product in focus). Never
+promise points or discounts the tools do not show."""
 
 # Rewards by the points they cost, for "redeem 1000 points".
 _REWARD_BY_POINTS = {500: "RW-5OFF", 1000: "RW-10OFF", 2500: "RW-25OFF"}
@@ -36,13 +42,19 @@ def _reward(text: str) -> str | None:
 
 
 def plan(turn: Turn) -> list[Call]:
-    """Redeem, list offers, or show the balance."""
+    """Change the cart, redeem, list offers (for the product referred to), or show the balance."""
+    if (talk := plan_cart(turn.text, turn.memory)) is not None:
+        return talk.calls
     text = turn.text.lower()
     if re.search(r"redeem|use my points|cash in", text) or _SPEND_POINTS.search(text):
         reward = _reward(turn.text)
         return [("redeem_rewards", {"reward_id": reward})] if reward else [("get_points", {})]
+    ref = resolve(turn.text, turn.memory)
     if re.search(r"offer|deal|discount|promo|coupon|sale|newsletter", text):
-        return [("get_offers", {"category": extract.category(turn.text)})]
+        return [("get_offers", {"category": extract.category(turn.text)
+                                or (ref.product or {}).get("category")})]
+    if ref.product is not None and ref.how not in ("pronoun", ""):  # "the Dell one"
+        return [("get_product_details", {"sku": ref.product["sku"]})]
     return [("get_points", {})]
 
 
@@ -52,8 +64,16 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     if message := first_error(results):
         return _("Sorry, {problem}. Want to see your points and the rewards you can get?"
                  ).format(problem=problem(message, _))
+    if not results and (which := unclear(turn.text, turn.memory, Reference())) is not None:
+        return question(turn.gettext, which)
     result = results[-1] if results else {}
     kind = result.get("type")
+    if kind == "product_list":  # a product named: which one?
+        return question(turn.gettext, result.get("products", []))
+    if kind == "cart":
+        return cart_reply(turn.gettext, result, turn.language)
+    if kind == "product":
+        return product_reply(turn.gettext, result, turn.text, turn.language)
     if kind == "points":
         said = _("You have {points} points.").format(points=format_number(result["balance"],
                                                                            locale_of(lang)))
@@ -90,5 +110,7 @@ def _reward_name(reward: dict[str, Any], _: Gettext, lang: str) -> str:
     return str(reward.get("name", ""))
 
 
-AGENT = Agent("loyalty", LOYALTY_PROMPT, (get_points, redeem_rewards, get_offers), plan, render,
+AGENT = Agent("loyalty", LOYALTY_PROMPT,
+              (get_points, redeem_rewards, get_offers, get_product_details, recommend_products,
+               view_cart, add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
               brief=("customer", "points"))

@@ -6,20 +6,25 @@ import re
 from typing import Any
 
 from graph import extract
-from graph.agents.base import Agent, Call, Turn, first_error
+from graph.agents.base import Agent, Call, Offline, Turn, first_error
+from graph.cart_talk import asks_cart, lines_of, plan_cart, unclear
 from graph.changes import plan_change as change_plan
 from graph.i18n import Gettext
 from graph.problems import problem
+from graph.reference_replies import question
+from graph.references import Reference, shown
 from graph.wording import card_words, cart_text, items_text, money
-from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.cart import add_to_cart, empty_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.catalog import get_product_details, recommend_products
 from tools.payments import process_payment, verify_payment_status
 
 PAYMENT_PROMPT = """You take payments. Call process_payment for the cart (or a named order); it
 returns the items and the server's total, and the customer is then asked to confirm. You never
 state or accept a price yourself and never charge anything: the confirmation step does that.
 Use verify_payment_status for questions about a payment, view_cart to show the cart, and
-add_to_cart, remove_from_cart and set_cart_quantity to change it. Prepare a payment only when the
-customer asks to pay, never for a question about paying or a complaint."""
+add_to_cart, remove_from_cart, set_cart_quantity and empty_cart to change it ("it", "the
+cheaper one" are the memory's product in focus or item of the last list). Prepare a payment
+only when the customer asks to pay, never for a question about paying or a complaint."""
 
 PAYMENT_ID = re.compile(r"\b(PAY-[A-Z0-9]+)\b", re.IGNORECASE)
 
@@ -38,12 +43,14 @@ COMPLAINT = re.compile(r"\b(charged|double|twice|refund|overcharg\w*|wrong amoun
 
 
 def _shown(turn: Turn) -> list[dict[str, Any]]:
+    """The products shown earlier: the memory's last list, which outlives the kept messages."""
     listed = turn.last_action("product_list") or {}
-    return [p for p in listed.get("products", []) if isinstance(p, dict)]
+    recent = [p for p in listed.get("products", []) if isinstance(p, dict)]
+    return [*(dict(p) for p in shown(turn.memory)), *recent]
 
 
 def plan(turn: Turn) -> list[Call]:
-    """Change pending terms, report a status, show the cart, or prepare a payment if asked."""
+    """Change pending terms or the cart, report a status, or prepare a payment if asked."""
     text = turn.text.lower()
     if turn.pending is not None:  # the customer answered the terms with something not a yes
         return change_plan(turn.text, turn.pending.get("terms", {}).get("items", []), _shown(turn))
@@ -51,12 +58,11 @@ def plan(turn: Turn) -> list[Call]:
         return [("verify_payment_status", {"payment_id": match.group(1).upper()})]
     if "status" in text and (last := turn.last_action("payment_status")):
         return [("verify_payment_status", {"payment_id": last["payment_id"]})]
-    sku = extract.sku(turn.text)
-    if sku and "cart" in text:
-        return [("add_to_cart", {"sku": sku, "quantity": extract.quantity(turn.text)})]
+    if (talk := plan_cart(turn.text, turn.memory, lines_of(turn.brief), owner=True)) is not None:
+        return talk.calls
     if PAY.search(text) and not ABOUT_PAYING.search(text) and not COMPLAINT.search(text):
         return [("process_payment", {"order_id": extract.order_id(turn.text)})]
-    if "cart" in text:
+    if asks_cart(turn.text):
         return [("view_cart", {})]
     return []
 
@@ -80,6 +86,9 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     _, lang, text = turn.gettext, turn.language, turn.text
     if message := first_error(results):
         return _("Sorry, {problem}. Nothing has been charged.").format(problem=problem(message, _))
+    if not results and turn.pending is None and (which := unclear(
+            turn.text, turn.memory, Reference(), lines_of(turn.brief), owner=True)) is not None:
+        return question(turn.gettext, which)
     result = results[-1] if results else {}
     kind = result.get("type")
     if kind == "payment_confirmation":
@@ -100,6 +109,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
                      "I can help with?").format(total=total)
         return _("Sorry, your payment of {total} did not go through: nothing was charged. Would "
                  "you like to try again?").format(total=total)
+    if kind == "product_list":  # a product named: which one?
+        return question(_, result.get("products", []))
     if kind == "cart":
         return cart_text(result, _, lang)
     if turn.pending is not None:
@@ -122,5 +133,6 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 AGENT = Agent("payment", PAYMENT_PROMPT,
               (process_payment, verify_payment_status, view_cart, add_to_cart, remove_from_cart,
-               set_cart_quantity), plan, render,
-              brief=("customer", "cart"))
+               set_cart_quantity, empty_cart, get_product_details, recommend_products), plan,
+              render,
+              brief=("customer", Offline("cart")))

@@ -8,7 +8,7 @@ from langchain_core.messages import ToolMessage
 
 from graph import extract
 from graph.agents.after_sale_replies import render
-from graph.agents.base import Agent, Call, Turn, parse_result
+from graph.agents.base import Agent, Call, Offline, Turn, parse_result
 from graph.agents.speech import said_language
 from tools.handoff import open_handoff_ticket
 from tools.order_items import names_an_item
@@ -124,4 +124,4 @@ def plan(turn: Turn) -> list[Call]:
 AGENT = Agent("post_purchase", POST_PURCHASE_PROMPT,
               (initiate_return, check_warranty, claim_warranty, search_policy,
                open_handoff_ticket), plan, render,
-              brief=("customer", "orders"), offline_brief=("orders",))
+              brief=("customer", Offline("orders")))

@@ -6,40 +6,59 @@ from typing import Any
 
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
+from graph.cart_talk import asks_cart, plan_cart, unclear
 from graph.problems import problem
+from graph.reference_replies import product_notes, question
+from graph.references import Reference, cheaper_search, resolve
 from graph.wording import cart_text, highlights, money
-from tools.cart import add_to_cart
-from tools.catalog import get_product_details, recommend_products
+from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.catalog import check_stock, get_product_details, recommend_products
+from tools.compare import compare_products
 
 RECOMMENDATION_PROMPT = """You recommend products. Ask at most one question when the need is
 unclear; otherwise call recommend_products with the customer's query, budget, category and use
-case, and present the top picks with their reasons. Use get_product_details for "tell me more"
-and add_to_cart when the customer picks one."""
+case, and present the top picks with their reasons. Use get_product_details for "tell me more",
+compare_products for "which of those has the most RAM", check_stock for availability, and
+add_to_cart when the customer picks one. "It", "the second", "the cheaper one" refer to the
+memory's product in focus and last list; when they could mean several products, ask which by
+name."""
 
 
-def _picked(turn: Turn) -> dict[str, Any] | None:
-    listing = turn.last_action("product_list")
-    index = extract.ordinal(turn.text)
-    if listing is None or index is None or not listing["products"]:
-        return None
-    products = listing["products"]
-    return products[index] if -len(products) <= index < len(products) else None
+def _reference(turn: Turn) -> Reference:
+    """What the words point at; a pronoun said with a new category or budget is a new search."""
+    ref = resolve(turn.text, turn.memory)
+    focus = turn.memory.get("focus") or {}
+    named = extract.category(turn.text)
+    if ref.how == "pronoun" and (extract.budget(turn.text) is not None
+                                 or named not in (None, focus.get("category"))):
+        return Reference()
+    return ref
 
 
 def plan(turn: Turn) -> list[Call]:
-    """Pick from the last list, or search the catalogue."""
+    """Change the cart, compare or show what the words point at, or search the catalogue."""
     text = turn.text
-    sku = extract.sku(text) or ((_picked(turn) or {}).get("sku"))
-    if sku and "cart" in text.lower():
-        return [("add_to_cart", {"sku": sku, "quantity": extract.quantity(text)})]
-    if sku:
-        return [("get_product_details", {"sku": sku})]
-    previous = turn.last_action("product_list")
+    if (talk := plan_cart(text, turn.memory)) is not None:
+        return talk.calls
+    if (search := cheaper_search(text, turn.memory)) is not None:
+        return [("recommend_products", search)]
+    ref = _reference(turn)
+    if ref.spec:
+        return [("compare_products", {"skus": [p["sku"] for p in ref.items],
+                                      "spec": ref.spec[0], "most": ref.most})]
+    if ref.product is not None:
+        return [("get_product_details", {"sku": ref.product["sku"]})]
+    if ref.unclear:
+        return []  # the reply asks which, naming them
+    if asks_cart(text):
+        return [("view_cart", {})]
+    listing = turn.memory.get("listing", {})
     query = text
-    if previous and text.lower().startswith(("what about", "how about", "and ", "any ")):
-        query = f"{previous.get('query', '')} {text}"
+    if listing and text.lower().startswith(("what about", "how about", "and ", "any ")):
+        query = f"{listing.get('query', '')} {text}"
     return [("recommend_products", {
-        "query": query, "budget": extract.budget(text) or (previous or {}).get("budget"),
+        "query": query,
+        "budget": extract.budget(text) or listing.get("filters", {}).get("budget"),
         "category": extract.category(query), "use_case": extract.use_case(query)})]
 
 
@@ -49,6 +68,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     if message := first_error(results):
         return _("Sorry, {problem}. Could you tell me a little more about what you need?").format(
             problem=problem(message, _))
+    if not results and (which := unclear(turn.text, turn.memory, _reference(turn))) is not None:
+        return question(turn.gettext, which)
     result = results[-1] if results else {}
     if result.get("type") == "product_list":
         products = result["products"]
@@ -65,7 +86,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
             "add one to your cart?")])
     if result.get("type") == "product":
         why = highlights(result, _, lang, most=5)
-        text = _("{name} costs {price}.").format(
+        text = product_notes(_, result, turn.text) + _("{name} costs {price}.").format(
             name=result["name"], price=money(result["price"], lang, result.get("currency", "USD")))
         if why:
             text += " " + why[0].upper() + why[1:] + "."
@@ -79,5 +100,6 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 
 AGENT = Agent("recommendation", RECOMMENDATION_PROMPT,
-              (recommend_products, get_product_details, add_to_cart), plan, render,
+              (recommend_products, get_product_details, compare_products, check_stock, view_cart,
+               add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
               brief=("customer", "cart"))

@@ -29,7 +29,6 @@ from channels.serving import uvicorn_options
 from channels.web import ChatRequest
 from checkpoints.embedded import forget
 from checkpoints.turns import Busy
-from graph.i18n import gettext_for
 from graph.session import TurnResult, run_turn, stream_turn
 from launcher import (
     StartError,
@@ -253,9 +252,7 @@ async def _speak(app: App, turn: voice.VoiceTurn) -> dict[str, Any]:
     result = await run_turn(app.graph, customer_id=customer, session_id=turn.call_id,
                             message=turn.transcript, channel="voice",
                             source="channel/voice")
-    return voice.format_speech(result["reply"], result["actions"],
-                               result["awaiting_confirmation"], turn.transcript,
-                               gettext_for(result["language"]))
+    return voice.speak(result, turn.transcript)
 
 
 async def _stop(tasks: list[asyncio.Task[None]]) -> None:

@@ -18,10 +18,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from graph.i18n import gettext_for
 
 SPEECH_MAX = 600
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
@@ -162,3 +164,15 @@ def format_speech(reply: str, actions: list[dict[str, Any]], awaiting_confirmati
     said_goodbye = bool(_GOODBYE.search(reply) or _GOODBYE.search(heard[:500]))
     end_call = not awaiting_confirmation and (handed_off or said_goodbye)
     return {"text": text, "end_call": end_call}
+
+
+def speak(result: Mapping[str, Any], heard: str) -> dict[str, Any]:
+    """What the voice agent says after a turn: `format_speech` in the caller's language.
+
+    Args:
+        result: The turn's response (`graph.session.TurnResult`).
+        heard: What the caller said this turn.
+    """
+    return format_speech(str(result.get("reply", "")), list(result.get("actions", [])),
+                         bool(result.get("awaiting_confirmation")), heard,
+                         gettext_for(str(result.get("language", "en"))))

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from channels.voice import format_speech
+from channels.voice import speak
 from evals.language import written_in
 
 
@@ -14,17 +14,20 @@ def _as_list(value: Any) -> list[Any]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def heard(response: Mapping[str, Any], channel: str) -> tuple[str, bool]:
-    """The words the customer gets, and whether the call ends (voice speaks a reshaped reply)."""
+def heard(response: Mapping[str, Any], channel: str, said: str = "") -> tuple[str, bool]:
+    """The words the customer gets, and whether the call ends.
+
+    Voice speaks a reshaped reply, as the voice webhook does: a goodbye in what the caller
+    `said` ends the call.
+    """
     if channel != "voice":
         return str(response.get("reply", "")), False
-    spoken = format_speech(str(response.get("reply", "")), list(response.get("actions", [])),
-                           bool(response.get("awaiting_confirmation")))
+    spoken = speak(response, said)
     return str(spoken["text"]), bool(spoken["end_call"])
 
 
 def grade(expect: Mapping[str, Any], response: Mapping[str, Any], channel: str,
-          money_moved: bool) -> list[str]:
+          money_moved: bool, said: str = "") -> list[str]:
     """Every expectation of `expect` that the response breaks, each as a one-line reason.
 
     Args:
@@ -32,9 +35,10 @@ def grade(expect: Mapping[str, Any], response: Mapping[str, Any], channel: str,
         response: The turn's response as `POST /chat` returns it.
         channel: The conversation's channel (voice grades the spoken text).
         money_moved: Whether a charge, redemption or refund happened during the turn.
+        said: The customer's words this turn.
     """
     reasons: list[str] = []
-    text, end_call = heard(response, channel)
+    text, end_call = heard(response, channel, said)
     lowered = text.lower()
     types = [a.get("type") for a in response.get("actions", []) if isinstance(a, dict)]
     if "route" in expect and response.get("agent_used") not in _as_list(expect["route"]):
@@ -57,9 +61,9 @@ def grade(expect: Mapping[str, Any], response: Mapping[str, Any], channel: str,
         if found := re.search(pattern, text):
             reasons.append(f"absent: {found.group(0)!r} matched {pattern!r}")
     if "language" in expect:
-        want, said = expect["language"], response.get("language")
-        if said != want and (said is not None or want != "en"):
-            reasons.append(f"language: field {said!r}, wanted {want!r}")
+        want, labelled = expect["language"], response.get("language")
+        if labelled != want and (labelled is not None or want != "en"):
+            reasons.append(f"language: field {labelled!r}, wanted {want!r}")
         if not written_in(text, want):
             reasons.append(f"language: the reply's words are not {want}")
     if "end_call" in expect and end_call != expect["end_call"]:

@@ -150,7 +150,7 @@ async def run_conversation(store: Store, conversation: Conversation, settings: S
                     graph, customer_id=conversation.user, session_id=session,
                     message=turn.say, channel=conversation.channel))
                 reasons = grade(expect, response, conversation.channel,
-                                await money_count(store) != before)
+                                await money_count(store) != before, turn.say)
             except Exception as exc:  # a crash is a failed turn, reported with its kind
                 response, reasons = {}, [f"error: {type(exc).__name__}: {exc}"[:200]]
             route = expect.get("route", NO_ROUTE)

@@ -87,8 +87,10 @@ async def test_the_model_can_name_two_requests_and_both_agents_answer(
         say: Say, fakes: Fakes, llm_graph: Graph) -> None:
     fakes.openrouter.default = Shop({"route": "fulfillment", "second": "loyalty"})
     result = await say("¿dónde está mi pedido? ¿y mis puntos?")
-    agents = [b for b in fakes.openrouter.bodies if not routing(b)]
-    assert len(agents) == 2  # one call for each agent, each with its own tools
+    # Each agent's first call (the customer's words last), each with its own tools.
+    agents = [b for b in fakes.openrouter.bodies
+              if not routing(b) and b["messages"][-1]["role"] == "user"]
+    assert len(agents) == 2
     tools = [{t["function"]["name"] for t in b.get("tools", [])} for b in agents]
     assert "track_order" in tools[0] and "get_points" in tools[1]
     assert result["agent_used"] == "fulfillment"

@@ -54,9 +54,10 @@ def plan(turn: Turn) -> list[Call]:
     if order_id is None and not _order_meant(turn):
         if reference_words.said(turn.text, "cart"):
             return [("view_cart", {})]
-        product = references.resolve(turn.text, turn.memory).product
-        if product is not None and not reference_words.said(turn.text, "pronoun"):
-            return [("get_product_details", {"sku": product["sku"]})]  # "the Dell one"
+        # Only a product named outright ("the Dell one"): a pronoun here means the order.
+        named = references.resolve(turn.text, turn.memory)
+        if named.product is not None and named.how in ("name", "sku", "ordinal"):
+            return [("get_product_details", {"sku": named.product["sku"]})]
     # Without an id or a reference: the latest open order.
     return [("track_order", {"order_id": order_id or _order_meant(turn)})]
 

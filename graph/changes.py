@@ -26,6 +26,8 @@ _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "uno": 1,
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _PREFIX_CATEGORY = {spec[0]: category for category, spec in CATEGORIES.items()}
+_CATEGORY_WORDS = frozenset({*(w for c in CATEGORIES for w in (c, c.rstrip("s"))),
+                            *(w for s in CATEGORY_SYNONYMS for w in (s, s.rstrip("s")))})
 _STOP = frozenset({"the", "them", "this", "that", "those", "these", "and", "too", "please",
                    "remove", "just", "only", "make", "add", "one", "two", "out", "from", "cart",
                    "instead", "also", "with", "without", "want", "del", "les", "des", "die",
@@ -102,6 +104,14 @@ def plan_change(text: str, items: Sequence[dict[str, Any]],
             return [("set_cart_quantity", {"sku": targets[0]["sku"], "quantity": wanted}),
                     ("process_payment", {})]
     return []
+
+
+def said_product(text: str) -> bool:
+    """The words name a product: a SKU, a category ("the chargers"), or a remove of an item."""
+    if extract.sku(text) or REMOVE.search(re.sub(r"\bcancel\w*", "", text, flags=re.I)):
+        return True
+    said = {_stem(w) for w in _WORD.findall(text[:READ_MAX])}
+    return bool(said & _CATEGORY_WORDS)
 
 
 def count(text: str) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graph import extract
+from graph import extract, reference_words
 from graph.agents.base import Agent, Call, Offline, Turn, first_error
 from graph.cart_talk import asks_cart, lines_of, plan_cart, unclear
 from graph.changes import plan_change as change_plan
@@ -62,8 +62,8 @@ def plan(turn: Turn) -> list[Call]:
         return talk.calls
     if PAY.search(text) and not ABOUT_PAYING.search(text) and not COMPLAINT.search(text):
         return [("process_payment", {"order_id": extract.order_id(turn.text)})]
-    if asks_cart(turn.text):
-        return [("view_cart", {})]
+    if asks_cart(turn.text) or reference_words.said(turn.text, "total"):
+        return [("view_cart", {})]  # "what's my total now?" is answered from the cart
     return []
 
 

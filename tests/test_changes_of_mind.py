@@ -51,3 +51,34 @@ async def test_the_total_is_asked_of_the_payment_agent(turn: Say, seeded: Store)
     await _cart(seeded)
     total = await turn("what's my total now?")
     assert total["agent_used"] == "payment" and "$346.97" in total["reply"]
+
+
+async def test_a_product_named_while_terms_wait_is_added_and_new_terms_shown(
+        turn: Say, seeded: Store) -> None:
+    await _cart(seeded, [{"sku": "KEY-00001", "quantity": 1}])
+    first = await turn("pay for my cart")
+    assert first["awaiting_confirmation"] and "$118.99" in first["reply"]
+    changed = await turn("hold on, add the Samsung Stand 7 as well")
+    assert changed["awaiting_confirmation"] and "$138.98" in changed["reply"]
+    cart = await seeded.carts.find_one({"_id": "demo-alice"})
+    assert cart is not None
+    assert {i["sku"]: i["quantity"] for i in cart["items"]} == {"KEY-00001": 1, "ACC-00004": 1}
+    assert await _charged(seeded) == 0
+    paid = await turn("yes")
+    assert paid["actions"][0]["status"] == "paid" and paid["actions"][0]["total"] == 138.98
+
+
+async def test_add_by_name_then_check_out_prepares_the_new_total(turn: Say, seeded: Store) -> None:
+    await _cart(seeded, [{"sku": "KEY-00001", "quantity": 1}])
+    both = await turn("add two Samsung Stand 7 to my cart and check out")
+    kinds = [a["type"] for a in both["actions"]]
+    assert kinds[-2:] == ["cart", "payment_confirmation"] and both["awaiting_confirmation"]
+    assert both["actions"][-1]["total"] == 158.97 and await _charged(seeded) == 0
+
+
+async def test_a_name_said_in_part_asks_which_and_adds_nothing(turn: Say, seeded: Store) -> None:
+    await _cart(seeded, [{"sku": "KEY-00001", "quantity": 1}])
+    asked = await turn("add the Samsung Stand to my cart")
+    assert not any(a["type"] == "cart" for a in asked["actions"])
+    cart = await seeded.carts.find_one({"_id": "demo-alice"})
+    assert cart is not None and [i["sku"] for i in cart["items"]] == ["KEY-00001"]

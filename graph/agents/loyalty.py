@@ -16,6 +16,7 @@ from graph.reference_replies import cart_reply, product_reply, question
 from graph.references import Reference, resolve
 from graph.wording import day, locale_of, money, offer_words
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.cart_names import add_named_to_cart
 from tools.catalog import get_product_details, recommend_products
 from tools.loyalty import get_offers, get_points, redeem_rewards
 
@@ -112,5 +113,6 @@ def _reward_name(reward: dict[str, Any], _: Gettext, lang: str) -> str:
 
 AGENT = Agent("loyalty", LOYALTY_PROMPT,
               (get_points, redeem_rewards, get_offers, get_product_details, recommend_products,
-               view_cart, add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
+               view_cart, add_to_cart,
+               add_named_to_cart, remove_from_cart, set_cart_quantity), plan, render,
               brief=("customer", "points"))

@@ -12,6 +12,7 @@ from graph.reference_replies import product_notes, question
 from graph.references import Reference, cheaper_search, resolve
 from graph.wording import cart_text, highlights, money
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.cart_names import add_named_to_cart
 from tools.catalog import check_stock, get_product_details, recommend_products
 from tools.compare import compare_products
 
@@ -101,5 +102,5 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 AGENT = Agent("recommendation", RECOMMENDATION_PROMPT,
               (recommend_products, get_product_details, compare_products, check_stock, view_cart,
-               add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
+               add_to_cart, add_named_to_cart, remove_from_cart, set_cart_quantity), plan, render,
               brief=("customer", "cart"))

@@ -82,3 +82,14 @@ async def test_a_name_said_in_part_asks_which_and_adds_nothing(turn: Say, seeded
     assert not any(a["type"] == "cart" for a in asked["actions"])
     cart = await seeded.carts.find_one({"_id": "demo-alice"})
     assert cart is not None and [i["sku"] for i in cart["items"]] == ["KEY-00001"]
+
+
+async def test_a_smaller_reward_named_by_value_replaces_the_waiting_one(
+        turn: Say, seeded: Store) -> None:
+    first = await turn("redeem my points for the $25 off reward")
+    assert first["awaiting_confirmation"] and first["actions"][-1]["reward_id"] == "RW-25OFF"
+    changed = await turn("no wait, just the $10 one")
+    assert changed["awaiting_confirmation"] and "$10" in changed["reply"]
+    assert changed["actions"][-1]["reward_id"] == "RW-10OFF"
+    done = await turn("yes")
+    assert done["actions"][-1]["balance"] == 1500  # 2,500 less the $10 reward's 1,000 points

@@ -93,3 +93,21 @@ async def test_a_smaller_reward_named_by_value_replaces_the_waiting_one(
     assert changed["actions"][-1]["reward_id"] == "RW-10OFF"
     done = await turn("yes")
     assert done["actions"][-1]["balance"] == 1500  # 2,500 less the $10 reward's 1,000 points
+
+
+async def test_a_price_and_its_stock_asked_at_once_answer_both(turn: Say, seeded: Store) -> None:
+    both = await turn("how much is the Garmin Watch 2 and is it in stock at Downtown?")
+    kinds = [a["type"] for a in both["actions"]]
+    assert "stock" in kinds and "$312.99" in both["reply"] and "Downtown" in both["reply"]
+    stock = next(a for a in both["actions"] if a["type"] == "stock")
+    listed = next(a for a in both["actions"] if a["type"] == "product_list")
+    garmin = next(p for p in listed["products"] if p["name"] == "Garmin Watch 2")
+    assert stock["sku"] == garmin["sku"]
+
+
+async def test_the_cart_and_an_order_asked_at_once_answer_both(turn: Say, seeded: Store) -> None:
+    await _cart(seeded)
+    both = await turn("what's in my cart and when does my laptop arrive?")
+    kinds = [a["type"] for a in both["actions"]]
+    assert "cart" in kinds and "order_status" in kinds
+    assert "Razer K70 4 Plus" in both["reply"] and "Asus Swift 2" in both["reply"]

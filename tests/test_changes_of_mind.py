@@ -111,3 +111,19 @@ async def test_the_cart_and_an_order_asked_at_once_answer_both(turn: Say, seeded
     kinds = [a["type"] for a in both["actions"]]
     assert "cart" in kinds and "order_status" in kinds
     assert "Razer K70 4 Plus" in both["reply"] and "Asus Swift 2" in both["reply"]
+
+
+async def test_two_kinds_of_product_asked_at_once_are_both_searched(
+        turn: Say, seeded: Store) -> None:
+    both = await turn("I need a laptop for coding under $1000 and a wireless mouse")
+    lists = [a for a in both["actions"] if a["type"] == "product_list"]
+    assert [lst["category"] for lst in lists] == ["laptops", "accessories"]
+    assert "Mouse" in lists[1]["products"][0]["name"]
+    assert all(p["price"] <= 1000 for p in lists[0]["products"])
+    assert lists[0]["products"][0]["name"] in both["reply"]
+    assert lists[1]["products"][0]["name"] in both["reply"]
+    cheapest = min(lists[1]["products"], key=lambda p: p["price"])
+    added = await turn("add the cheapest mouse to my cart")
+    cart = await seeded.carts.find_one({"_id": "demo-alice"})
+    assert cart is not None and cheapest["sku"] in [i["sku"] for i in cart["items"]]
+    assert cheapest["name"] in added["reply"]

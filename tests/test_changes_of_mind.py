@@ -127,3 +127,19 @@ async def test_two_kinds_of_product_asked_at_once_are_both_searched(
     cart = await seeded.carts.find_one({"_id": "demo-alice"})
     assert cart is not None and cheapest["sku"] in [i["sku"] for i in cart["items"]]
     assert cheapest["name"] in added["reply"]
+
+
+async def test_two_questions_for_one_agent_are_both_answered_and_nothing_starts(
+        turn: Say, seeded: Store) -> None:
+    both = await turn("is my Sennheiser headset under warranty, and can I still return it?")
+    assert both["agent_used"] == "post_purchase" and not both["awaiting_confirmation"]
+    assert [a["type"] for a in both["actions"]] == ["warranty"]
+    assert "Sennheiser" in both["reply"] and "30 days" in both["reply"]
+    assert await seeded.returns.count_documents({}) == 0
+
+
+async def test_the_same_answer_to_two_parts_is_said_once(turn: Say, seeded: Store) -> None:
+    await _cart(seeded)
+    both = await turn("what's in my cart and what's my total?")
+    assert [a["type"] for a in both["actions"]] == ["cart"]
+    assert both["reply"].count("$346.97") == 1

@@ -143,3 +143,15 @@ async def test_the_same_answer_to_two_parts_is_said_once(turn: Say, seeded: Stor
     both = await turn("what's in my cart and what's my total?")
     assert [a["type"] for a in both["actions"]] == ["cart"]
     assert both["reply"].count("$346.97") == 1
+
+
+@pytest.mark.parametrize("text", ["no, olvídalo, lo compro luego", "nein, vergiss es, später",
+                                  "नहीं, रहने दो, बाद में"])
+async def test_a_cancel_with_more_words_drops_the_terms_in_other_languages(
+        turn: Say, seeded: Store, text: str) -> None:
+    await _cart(seeded)
+    assert (await turn("pay for my cart"))["awaiting_confirmation"]
+    dropped = await turn(text)
+    assert not dropped["awaiting_confirmation"]
+    assert [a["status"] for a in dropped["actions"]] == ["cancelled"]
+    assert await turn("yes") and await _charged(seeded) == 0

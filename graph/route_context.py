@@ -44,7 +44,7 @@ _ORDER_ID = re.compile(r"\bord(?:er)?[\s#-]*\d{3,8}\b", re.IGNORECASE)
 
 
 @functools.cache
-def cues(kind: Literal["refer", "order", "join"], language: Language) -> re.Pattern[str]:
+def cues(kind: Literal["refer", "order", "join", "ask"], language: Language) -> re.Pattern[str]:
     """One pattern matching any cue of `graph/cues/<kind>.<language>.txt` as whole words.
 
     English cues count in every language: customers mix them in ("the second one", "ok").

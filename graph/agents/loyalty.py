@@ -16,6 +16,7 @@ from graph.reference_replies import cart_reply, product_reply, question
 from graph.references import Reference, resolve
 from graph.wording import day, locale_of, money, offer_words
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.cart_names import add_named_to_cart
 from tools.catalog import get_product_details, recommend_products
 from tools.loyalty import get_offers, get_points, redeem_rewards
 
@@ -31,18 +32,31 @@ _REWARD_BY_DOLLARS = {5: "RW-5OFF", 10: "RW-10OFF", 25: "RW-25OFF"}
 _SPEND_POINTS = re.compile(r"(?m)^(?>.*?spend ).*points")
 
 
-def _reward(text: str) -> str | None:
+# A reward named by its value alone ("just the $10 one", "10 euros"), read while one waits.
+_VALUE = re.compile(r"[$€£]\s?(\d+)\b|\b(\d+)\s?(?:[$€£]|dollars?|bucks|euros?|dólares|"
+                    r"rupees?)", re.IGNORECASE)
+
+
+def _reward(text: str, by_value: bool = False) -> str | None:
+    """The reward some words name: its id, its points, its "$N off" (or, `by_value`, "$N")."""
     if match := extract.REWARD.search(text):
         return match.group(1).upper()
     if (points := extract.points(text)) is not None:
         return _REWARD_BY_POINTS.get(points, f"RW-{points}PTS")
     if match := re.search(r"\$(\d+)\s*off", text):
         return _REWARD_BY_DOLLARS.get(int(match.group(1)))
+    if by_value and (match := _VALUE.search(text)):
+        return _REWARD_BY_DOLLARS.get(int(match.group(1) or match.group(2)))
     return None
 
 
 def plan(turn: Turn) -> list[Call]:
     """Change the cart, redeem, list offers (for the product referred to), or show the balance."""
+    pending = turn.pending
+    if pending is not None and pending["kind"] == "redeem_confirmation" and (
+            reward := _reward(turn.text, by_value=True)):
+        # "No wait, just the $10 one": the other reward's terms replace the waiting ones.
+        return [("redeem_rewards", {"reward_id": reward})]
     if (talk := plan_cart(turn.text, turn.memory)) is not None:
         return talk.calls
     text = turn.text.lower()
@@ -112,5 +126,6 @@ def _reward_name(reward: dict[str, Any], _: Gettext, lang: str) -> str:
 
 AGENT = Agent("loyalty", LOYALTY_PROMPT,
               (get_points, redeem_rewards, get_offers, get_product_details, recommend_products,
-               view_cart, add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
+               view_cart, add_to_cart,
+               add_named_to_cart, remove_from_cart, set_cart_quantity), plan, render,
               brief=("customer", "points"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graph import extract
+from graph import extract, reference_words
 from graph.agents.base import Agent, Call, Offline, Turn, first_error
 from graph.cart_talk import asks_cart, lines_of, plan_cart, unclear
 from graph.changes import plan_change as change_plan
@@ -15,6 +15,7 @@ from graph.reference_replies import question
 from graph.references import Reference, shown
 from graph.wording import card_words, cart_text, items_text, money
 from tools.cart import add_to_cart, empty_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.cart_names import add_named_to_cart
 from tools.catalog import get_product_details, recommend_products
 from tools.payments import process_payment, verify_payment_status
 
@@ -59,11 +60,13 @@ def plan(turn: Turn) -> list[Call]:
     if "status" in text and (last := turn.last_action("payment_status")):
         return [("verify_payment_status", {"payment_id": last["payment_id"]})]
     if (talk := plan_cart(turn.text, turn.memory, lines_of(turn.brief), owner=True)) is not None:
-        return talk.calls
+        # "Add the stand and check out": the cart changes first, then the payment of the new cart.
+        pays = talk.calls and PAY.search(text) and not COMPLAINT.search(text)
+        return [*talk.calls, ("process_payment", {})] if pays else talk.calls
     if PAY.search(text) and not ABOUT_PAYING.search(text) and not COMPLAINT.search(text):
         return [("process_payment", {"order_id": extract.order_id(turn.text)})]
-    if asks_cart(turn.text):
-        return [("view_cart", {})]
+    if asks_cart(turn.text) or reference_words.said(turn.text, "total"):
+        return [("view_cart", {})]  # "what's my total now?" is answered from the cart
     return []
 
 
@@ -132,7 +135,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 
 AGENT = Agent("payment", PAYMENT_PROMPT,
-              (process_payment, verify_payment_status, view_cart, add_to_cart, remove_from_cart,
+              (process_payment, verify_payment_status, view_cart, add_to_cart,
+               add_named_to_cart, remove_from_cart,
                set_cart_quantity, empty_cart, get_product_details, recommend_products), plan,
               render,
               brief=("customer", Offline("cart")))

@@ -133,7 +133,8 @@ async def test_two_questions_for_one_agent_are_both_answered_and_nothing_starts(
         turn: Say, seeded: Store) -> None:
     both = await turn("is my Sennheiser headset under warranty, and can I still return it?")
     assert both["agent_used"] == "post_purchase" and not both["awaiting_confirmation"]
-    assert [a["type"] for a in both["actions"]] == ["warranty"]
+    # The warranty, and the return rule from the shop's policy: no return is prepared.
+    assert [a["type"] for a in both["actions"]] in (["warranty"], ["warranty", "policy"])
     assert "Sennheiser" in both["reply"] and "30 days" in both["reply"]
     assert await seeded.returns.count_documents({}) == 0
 

@@ -25,6 +25,7 @@ from graph.language import DEFAULT, Language, detect
 from graph.llm import NamedModel
 from graph.memory import Memory, for_prompt, merge
 from graph.multi import Request, requests
+from graph.policy_talk import asks_policy, follows_policy
 from graph.prompts import ROUTER_PROMPT
 from graph.route_context import refers_back, subject, weigh
 from graph.routes import Route
@@ -93,6 +94,10 @@ class Router:
             return Decision(topic if topic and topic != "general" else "general", 1.0,
                             "follow_up"), True
         follows = topic is not None and refers_back(text, language)
+        if asks_policy(text, language) or follows_policy(text, language, memory):
+            # A question about the shop's rules, or its follow-up: answered from the policy by
+            # the general agent, whatever product or order it mentions in passing.
+            return Decision("general", 1.0, "policy"), follows
 
         def route_of(words: str) -> tuple[Route, float]:
             scores = self.classifier.scores(words)

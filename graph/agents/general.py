@@ -66,7 +66,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         return _("That button belongs to a request that is no longer open: nothing was done.")
     if is_bare_answer(text):
         return _("There is nothing waiting for your answer right now. What can I do for you?")
-    if re.search(r"thank|cheers|bye", text):
+    if re.search(r"thank|\bthx\b|\bty\b|tysm|cheers|bye", text):
         return _("You are welcome! Anything else I can do?")
     if policy is not None:
         return policy_text(turn, policy, "")

@@ -40,7 +40,8 @@ ABOUT_RULES = re.compile(
     r"combien de temps|wie lange|kitne din|kya hai)\b", re.IGNORECASE)
 COMPLAINT_WORDS = re.compile(
     r"\b(complain\w*|complaint|terrible|awful|unacceptable|disgusting|angry|furious|worst|"
-    r"rude|ridiculous|wrong|(?:isn'?t|is not|not) what i ordered|queja|reclamaci[oó]n|inaceptable|plainte|inadmissible|inacceptable|"
+    r"rude|ridiculous|wrong|(?:isn'?t|is not|not) what i ordered|"
+    r"queja|reclamaci[oó]n|inaceptable|plainte|inadmissible|inacceptable|"
     r"beschwerde|unversch[aä]mt|inakzeptabel|bekaar|bakwas)\b", re.IGNORECASE)
 SOME_OF = re.compile(
     r"\b(\d{1,3}|one|two|three|uno|una|dos|tres|un|une|deux|trois|ein|eine|eins|zwei|drei|ek)"

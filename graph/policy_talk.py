@@ -1,8 +1,9 @@
 """Tell a question about the shop's rules from a request, and keep its follow-ups with it.
 
 "Do you price match?", "can I pay cash in the store?", "how long does shipping usually take?"
-ask what the shop's policy says, not for a payment, a delivery estimate or a product list: they
-go to the general agent, which answers from `search_policy` and prepares nothing. The cues are
+ask what the shop's policy says, not for a payment, a delivery estimate or a product list: an
+agent with `search_policy` answers them from it and prepares nothing (general, payment,
+post-purchase; a question another agent would get goes to the general agent). The cues are
 data files per language (`graph/cues/policy.<lang>.txt`; English cues count in every language).
 The turn after a policy answer carries on with it when it opens as a follow-up does ("and
 express?", "does that apply to laptops too?": `graph/cues/follow.<lang>.txt`) or refers back.
@@ -17,8 +18,13 @@ from typing import cast
 from graph.language import Language
 from graph.memory import Memory
 from graph.route_context import CUES_DIR, refers_back
+from graph.routes import Route
 from graph.routing_examples import read_lines
 
+# The agents that answer from the policy (they have `search_policy`): a policy question the
+# classifier gives one of them stays there (a payment question with the payment agent, which
+# then prepares nothing); any other goes to the general agent.
+ANSWERS_POLICY: frozenset[Route] = frozenset({"general", "payment", "post_purchase"})
 # An order id or a SKU names something to act on: "can I return ORD-1001" is a request.
 _NAMED = re.compile(r"\bord(?:er)?[\s#-]*\d{3,8}\b|\b[A-Za-z]{3}-\d{5}\b", re.IGNORECASE)
 
@@ -49,12 +55,12 @@ def asks_policy(text: str, language: str) -> bool:
 
 
 def follows_policy(text: str, language: str, memory: Memory) -> bool:
-    """Whether the message carries on with the general agent's policy answer of the turn before.
+    """Whether the message carries on with the policy answer of the turn before.
 
-    A policy answer another agent gave (post-purchase's return window) leaves its follow-ups
-    ("what about warranty then?") to that agent's topic.
+    The follow-up stays with the agent that answered (the memory's topic).
     """
-    if memory.get("topic") != "general" or not memory.get("policy") or _NAMED.search(text):
+    if (memory.get("topic") not in ANSWERS_POLICY or not memory.get("policy")
+            or _NAMED.search(text)):
         return False
     return (_pattern("follow", language, True).search(text) is not None
             or refers_back(text, cast(Language, language)) or asks_policy(text, language))

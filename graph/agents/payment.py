@@ -11,7 +11,7 @@ from graph.agents.base import Agent, Call, Offline, Turn, first_error
 from graph.cart_talk import asks_cart, lines_of, plan_cart, unclear
 from graph.changes import plan_change as change_plan
 from graph.i18n import Gettext
-from graph.policy_talk import asks_policy
+from graph.policy_talk import asks_policy, follows_policy, policy_question
 from graph.problems import problem
 from graph.reference_replies import question
 from graph.references import Reference, shown
@@ -66,8 +66,10 @@ def plan(turn: Turn) -> list[Call]:
         return [("verify_payment_status", {"payment_id": last["payment_id"]})]
     if COMPLAINT.search(text):  # a wrong charge needs a person who can see the bank's side
         return [("open_handoff_ticket", {"reason": f"payment complaint: {turn.text[:400]}"})]
-    if asks_policy(turn.text, turn.language):  # "can I pay cash?" is a question: it pays nothing
-        return [("search_policy", {"question": turn.text[:500], "language": turn.language})]
+    if asks_policy(turn.text, turn.language) or follows_policy(
+            turn.text, turn.language, turn.memory):  # "can I pay cash?" pays nothing
+        return [("search_policy", {"question": policy_question(turn.text, turn.memory),
+                                   "language": turn.language})]
     if (talk := plan_cart(turn.text, turn.memory, lines_of(turn.brief), owner=True)) is not None:
         return talk.calls
     if PAY.search(text) and not ABOUT_PAYING.search(text) and not COMPLAINT.search(text):

@@ -101,3 +101,13 @@ async def test_slang_for_points_and_thanks_reaches_loyalty_then_general(turn: Sa
     thanks = await turn("kewl thx", user="demo-bob")
     assert points["agent_used"] == "loyalty" and "points" in kinds(points)
     assert thanks["agent_used"] == "general" and not thanks["actions"]
+
+
+@pytest.mark.slow
+async def test_a_spanish_policy_question_and_its_follow_up(turn: Say) -> None:
+    standard = await turn("¿cuánto tarda el envío?")
+    express = await turn("¿y el exprés?")
+    assert standard["language"] == "es" and "policy" in kinds(standard)
+    assert "3-5" in standard["reply"] and "días" in standard["reply"]
+    assert express["agent_used"] == standard["agent_used"] and "1-2" in express["reply"]
+    assert "delivery_estimate" not in kinds(standard) + kinds(express)

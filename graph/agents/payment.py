@@ -122,11 +122,10 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         return _("Sorry, your payment of {total} did not go through: nothing was charged. Would "
                  "you like to try again?").format(total=total)
     if kind == "handoff_ticket":
-        return _("I'm really sorry about this. I've passed it to a colleague (ticket {ticket}), "
-                 "who will check the charge and put it right.").format(
-                     ticket=result["ticket_id"])
+        return _("I'm really sorry about this. I've passed it to a colleague (ticket "
+                 "{ticket}), who will put it right.").format(ticket=result["ticket_id"])
     if kind == "policy":
-        return policy_text(turn, result, _("Is there anything else I can help with?"))
+        return policy_text(turn, result, _("Is there anything else I can check for you?"))
     if kind == "product_list":  # a product named: which one?
         return question(_, result.get("products", []))
     if kind == "cart":

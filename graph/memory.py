@@ -54,6 +54,7 @@ class Memory(TypedDict, total=False):
     listing: Listing
     order: OrderFocus
     topic: Route
+    policy: list[str]  # the policy sections the last turn answered from, for its follow-ups
 
 
 def merge(left: Memory | None, right: Memory | None) -> Memory:
@@ -77,7 +78,8 @@ def learned(memory: Memory, route: Route, results: list[dict[str, Any]]) -> Memo
     """
     known = memory.get("order", {})
     known_focus = memory.get("focus", {})
-    memory = {"topic": route}
+    # A policy answer is kept one turn only: its follow-up ("and express?") comes next or never.
+    memory = {"topic": route, "policy": None}  # type: ignore[typeddict-item]
     for result in results:
         kind = result.get("type")
         if kind == "product_list" and result.get("products"):
@@ -105,6 +107,8 @@ def learned(memory: Memory, route: Route, results: list[dict[str, Any]]) -> Memo
             memory["order"] = {"order_id": result["order_id"], "status": result.get("status", ""),
                                "items": [{k: line.get(k) for k in ("sku", "name", "quantity")}
                                          for line in result.get("items", [])[:LISTED * 2]]}
+        elif kind == "policy" and result.get("sections"):
+            memory["policy"] = [str(s.get("key")) for s in result["sections"]][:2]
         elif kind in ("return", "warranty", "delivery_estimate") and result.get("order_id"):
             order = memory.get("order", known)
             if order.get("order_id") != result["order_id"]:

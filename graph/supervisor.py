@@ -25,6 +25,7 @@ from graph.language import DEFAULT, Language, detect
 from graph.llm import NamedModel
 from graph.memory import Memory, for_prompt, merge
 from graph.multi import Request, requests
+from graph.policy_talk import ANSWERS_POLICY, asks_policy, follows_policy
 from graph.prompts import ROUTER_PROMPT
 from graph.route_context import refers_back, subject, weigh
 from graph.routes import Route
@@ -93,6 +94,8 @@ class Router:
             return Decision(topic if topic and topic != "general" else "general", 1.0,
                             "follow_up"), True
         follows = topic is not None and refers_back(text, language)
+        if follows_policy(text, language, memory):  # stays with the agent that answered
+            return Decision(memory.get("topic") or "general", 1.0, "policy"), True
 
         def route_of(words: str) -> tuple[Route, float]:
             scores = self.classifier.scores(words)
@@ -101,6 +104,11 @@ class Router:
             return best(scores)
 
         route, confidence = route_of(text)
+        if asks_policy(text, language):
+            # A question about the shop's rules: answered from the policy by an agent that has
+            # it, whatever product or order it mentions in passing; it prepares nothing.
+            return Decision(route if route in ANSWERS_POLICY else "general", 1.0,
+                            "policy"), follows
         found = requests(text, language, route_of)
         if found:
             return Decision(found[0][0], confidence, "classifier", tuple(found)), follows

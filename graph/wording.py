@@ -50,7 +50,8 @@ CATEGORIES = {
 # Words of a complaint, in the five languages: the reply then opens with an apology.
 COMPLAINT = re.compile(
     r"\b(broken|damaged|wrong|terrible|awful|angry|furious|disappointed|complain\w*|worst"
-    r"|unacceptable|ridiculous|never (arrived|came)|still not|late|charged twice|overcharged"
+    r"|unacceptable|ridiculous|annoyed|annoying|frustrat\w*|upset|fed up"
+    r"|never (arrived|came)|still not|late|charged twice|overcharged"
     r"|queja|roto|rota|dañad[oa]|pésim[oa]|enfadad[oa]|molest[oa]|inaceptable|equivocad[oa]"
     r"|plainte|cass[ée]e?|abîm[ée]e?|inadmissible|déçue?|furieux|furieuse|en retard"
     r"|beschwerde|kaputt|beschädigt|falsch|enttäuscht|unverschämt|ärger\w*|verspätet"

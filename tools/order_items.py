@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from rapidfuzz import fuzz
 
@@ -39,6 +40,23 @@ _NOUNS = frozenset(
         stem(w) for w in ITEM_WORDS}) - _EVERYDAY
 RECENT_ORDERS = 5
 FUZZY_MIN = 88  # a typo ("mosue", "hedphones") still names the item
+# Spellings that sound alike, folded before a fuzzy comparison: "headfones" is "headphones".
+_SOUND_ALIKE = (("ph", "f"), ("ck", "k"), ("kk", "k"), ("ee", "i"))
+
+
+def _sound(word: str) -> str:
+    for spelt, said in _SOUND_ALIKE:
+        word = word.replace(spelt, said)
+    return word
+
+
+def _near(word: str, known: Iterable[str], shortest: int = 4) -> bool:
+    """Whether a word (of `shortest` letters or more) is one of `known` but for a typo."""
+    if len(word) < shortest:
+        return False
+    folded = _sound(word)
+    return any(fuzz.ratio(word, k) >= FUZZY_MIN or fuzz.ratio(folded, _sound(k)) >= FUZZY_MIN
+               for k in known)
 
 
 def _words(text: str) -> list[str]:
@@ -48,8 +66,13 @@ def _words(text: str) -> list[str]:
 
 
 def names_an_item(text: str) -> bool:
-    """Whether the words name a kind of product or a brand, rather than only an order."""
-    return any(w in _NOUNS or stem(w) in _NOUNS for w in _words(text))
+    """Whether the words name a kind of product or a brand, rather than only an order.
+
+    A misspelt noun counts when it is long enough not to be an everyday word one letter off
+    a model's ("late" is not "slate", "headfones" is "headphones").
+    """
+    return any(w in _NOUNS or stem(w) in _NOUNS or _near(w, _NOUNS, 6)
+               for w in _words(text))
 
 
 def _line_words(line: Doc) -> set[str]:
@@ -64,8 +87,7 @@ def _line_words(line: Doc) -> set[str]:
 def _matches(said: list[str], line: Doc) -> int:
     """How many of the customer's words name this line, typos allowed."""
     own = _line_words(line)
-    return sum(1 for w in said if w in own or (len(w) > 3 and any(
-        fuzz.ratio(w, o) >= FUZZY_MIN for o in own)))
+    return sum(1 for w in said if w in own or _near(w, own))
 
 
 def matching_lines(lines: list[Doc], words: str) -> list[Doc]:

@@ -9,6 +9,8 @@ from graph.agents.after_sale_replies import policy_text
 from graph.agents.base import Agent, Call, Offline, Turn, first_error
 from graph.agents.speech import gettext_of, said_language
 from graph.confirmation import is_bare_answer
+from graph.policy_talk import asks_policy, follows_policy, policy_question
+from graph.wording import apology
 from tools.catalog_data import STORES
 from tools.policy import search_policy
 
@@ -35,8 +37,11 @@ def plan(turn: Turn) -> list[Call]:
     """Look up the shop's rules for a question about them; greetings need no tool."""
     if turn.text.lower().startswith("confirm_") or is_bare_answer(turn.text):
         return []
-    if ABOUT_SHOP.search(turn.text):
-        return [("search_policy", {"question": turn.text[:500], "language": said_language(turn)})]
+    text, language = turn.text, turn.language
+    if (ABOUT_SHOP.search(text) or asks_policy(text, language)
+            or follows_policy(text, language, turn.memory)):
+        return [("search_policy", {"question": policy_question(turn.text, turn.memory),
+                                   "language": said_language(turn)})]
     return []
 
 
@@ -49,7 +54,10 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         return _("Sorry, {problem}.").format(problem=message)
     policy = next((r for r in results if r.get("type") == "policy"), None)
     if policy is not None and policy.get("sections"):
-        return policy_text(turn, policy, _("Is there anything else I can check for you?"))
+        # A complaint answered by a rule ("it's cheaper elsewhere, annoyed": price match)
+        # opens with an apology.
+        return apology(turn.text, _) + policy_text(
+            turn, policy, _("Is there anything else I can check for you?"))
     if re.search(r"account|password|log ?in|sign ?up|register|profile|email", text):
         return _("You can manage your account (password, details, sign-up) in the account "
                  "settings page; if something does not work, ask for a human and a colleague "
@@ -58,7 +66,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         return _("That button belongs to a request that is no longer open: nothing was done.")
     if is_bare_answer(text):
         return _("There is nothing waiting for your answer right now. What can I do for you?")
-    if re.search(r"thank|cheers|bye", text):
+    if re.search(r"thank|\bthx\b|\bty\b|tysm|cheers|bye", text):
         return _("You are welcome! Anything else I can do?")
     if policy is not None:
         return policy_text(turn, policy, "")

@@ -6,10 +6,12 @@ import re
 from typing import Any
 
 from graph import extract, reference_words
+from graph.agents.after_sale_replies import policy_text
 from graph.agents.base import Agent, Call, Offline, Turn, first_error
 from graph.cart_talk import asks_cart, lines_of, plan_cart, unclear
 from graph.changes import plan_change as change_plan
 from graph.i18n import Gettext
+from graph.policy_talk import asks_policy, follows_policy, policy_question
 from graph.problems import problem
 from graph.reference_replies import question
 from graph.references import Reference, shown
@@ -17,7 +19,9 @@ from graph.wording import card_words, cart_text, items_text, money
 from tools.cart import add_to_cart, empty_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.cart_names import add_named_to_cart
 from tools.catalog import get_product_details, recommend_products
+from tools.handoff import open_handoff_ticket
 from tools.payments import process_payment, verify_payment_status
+from tools.policy import search_policy
 
 PAYMENT_PROMPT = """You take payments. Call process_payment for the cart (or a named order); it
 returns the items and the server's total, and the customer is then asked to confirm. You never
@@ -25,7 +29,9 @@ state or accept a price yourself and never charge anything: the confirmation ste
 Use verify_payment_status for questions about a payment, view_cart to show the cart, and
 add_to_cart, remove_from_cart, set_cart_quantity and empty_cart to change it ("it", "the
 cheaper one" are the memory's product in focus or item of the last list). Prepare a payment
-only when the customer asks to pay, never for a question about paying or a complaint."""
+only when the customer asks to pay, never for a question about paying or a complaint. A
+question about how one can pay is answered from search_policy; a complaint about a charge gets
+an apology and a ticket (open_handoff_ticket) for a colleague who can put it right."""
 
 PAYMENT_ID = re.compile(r"\b(PAY-[A-Z0-9]+)\b", re.IGNORECASE)
 
@@ -59,6 +65,12 @@ def plan(turn: Turn) -> list[Call]:
         return [("verify_payment_status", {"payment_id": match.group(1).upper()})]
     if "status" in text and (last := turn.last_action("payment_status")):
         return [("verify_payment_status", {"payment_id": last["payment_id"]})]
+    if COMPLAINT.search(text):  # a wrong charge needs a person who can see the bank's side
+        return [("open_handoff_ticket", {"reason": f"payment complaint: {turn.text[:400]}"})]
+    if asks_policy(turn.text, turn.language) or follows_policy(
+            turn.text, turn.language, turn.memory):  # "can I pay cash?" pays nothing
+        return [("search_policy", {"question": policy_question(turn.text, turn.memory),
+                                   "language": turn.language})]
     if (talk := plan_cart(turn.text, turn.memory, lines_of(turn.brief), owner=True)) is not None:
         # "Add the stand and check out": the cart changes first, then the payment of the new cart.
         pays = talk.calls and PAY.search(text) and not COMPLAINT.search(text)
@@ -112,6 +124,11 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
                      "I can help with?").format(total=total)
         return _("Sorry, your payment of {total} did not go through: nothing was charged. Would "
                  "you like to try again?").format(total=total)
+    if kind == "handoff_ticket":
+        return _("I'm really sorry about this. I've passed it to a colleague (ticket "
+                 "{ticket}), who will put it right.").format(ticket=result["ticket_id"])
+    if kind == "policy":
+        return policy_text(turn, result, _("Is there anything else I can check for you?"))
     if kind == "product_list":  # a product named: which one?
         return question(_, result.get("products", []))
     if kind == "cart":
@@ -136,7 +153,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 AGENT = Agent("payment", PAYMENT_PROMPT,
               (process_payment, verify_payment_status, view_cart, add_to_cart,
-               add_named_to_cart, remove_from_cart,
-               set_cart_quantity, empty_cart, get_product_details, recommend_products), plan,
+               add_named_to_cart, remove_from_cart, set_cart_quantity, empty_cart,
+               get_product_details, recommend_products, search_policy, open_handoff_ticket), plan,
               render,
               brief=("customer", Offline("cart")))

@@ -10,6 +10,7 @@ from graph import extract
 from graph.agents.after_sale_replies import render
 from graph.agents.base import Agent, Call, Offline, Turn, parse_result
 from graph.agents.speech import said_language
+from graph.policy_talk import follows_policy, policy_question
 from tools.handoff import open_handoff_ticket
 from tools.order_items import names_an_item
 from tools.policy import search_policy
@@ -40,7 +41,8 @@ ABOUT_RULES = re.compile(
     r"combien de temps|wie lange|kitne din|kya hai)\b", re.IGNORECASE)
 COMPLAINT_WORDS = re.compile(
     r"\b(complain\w*|complaint|terrible|awful|unacceptable|disgusting|angry|furious|worst|"
-    r"rude|ridiculous|queja|reclamaci[oó]n|inaceptable|plainte|inadmissible|inacceptable|"
+    r"rude|ridiculous|wrong|(?:isn'?t|is not|not) what i ordered|"
+    r"queja|reclamaci[oó]n|inaceptable|plainte|inadmissible|inacceptable|"
     r"beschwerde|unversch[aä]mt|inakzeptabel|bekaar|bakwas)\b", re.IGNORECASE)
 SOME_OF = re.compile(
     r"\b(\d{1,3}|one|two|three|uno|una|dos|tres|un|une|deux|trois|ein|eine|eins|zwei|drei|ek)"
@@ -91,6 +93,14 @@ def asks_about_rules(text: str) -> bool:
     return bool(ABOUT_RULES.search(text)) and not extract.order_id(text)
 
 
+def _policy_follow_up(turn: Turn) -> list[Call]:
+    """The policy searched again for a follow-up of its answer ("does that apply to laptops?")."""
+    if not follows_policy(turn.text, turn.language, turn.memory):
+        return []
+    return [("search_policy", {"question": policy_question(turn.text, turn.memory),
+                               "language": said_language(turn)})]
+
+
 def plan(turn: Turn) -> list[Call]:
     """Answer a rules question, or check or claim a warranty, or prepare a return.
 
@@ -109,7 +119,7 @@ def plan(turn: Turn) -> list[Call]:
         return [*calls, picked]
     order_id = _order(turn, ("delivered",))
     if order_id is None:
-        return calls
+        return [*calls, *_policy_follow_up(turn)]
     if RETURN_WORDS.search(text):
         calls.append(("initiate_return", {
             "order_id": order_id, "sku": sku, "item": item, "quantity": _some_of(text),
@@ -119,6 +129,8 @@ def plan(turn: Turn) -> list[Call]:
         calls.append(("claim_warranty", {"order_id": order_id, "sku": sku, "issue": text[:500]}))
     elif WARRANTY_WORDS.search(text):
         calls.append(("check_warranty", {"order_id": order_id, "sku": sku}))
+    else:
+        calls.extend(_policy_follow_up(turn))
     return calls
 
 AGENT = Agent("post_purchase", POST_PURCHASE_PROMPT,

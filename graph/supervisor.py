@@ -30,6 +30,7 @@ from graph.route_context import refers_back, subject, weigh
 from graph.routes import Route
 from graph.state import State
 from graph.till import STAFF_CHANNEL, STAFF_ONLY_REPLY, asks_for_till_work
+from tools.glossary import with_english
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,8 @@ class Router:
         follows = topic is not None and refers_back(text, language)
 
         def route_of(words: str) -> tuple[Route, float]:
-            scores = self.classifier.scores(words)
+            # Shop words of other languages weigh as their English: "relojes para correr".
+            scores = self.classifier.scores(with_english(words))
             if topic is not None and refers_back(words, language):
                 scores = weigh(scores, subject(words, language, memory), topic)
             return best(scores)

@@ -44,9 +44,14 @@ def _sections() -> dict[str, dict[str, str]]:
 
 
 def _said(folded: str, kind: str) -> list[str]:
-    """The English of the phrases of `kind` said in `folded` text, longest phrase first."""
-    phrases = sorted((p for p in _sections().get(kind, {}) if p in folded), key=len, reverse=True)
-    return [_sections()[kind][p] for p in phrases]
+    """The English of the phrases of `kind` said in `folded` text, longest phrase first.
+
+    A phrase that is its own English ("laptop" in Hinglish) adds nothing: English words are
+    read as they are, and repeating them would weigh an English message differently.
+    """
+    said = sorted((p for p in _sections().get(kind, {}) if p in folded), key=len, reverse=True)
+    english = (_sections()[kind][p] for p in said)
+    return [e for p, e in zip(said, english, strict=True) if not e or fold(e) != p]
 
 
 @cache

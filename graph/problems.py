@@ -38,6 +38,12 @@ KNOWN: list[tuple[re.Pattern[str], str]] = [(re.compile(p), text) for p, text in
      N_("a colleague is being asked to help right now; try again in a moment")),
     (r"^the quantity must be between 1 and (?P<most>\d+)$",
      N_("the quantity must be between 1 and {most}")),
+    (r"^name at least two products to compare$",
+     N_("tell me at least two products to compare, or ask me for a list first")),
+    (r"^those products do not list ", N_("those products do not list that")),
+    (r"^which product\? Tell me its name or SKU$", N_("which product? Tell me its name")),
+    (r"^order (?P<id>\S+) is (?P<status>\w+): nothing is due on it$",
+     N_("nothing is due on order {id}")),
     (r"^that did not work; please try again in a moment$",
      N_("that did not work; please try again in a moment")),
 ]]

@@ -26,7 +26,7 @@ from graph.llm import NamedModel
 from graph.memory import Memory, for_prompt, merge
 from graph.multi import Request, requests
 from graph.prompts import ROUTER_PROMPT
-from graph.route_context import refers_back, subject, weigh
+from graph.route_context import refers_back, request_part, subject, weigh
 from graph.routes import Route
 from graph.state import State
 from graph.till import STAFF_CHANNEL, STAFF_ONLY_REPLY, asks_for_till_work
@@ -97,7 +97,7 @@ class Router:
 
         def route_of(words: str) -> tuple[Route, float]:
             # Shop words of other languages weigh as their English: "relojes para correr".
-            scores = self.classifier.scores(with_english(words))
+            scores = self.classifier.scores(with_english(request_part(words, language)))
             if topic is not None and refers_back(words, language):
                 scores = weigh(scores, subject(words, language, memory), topic)
             return best(scores)

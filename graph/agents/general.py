@@ -7,6 +7,7 @@ from typing import Any
 
 from graph.agents.base import Agent, Call, Offline, Turn
 from graph.confirmation import is_bare_answer
+from graph.route_context import cues
 from tools.catalog_data import STORES
 
 GENERAL_PROMPT = """You handle greetings, account questions and store information. Stores: """ + (
@@ -36,10 +37,12 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         return "That button belongs to a request that is no longer open: nothing was done."
     if is_bare_answer(text):
         return "There is nothing waiting for your answer right now. What can I do for you?"
-    if re.search(r"thank|cheers|bye", text):
-        return "You are welcome! Anything else I can do?"
-    return (f"Hi {name}! I can recommend products, check stock, take payments, track orders, "
-            "show your points and offers, handle returns and warranty, or arrange a call.")
+    _ = turn.gettext
+    if cues("closing", turn.language).search(text):  # "merci, au revoir", "danke"
+        return _("You are welcome! Anything else I can do?")
+    return _("Hi {name}! I can recommend products, check stock, take payments, track orders, "
+             "show your points and offers, handle returns and warranty, or arrange a call."
+             ).format(name=name)
 
 
 AGENT = Agent("general", GENERAL_PROMPT, (), plan, render, brief=(Offline("customer"),))

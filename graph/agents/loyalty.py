@@ -14,6 +14,7 @@ from graph.i18n import Gettext
 from graph.problems import problem
 from graph.reference_replies import cart_reply, product_reply, question
 from graph.references import Reference, resolve
+from graph.route_context import cues
 from graph.wording import day, locale_of, money, offer_words
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.catalog import get_product_details, recommend_products
@@ -29,6 +30,9 @@ _REWARD_BY_POINTS = {500: "RW-5OFF", 1000: "RW-10OFF", 2500: "RW-25OFF"}
 _REWARD_BY_DOLLARS = {5: "RW-5OFF", 10: "RW-10OFF", 25: "RW-25OFF"}
 # "spend ... points" on one line: the first "spend " once, then "points" after it (linear).
 _SPEND_POINTS = re.compile(r"(?m)^(?>.*?spend ).*points")
+# A reward's worth in dollars, in the ways the five languages write it.
+_DOLLARS = re.compile(r"\$\s*+(\d{1,4})\b|\b(\d{1,4})\s*+(?:\$|us\$|usd\b|dollars?\b|"
+                      r"d[oó]lares\b)", re.IGNORECASE)
 
 
 def _reward(text: str) -> str | None:
@@ -36,8 +40,8 @@ def _reward(text: str) -> str | None:
         return match.group(1).upper()
     if (points := extract.points(text)) is not None:
         return _REWARD_BY_POINTS.get(points, f"RW-{points}PTS")
-    if match := re.search(r"\$(\d+)\s*off", text):
-        return _REWARD_BY_DOLLARS.get(int(match.group(1)))
+    if match := _DOLLARS.search(text):  # "$25 off", "25 dollar wala", "25 dólares"
+        return _REWARD_BY_DOLLARS.get(int(match.group(1) or match.group(2)))
     return None
 
 
@@ -46,7 +50,8 @@ def plan(turn: Turn) -> list[Call]:
     if (talk := plan_cart(turn.text, turn.memory)) is not None:
         return talk.calls
     text = turn.text.lower()
-    if re.search(r"redeem|use my points|cash in", text) or _SPEND_POINTS.search(text):
+    # `graph/cues/redeem.<lang>.txt`: "redeem", "canjear", "einlösen", "25 dollar wala reward"
+    if cues("redeem", turn.language).search(turn.text) or _SPEND_POINTS.search(text):
         reward = _reward(turn.text)
         return [("redeem_rewards", {"reward_id": reward})] if reward else [("get_points", {})]
     ref = resolve(turn.text, turn.memory)

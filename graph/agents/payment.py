@@ -13,6 +13,7 @@ from graph.i18n import Gettext
 from graph.problems import problem
 from graph.reference_replies import question
 from graph.references import Reference, shown
+from graph.route_context import cues
 from graph.wording import card_words, cart_text, items_text, money
 from tools.cart import add_to_cart, empty_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.catalog import get_product_details, recommend_products
@@ -29,9 +30,6 @@ only when the customer asks to pay, never for a question about paying or a compl
 PAYMENT_ID = re.compile(r"\b(PAY-[A-Z0-9]+)\b", re.IGNORECASE)
 
 
-# Asking to pay, as opposed to asking about paying ("what payment methods do you take?").
-PAY = re.compile(r"\b(pay|checkout|check out|buy|purchase|place (the|my|an) order|pagar|"
-                 r"payer|bezahlen)\b", re.IGNORECASE)
 ABOUT_PAYING = re.compile(r"^\s*(what|which|how|do you|does|are|is|can you tell)\b|\b(methods?|"
                           r"options?|accept|paypal|apple pay|crypto|bitcoin|installments?)\b",
                           re.IGNORECASE)
@@ -60,7 +58,10 @@ def plan(turn: Turn) -> list[Call]:
         return [("verify_payment_status", {"payment_id": last["payment_id"]})]
     if (talk := plan_cart(turn.text, turn.memory, lines_of(turn.brief), owner=True)) is not None:
         return talk.calls
-    if PAY.search(text) and not ABOUT_PAYING.search(text) and not COMPLAINT.search(text):
+    # Asking to pay (`graph/cues/pay.<lang>.txt`: "pagar", "payment karna hai"), as opposed
+    # to asking about paying ("what payment methods do you take?") or complaining.
+    asks_to_pay = cues("pay", turn.language).search(turn.text) is not None
+    if asks_to_pay and not ABOUT_PAYING.search(text) and not COMPLAINT.search(text):
         return [("process_payment", {"order_id": extract.order_id(turn.text)})]
     if asks_cart(turn.text):
         return [("view_cart", {})]

@@ -14,7 +14,7 @@ from pymongo.errors import BulkWriteError, PyMongoError
 from channels import leases
 from channels.limits import RateLimits
 from channels.outbox import Outbox
-from channels.whatsapp import InboundMessage, format_reply
+from channels.whatsapp import SILENT_KINDS, InboundMessage, format_reply
 from channels.workers import Workers
 from checkpoints.turns import Busy
 from settings import Settings
@@ -29,7 +29,8 @@ RETRY_S = 1.0
 DUPLICATE_KEY = 11000
 Outcome = tuple[str, float | None]
 Turn = Callable[[str, str, str], Awaitable[dict[str, Any]]]
-UNSUPPORTED_REPLY = "Sorry, I can only read text messages for now."
+UNSUPPORTED_REPLY = ("Sorry, I can only read text for now. Could you tell me in words what you "
+                     "need? You can add a caption to a photo.")
 
 
 class WhatsAppInbox:
@@ -158,6 +159,8 @@ class WhatsAppInbox:
         """Run the turn and queue its reply, unless a reply to this message is queued already."""
         if await self.outbox.replies.find_one({"_id": doc["_id"]}, {"_id": 1}) is not None:
             return  # a worker that died after queueing it: the reply stands
+        if doc.get("kind") in SILENT_KINDS and not doc["text"]:
+            return  # a reaction: acknowledged and done, never answered
         to = doc["sender"].lstrip("+")
         if doc["text"]:
             result = await self.turn(doc["sender"], doc.get("name") or "", doc["text"])

@@ -18,6 +18,9 @@ CONFIRM_NO = "confirm_no"
 OUR_REPLY_IDS = frozenset({CONFIRM_YES, CONFIRM_NO})
 """Reply ids that we put on buttons: passed to the graph as they are, not as the title."""
 
+SILENT_KINDS = frozenset({"reaction"})
+"""Messages acknowledged without a reply: an emoji on one of our messages asks nothing."""
+CAPTIONED = ("image", "video", "document")
 TEXT_MAX = 4096
 INTERACTIVE_BODY_MAX = 1024
 BUTTON_TITLE_MAX = 20
@@ -112,15 +115,21 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 
 def _reply_text(reply: Any, title_key: str = "title") -> str:
-    """Our own ids travel as they are; anything else as the label the customer saw."""
+    """Our own ids travel as they are; a picked row or button as its label and its id.
+
+    A list row's id is the product's SKU (`format_reply`): the graph gets "Razer K70 4 Plus
+    (KEY-00001)", so the agent acts on that very product rather than on a search of its title,
+    which the row may also show cut short.
+    """
     if not isinstance(reply, dict):
         return ""
     reply_id, title = reply.get("id", reply.get("payload")), reply.get(title_key)
     if isinstance(reply_id, str) and reply_id.partition(":")[0] in OUR_REPLY_IDS:
         return reply_id
-    if isinstance(title, str) and title:
-        return title
-    return reply_id if isinstance(reply_id, str) else ""
+    label = title if isinstance(title, str) and title else ""
+    if isinstance(reply_id, str) and reply_id and reply_id != label:
+        return f"{label} ({reply_id})".strip() if label else reply_id
+    return label
 
 
 def _clean(text: str, limit: int) -> str:
@@ -143,6 +152,10 @@ def _text_of(message: dict[str, Any]) -> str:
         return ""
     if kind == "button":
         return _reply_text(message.get("button"), title_key="text")
+    if kind in CAPTIONED:  # the caption is the customer's words; the media itself is not read
+        media = message.get(kind)
+        caption = media.get("caption") if isinstance(media, dict) else None
+        return caption if isinstance(caption, str) else ""
     return ""
 
 

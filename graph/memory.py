@@ -85,8 +85,12 @@ def learned(memory: Memory, route: Route, results: list[dict[str, Any]]) -> Memo
             memory["listing"] = {"query": str(result.get("query") or ""), "items": items,
                                  "filters": {k: result[k] for k in _FILTERS
                                              if result.get(k) is not None}}
-            if len(items) == 1:
-                memory["focus"] = items[0]
+            # A product asked for by name ("the Razer K70 4 Plus") is the one in focus, even
+            # when the list shows its neighbours too; so is a list's only product.
+            named = [p for p in items
+                     if result.get("exact") and p.get("sku") == result.get("named")]
+            if named or len(items) == 1:
+                memory["focus"] = (named or items)[0]
         elif kind in ("product", "stock") and result.get("sku"):
             # A stock result names the product only: what the focus knew of it (price,
             # category) stays for "anything cheaper?" or "any offers on it?".

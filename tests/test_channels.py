@@ -162,7 +162,7 @@ def test_parse_webhook_collects_every_entry_message_and_status() -> None:
         ("wamid.i", "+15550000001", "image", "", "Alice"),
         ("wamid.k", "+15550000001", "button", "confirm_no", "Alice"),
         ("wamid.b", "+15550000002", "interactive", "confirm_yes", "Bob"),
-        ("wamid.l", "+15550000002", "interactive", "Acme Book 14", "Bob"),
+        ("wamid.l", "+15550000002", "interactive", "Acme Book 14 (LAP-00001)", "Bob"),
     ]
     assert messages[0].timestamp == 1717000000
     assert statuses == [status, {"id": "wamid.out2", "status": "read"}]

@@ -266,7 +266,7 @@ async def test_each_agent_sees_its_part_of_the_brief(say: Say, fakes: Fakes, see
 
 
 async def test_agent_without_tools_sends_no_empty_tool_list(say: Say, fakes: Fakes) -> None:
-    """OpenAI-compatible APIs answer 400 to `"tools": []`; the general agent has no tools."""
+    """OpenAI-compatible APIs answer 400 to `"tools": []`: the general agent offers its one."""
     fakes.openrouter.script = [says("Hi Alice! How can I help?")]
     result = await say("hello there")
     assert result["agent_used"] == "general"
@@ -274,7 +274,8 @@ async def test_agent_without_tools_sends_no_empty_tool_list(say: Say, fakes: Fak
     assert result["reply"] == "Hi Alice! How can I help?"
     assert fakes.openrouter.rejected == []
     [body] = fakes.openrouter.bodies
-    assert "tools" not in body and max_tokens_of(body) == MAX_TOKENS
+    assert [t["function"]["name"] for t in body["tools"]] == ["search_policy"]
+    assert max_tokens_of(body) == MAX_TOKENS
 
 
 # --- 2. a long conversation never sends what providers reject ------------------------------

@@ -41,3 +41,13 @@ def test_a_newer_value_replaces_a_key_and_none_forgets_it() -> None:
     memory = merge({"focus": {"sku": "A"}, "language": "es"}, {"focus": {"sku": "B"}})
     assert memory == {"focus": {"sku": "B"}, "language": "es"}
     assert merge(memory, {"focus": None}) == {"language": "es"}  # type: ignore[arg-type]
+
+
+async def test_a_product_named_in_full_is_the_one_in_focus(turn: Say, graph: Any) -> None:
+    """Its neighbours in the list do not make "it" ambiguous; a loose name leaves no focus."""
+    await turn("do you have the Razer K70 4 Plus?")
+    assert (await state_of(graph))["memory"]["focus"]["name"] == "Razer K70 4 Plus"
+    result = await turn("does it come in black?")
+    assert "Which one" not in result["reply"] and "Razer K70 4 Plus" in result["reply"]
+    await turn("show me some razer keyboards", session="s2")
+    assert "focus" not in (await state_of(graph, session="s2"))["memory"]

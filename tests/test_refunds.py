@@ -211,7 +211,8 @@ async def test_a_partial_return_in_conversation_waits_for_the_parcel(
 ) -> None:
     asked = await turn("return 1 of the 2 ACC-00001 from ORD-1001 please, as store credit")
     assert asked["agent_used"] == "post_purchase" and asked["awaiting_confirmation"]
-    assert "1 x Apple Mouse" in asked["reply"] and "store credit" in asked["reply"]
+    assert "Apple Mouse 6 Pro" in asked["reply"] and "$110.99" in asked["reply"]
+    assert "refunded as store credit" in asked["reply"]
     done = await turn("yes")
     [opened] = done["actions"]
     assert opened["status"] == "awaiting_receipt" and opened["label_url"] in done["reply"]

@@ -12,9 +12,11 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
+from tools.call_time import parse_words, zone
 from tools.caps import CapReached, give_back, take
 from tools.context import ToolContext
 from tools.registry import error
@@ -29,14 +31,22 @@ PAST_GRACE = timedelta(minutes=2)
 PROVIDER_TIMEOUT_S = 10.0
 
 
-def _parse_when(when: str | None, now: datetime) -> datetime | str:
-    """The time to call, or why `when` is not acceptable."""
+def _parse_when(when: str | None, now: datetime, tz: ZoneInfo) -> datetime | str:
+    """The time to call, or why `when` is not acceptable.
+
+    An ISO date and time (UTC if no zone) as a model writes it, or the customer's own words
+    ("in an hour", "tomorrow at 10", "mañana a las 10"), read in their time zone.
+    """
     if when is None or not when.strip():
         return now
     try:
         at = datetime.fromisoformat(when.strip().replace("Z", "+00:00"))
     except ValueError:
-        return "give the call time as an ISO date and time, e.g. 2025-06-02T15:00:00Z"
+        words = parse_words(when, now, tz)
+        if words is None:
+            return ("say when to call, e.g. \"in an hour\" or \"tomorrow at 10\", or give an ISO "
+                    "date and time such as 2025-06-02T15:00:00Z")
+        at = words
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     if at < now - PAST_GRACE:
         return "that time is in the past; choose a time from now on"
@@ -81,17 +91,19 @@ async def initiate_call(ctx: ToolContext, purpose: str, when: str | None = None)
 
     Args:
         purpose: abandoned_cart, promotion or callback.
-        when: When to call, as an ISO date and time (UTC if no zone); now if omitted.
+        when: When to call: an ISO date and time (UTC if no zone), or the customer's words
+            ("in an hour", "tomorrow at 10"), read in their time zone; now if omitted.
     """
     purpose = purpose.strip().lower()
     if purpose not in PURPOSES:
         return error(f"unknown call purpose {purpose!r}; choose one of {', '.join(PURPOSES)}")
     now = ctx.services.clock()
-    at = _parse_when(when, now)
+    customer = await ctx.store.customers.find_one(
+        {"_id": ctx.customer_id}, {"phone": 1, "do_not_call": 1, "timezone": 1})
+    tz = zone((customer or {}).get("timezone"))
+    at = _parse_when(when, now, tz)
     if isinstance(at, str):
         return error(at)
-    customer = await ctx.store.customers.find_one(
-        {"_id": ctx.customer_id}, {"phone": 1, "do_not_call": 1})
     if customer is None or not customer.get("phone"):
         return error("there is no phone number on your account to call")
     if customer.get("do_not_call") and purpose in PROACTIVE:
@@ -116,7 +128,8 @@ async def initiate_call(ctx: ToolContext, purpose: str, when: str | None = None)
                                              {"$set": outcome | {"updated_at": now}})
         return {"type": "call_scheduled", "call_id": job["call_id"],
                 "status": outcome["status"], "purpose": purpose,
-                "scheduled_for": at.isoformat()}
+                "scheduled_for": at.isoformat(), "timezone": tz.key,
+                "local_time": at.astimezone(tz).isoformat()}
 
     key = f"call:{ctx.customer_id}:{purpose}:{at:%Y-%m-%dT%H}"
     try:

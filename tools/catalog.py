@@ -183,6 +183,7 @@ async def recommend_products(
     picked = (names + [pair for pair in ranked if pair[1]["sku"] not in seen])[:limit]
     return {"type": "product_list", "query": query, "category": category, "budget": budget,
             "sort": sort, "named": by_name[0][1]["sku"] if by_name else None,
+            "exact": bool(by_name) and by_name[0][0].exact,  # the name said in full
             "products": [public_product(doc, reasons=reasons) for reasons, doc in picked]}
 
 

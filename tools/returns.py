@@ -9,6 +9,7 @@ from tools.cart import public_lines
 from tools.catalog import money
 from tools.claims import keep_first, move, settle
 from tools.context import Services, ToolContext
+from tools.order_items import matching_lines, other_order_with
 from tools.payments import order_key, owned_order
 from tools.pending import request_confirmation
 from tools.refunds import paid_by_card, pay_back, take_back_points
@@ -51,7 +52,7 @@ def _public(ret: Doc) -> dict[str, Any]:
 
 async def initiate_return(
     ctx: ToolContext, order_id: str, sku: str | None = None, quantity: int | None = None,
-    reason: str = "", store_credit: bool = False,
+    reason: str = "", store_credit: bool = False, item: str | None = None,
 ) -> dict[str, Any]:
     """Start a return of a delivered order, or of some of one item in it; the customer confirms.
 
@@ -64,6 +65,8 @@ async def initiate_return(
         quantity: How many of that item, e.g. 1 of the 2 bought; all of them if omitted.
         reason: Why the customer is returning it, in their words.
         store_credit: Refund as store credit instead of to the card, if the customer asks.
+        item: The item in the customer's words when they name no SKU, e.g. "the mouse"; when
+            several items fit, nothing is prepared and the answer lists them to ask which.
     """
     order = await owned_order(ctx, order_id)
     if order is None:
@@ -79,6 +82,15 @@ async def initiate_return(
     lines = _lines(order, sku)
     if not lines:
         return error(f"order {oid} has no item {sku}")
+    if item and not sku:
+        lines = matching_lines(list(order["items"]), item)
+        if not lines and (other := await other_order_with(ctx, item, oid)) is not None:
+            return await initiate_return(ctx, other["order_id"], None, quantity, reason,
+                                         store_credit, item)
+        if len(lines) != 1:  # none or several fit the words: ask, never guess a refund
+            return {"type": "return", "status": "choose", "order_id": oid,
+                    "asked_for": item[:100], "found": bool(lines),
+                    "candidates": public_lines(lines or list(order["items"]))}
     if quantity is not None and len(lines) > 1:
         return error(f"which item of order {oid}? Name it to return only some of it")
     open_lines = [line for line in lines if _left(order, line) > 0]

@@ -11,6 +11,7 @@ from pymongo import UpdateOne
 
 from tools.catalog import refresh_catalog_stats
 from tools.catalog_data import ADDED_FIELDS, CURRENCY, STORES, generate_products, stock_rows
+from tools.policy import seed_policy
 from tools.store import Store, now
 
 DEFAULT_PRODUCTS = 240
@@ -28,11 +29,15 @@ PIN_HASHES = {
                 "u+sWSe5uevGqIO9w8s+LlwFN+DuxdOXPjlI4/mjSVGQ",
 }
 
+TIMEZONES = {"demo-alice": "America/New_York", "demo-bob": "America/Los_Angeles"}
+
 
 def _customer(cid: str, name: str, phone: str, tier: str, prefs: dict[str, Any]) -> dict[str, Any]:
     return {
         "_id": cid, "name": name, "phone": phone, "email": f"{cid}@example.com",
         "tier": tier, "preferences": prefs, "do_not_call": False,
+        # Calls are booked at the times customers name, where they live (`tools.call_time`).
+        "timezone": TIMEZONES.get(cid, "America/New_York"),
         "address": {"line1": "1 Main St", "city": "Springfield", "postcode": "10001",
                     "country": "US"},
         "cards": [{"card_id": f"card-{cid}", "brand": "visa", "last4": CARD_SUCCEEDS[-4:],
@@ -152,6 +157,7 @@ async def seed(store: Store, *, products: int = DEFAULT_PRODUCTS, reset: bool = 
             progress(len(batch))
     for name, docs in fixtures(known, now()).items():
         counts[name] = await store.insert_new(name, docs)
+    counts["policies"] = await seed_policy(store)
     if counts["products"] or counts.get("upgraded"):
         await refresh_catalog_stats(store)
     return counts

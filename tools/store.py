@@ -55,6 +55,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     # A till's transaction id is unique per store: another store may use the same number.
     "pos_transactions": [IndexModel([("store_id", ASCENDING), ("transaction_id", ASCENDING)],
                                     unique=True)],
+    # Warranty claims (`tools.warranty`), read by their id and by customer.
+    "warranty_claims": [IndexModel([("claim_id", ASCENDING)], unique=True),
+                        IndexModel([("customer_id", ASCENDING)])],
     "handoff_tickets": [IndexModel([("ticket_id", ASCENDING)], unique=True),
                         IndexModel([("customer_id", ASCENDING)])],
     # Claims (`tools.claims`): by key, and those whose lease ran out for the settler.
@@ -76,7 +79,8 @@ INDEXES: dict[str, list[IndexModel]] = {
 PLAIN_COLLECTIONS = frozenset({
     "stores", "carts", "rewards", "offers", "warranties", "confirmations", "counters",
     "vouchers", "voice_events", "wa_statuses", "daily_caps", "pin_failures", "catalog_stats",
-    "llm_usage", "loyalty_accounts", "store_credit_accounts"})
+    "llm_usage", "loyalty_accounts", "store_credit_accounts",
+    "policies"})  # the shop's policy document, one per shop (`tools.policy`)
 
 _WORD = re.compile(r"[a-z0-9]+")
 IN_FLIGHT_WAIT_S = 10.0
@@ -86,7 +90,8 @@ IN_FLIGHT_WAIT_S = 10.0
 # what the customer said yes to, and the WhatsApp inbox insert that precedes the webhook's 200.
 DURABLE = frozenset({
     "payments", "gateway_charges", "actions", "orders", "loyalty_ledger", "vouchers", "returns",
-    "pos_transactions", "confirmations", "notices", "wa_inbound", "wa_outbox", "store_credit"})
+    "pos_transactions", "confirmations", "notices", "wa_inbound", "wa_outbox", "store_credit",
+    "warranty_claims"})
 
 
 def durable_writes(uri: str) -> WriteConcern:

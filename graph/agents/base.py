@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +26,7 @@ from graph.agents.loop import (
 from graph.budget import Meter
 from graph.context import BriefPart, Context, customer_brief, model_brief, tool_context
 from graph.extract import prefix
+from graph.grounding import ungrounded
 from graph.i18n import Gettext, gettext_for
 from graph.llm import NamedModel
 from graph.memory import Memory, learned
@@ -33,6 +35,8 @@ from graph.state import Pending, State
 from graph.terms import confirmation_of, follow_up, pending_of
 from tools.context import Services, ToolContext
 from tools.registry import ToolFn, describe
+
+log = logging.getLogger(__name__)
 
 __all__ = ["MAX_TOOL_ROUNDS", "Agent", "Call", "Offline", "Turn", "first_error", "latest_text",
            "make_agent_node", "parse_result", "run_tool", "usd"]
@@ -124,6 +128,23 @@ def latest_text(messages: Sequence[AnyMessage]) -> str:
     return ""
 
 
+def _grounded(agent: Agent, transcript: Transcript) -> None:
+    """A model's reply that states what the server did not give it is replaced by the server's.
+
+    An amount, an id or a money move the turn's tools, the brief, the memory and the kept
+    messages do not hold comes from the model alone (`graph.grounding`): the customer gets the
+    agent's own reply from the results instead.
+    """
+    turn, messages = transcript.turn, transcript.messages
+    if not messages or not isinstance(messages[-1], AIMessage):
+        return
+    why = ungrounded(messages[-1].text, transcript.results, turn.brief, turn.memory,
+                     [m.content for m in turn.history])
+    if why is not None:
+        log.warning("a %s reply stated %s; the server's reply was sent", agent.name, why)
+        messages[-1] = AIMessage(agent.render(turn, transcript.results))
+
+
 async def _terms(agent: Agent, schemas: dict[str, BaseTool], ctx: ToolContext,
                  transcript: Transcript, planned: bool) -> Pending | None:
     """The terms the turn leaves waiting for a yes; the reply about them in the server's words.
@@ -190,6 +211,8 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
                     pending=answering, memory=memory)
         transcript = Transcript(turn)
         answered_by, planned = await answer(chosen, transcript, agent, schemas, ctx)
+        if not planned:
+            _grounded(agent, transcript)
         await meter.spend(ctx.customer_id, now, transcript.tokens, source)
         pending = await _terms(agent, schemas, ctx, transcript, planned)
         # The turn ends here, or waits in `confirm` for the customer's yes. A `Command` rather

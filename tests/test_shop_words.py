@@ -3,6 +3,7 @@ the shop's words of each language (tools/glossary, graph/cues) through the graph
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -120,3 +121,12 @@ async def test_a_product_named_beyond_the_list_is_looked_up_not_asked_about(turn
 ])
 def test_shop_words_in_english(said: str, gloss: str) -> None:
     assert english(said) == gloss
+
+
+async def test_a_return_past_its_window_is_refused_in_german_without_a_date(turn: Say) -> None:
+    result = await turn("Ich möchte meinen Monitor aus Bestellung ORD-1004 zurückgeben",
+                        user="demo-bob")
+    assert result["language"] == "de"
+    assert "30 Tagen" in result["reply"], result["reply"]
+    assert "delivered" not in result["reply"]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", result["reply"])

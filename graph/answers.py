@@ -69,16 +69,41 @@ def _all_in(text: str, allowed: frozenset[str]) -> bool:
     return bool(clauses) and all(c in allowed for c in clauses)
 
 
+def calls_off(text: str) -> bool:
+    """Some clause calls the move off, none says yes, and none asks for a change.
+
+    "Actually no, cancel that" and "never mind, I'll buy it later" call it off; "no, just one
+    charger" or "cancel that, add the hub instead" ask for a change, which the agent reads.
+    """
+    clauses = _clauses(text)
+    cancels = [c for c in clauses if c in phrases("cancel")]
+    rest = [c for c in clauses if c not in phrases("cancel")]
+    if not cancels or any(c in phrases("confirm_yes") for c in rest):
+        return False
+    # Only the other clauses are read for a change: "rehne do" is a cancel, not two of a thing.
+    return not any(asks_change(c) for c in rest)
+
+
+def asks_change(text: str) -> bool:
+    """The words ask to change what the terms hold: add, remove, a quantity, an amount."""
+    # Imported here: graph.changes reads the catalogue's data, which a yes never needs.
+    from graph.changes import ADD, SET, count, said_product
+
+    return bool(ADD.search(text) or SET.search(text) or count(text) is not None
+                or said_product(text) or re.search(r"\d", text))
+
+
 def answer_of(text: str) -> Answer:
     """Decide, on the server, whether `text` confirms, cancels, or says something else.
 
     A yes must be the whole message; a question, a condition, a change or a negation anywhere
-    makes it something else, which the agent that prepared the terms then reads.
+    makes it something else, which the agent that prepared the terms then reads. A cancel in
+    a clause of its own calls the move off, unless the message also asks for a change.
     """
     if len(text) > READ_MAX or "?" in unicodedata.normalize("NFKC", text):
         return "other"
     if _all_in(text, phrases("confirm_yes")):
         return "yes"
-    if _all_in(text, phrases("cancel")):
+    if _all_in(text, phrases("cancel")) or calls_off(text):
         return "cancel"
     return "other"

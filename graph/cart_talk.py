@@ -102,8 +102,10 @@ def plan_cart(text: str, memory: Memory, lines: Sequence[Product] = (),
         if sku:
             return CartTalk([("add_to_cart", {"sku": sku, "quantity": _quantity(folded)})])
         if cart and not unclear and references.names_other(text, memory):
-            # A product named that the talk has not shown: find it; the customer then picks.
-            return CartTalk([("recommend_products", {"query": _name_said(folded), "limit": 3})])
+            # A product named that the talk has not shown: added when its whole name is said,
+            # else the closest ones are shown and the customer picks (`tools.cart_names`).
+            return CartTalk([("add_named_to_cart", {"name": _name_said(folded),
+                                                    "quantity": _quantity(folded)})])
         if unclear or cart:
             return CartTalk([], unclear or tuple(references.shown(memory)))
         return None

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from graph import extract
+from tools.cart_names import NUMBER_WORDS as _NUMBER_WORDS
 from tools.catalog_data import CATEGORIES, CATEGORY_SYNONYMS
 
 Call = tuple[str, dict[str, Any]]
@@ -19,13 +20,11 @@ ADD = re.compile(r"\b(add|also|plus|as well|another|a[ñn]ade|agrega|ajoute[zr]?
                  r"hinzu\w*|dazu|jod\w*)\b", re.IGNORECASE)
 SET = re.compile(r"\b(make it|just|only|change (it|that|the quantity) to|instead of|solo|"
                  r"seulement|juste|nur|sirf|bas)\b", re.IGNORECASE)
-_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "uno": 1, "una": 1,
-                 "dos": 2, "tres": 3, "un": 1, "une": 1, "deux": 2, "trois": 3, "ein": 1,
-                 "eine": 1, "einen": 1, "eins": 1, "zwei": 2, "drei": 3, "ek": 1, "do": 2,
-                 "teen": 3, "single": 1, "both": 2, "pair": 2, "couple": 2}
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _PREFIX_CATEGORY = {spec[0]: category for category, spec in CATEGORIES.items()}
+_CATEGORY_WORDS = frozenset({*(w for c in CATEGORIES for w in (c, c.rstrip("s"))),
+                            *(w for s in CATEGORY_SYNONYMS for w in (s, s.rstrip("s")))})
 _STOP = frozenset({"the", "them", "this", "that", "those", "these", "and", "too", "please",
                    "remove", "just", "only", "make", "add", "one", "two", "out", "from", "cart",
                    "instead", "also", "with", "without", "want", "del", "les", "des", "die",
@@ -87,11 +86,16 @@ def plan_change(text: str, items: Sequence[dict[str, Any]],
             return [*(("remove_from_cart", {"sku": i["sku"]}) for i in targets),
                     ("process_payment", {})]
         return []
-    if ADD.search(text) and (targets := matching(text, shown) or (
-            [{"sku": extract.sku(text)}] if extract.sku(text) else [])):
+    if ADD.search(text):
         quantity = _number(text) or 1
-        return [("add_to_cart", {"sku": targets[0]["sku"], "quantity": quantity}),
-                ("process_payment", {})]
+        if targets := matching(text, shown) or (
+                [{"sku": extract.sku(text)}] if extract.sku(text) else []):
+            return [("add_to_cart", {"sku": targets[0]["sku"], "quantity": quantity}),
+                    ("process_payment", {})]
+        if said_product(text) or _LETTERS.search(ADD.sub(" ", text)):
+            # A product named that was never shown: the catalogue finds it by its whole name;
+            # the changed cart drops the old terms and the server prepares new ones.
+            return [("add_named_to_cart", {"name": text, "quantity": quantity})]
     wanted = _number(text)
     if wanted is not None and (SET.search(text) or matching(text, items)):
         targets = matching(text, items)
@@ -102,6 +106,14 @@ def plan_change(text: str, items: Sequence[dict[str, Any]],
             return [("set_cart_quantity", {"sku": targets[0]["sku"], "quantity": wanted}),
                     ("process_payment", {})]
     return []
+
+
+def said_product(text: str) -> bool:
+    """The words name a product: a SKU, a category ("the chargers"), or a remove of an item."""
+    if extract.sku(text) or REMOVE.search(re.sub(r"\bcancel\w*", "", text, flags=re.I)):
+        return True
+    said = {_stem(w) for w in _WORD.findall(text[:READ_MAX])}
+    return bool(said & _CATEGORY_WORDS)
 
 
 def count(text: str) -> int | None:

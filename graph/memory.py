@@ -14,6 +14,7 @@ from typing import Any, TypedDict
 
 from graph.language import Language
 from graph.routes import Route
+from tools.cart_names import named_whole
 
 LISTED = 5
 _KEEP_FIELDS = ("sku", "name", "price", "currency", "category")
@@ -71,8 +72,8 @@ _FILTERS = ("category", "budget", "max_price", "min_price", "sort", "use_case")
 def learned(memory: Memory, route: Route, results: list[dict[str, Any]]) -> Memory:
     """What the tool results of one turn teach `memory` (the newest result wins a key).
 
-    A list becomes the listing (and its only item, the focus); a product, its stock or a cart
-    line added becomes the focus; an order's status, return or warranty becomes the order.
+    A list becomes the listing (and its only or named item, the focus); a product, its stock
+    or a cart line added becomes the focus; an order's status, return or warranty becomes the order.
     """
     known = memory.get("order", {})
     known_focus = memory.get("focus", {})
@@ -85,12 +86,15 @@ def learned(memory: Memory, route: Route, results: list[dict[str, Any]]) -> Memo
             memory["listing"] = {"query": str(result.get("query") or ""), "items": items,
                                  "filters": {k: result[k] for k in _FILTERS
                                              if result.get(k) is not None}}
-            # A product asked for by name ("the Razer K70 4 Plus") is the one in focus, even
-            # when the list shows its neighbours too; so is a list's only product.
-            named = [p for p in items
+            # Its only item, or the one whose whole name the customer said, is in focus, even
+            # when the list shows its neighbours too: "how much is the Garmin Watch 2 and is it
+            # in stock?" asks about that one.
+            exact = [p for p in items
                      if result.get("exact") and p.get("sku") == result.get("named")]
-            if named or len(items) == 1:
-                memory["focus"] = (named or items)[0]
+            named = items[0] if len(items) == 1 else exact[0] if exact else named_whole(
+                str(result.get("query") or ""), list(items))  # type: ignore[arg-type]
+            if named is not None:
+                memory["focus"] = named  # type: ignore[typeddict-item]
         elif kind in ("product", "stock") and result.get("sku"):
             # A stock result names the product only: what the focus knew of it (price,
             # category) stays for "anything cheaper?" or "any offers on it?".

@@ -49,7 +49,9 @@ def requests(text: str, language: Language, route_of: Callable[[str], tuple[Rout
 
     The first cut that leaves two parts, each of `PART_WORDS` words at least and each routed
     with `PART_CONFIDENT` to a route of its own, wins: "a laptop and a mouse" is one request
-    (one route), "where is my order and how many points do I have" two.
+    (one route), "where is my order and how many points do I have" two. Two parts of one route
+    are two requests when each opens with a question word ("is it under warranty, and can I
+    still return it?"); the agent then answers each in turn.
 
     Args:
         text: The customer's message.
@@ -61,15 +63,30 @@ def requests(text: str, language: Language, route_of: Callable[[str], tuple[Rout
         if len(left.split()) < PART_WORDS or len(right.split()) < PART_WORDS:
             continue
         (first, sure_first), (second, sure_second) = route_of(left), route_of(right)
-        if first != second and min(sure_first, sure_second) >= PART_CONFIDENT:
+        if min(sure_first, sure_second) < PART_CONFIDENT:
+            continue
+        if first != second or (_asks(left, language) and _asks(right, language)):
             return [(first, left), (second, right)]
     return None
+
+
+def _asks(part: str, language: Language) -> bool:
+    """The part opens with a question word: a request of its own, whoever answers it."""
+    return cues("ask", language).match(part.lstrip(" ,¿¡")) is not None
 
 
 def _asking(messages: list[AnyMessage], part: str) -> list[AnyMessage]:
     """The conversation as one agent reads it: its own part as the customer's newest words."""
     last = max(i for i, m in enumerate(messages) if isinstance(m, HumanMessage))
     return [*messages[:last], HumanMessage(part, id=messages[last].id)]
+
+
+def _repeats(route: Route, done: list[dict[str, Any]], reply: str,
+             answered: list[tuple[Route, list[Any], str]]) -> bool:
+    """The agent answered the second part as it did the first: say it once."""
+    kinds = [a.get("type") for a in done]
+    return any(route == was and (reply == said or (kinds and kinds == types))
+               for was, types, said in answered)
 
 
 def make_multi_node(agents: Mapping[Route, Node], services: Services) -> Node:
@@ -91,6 +108,7 @@ def make_multi_node(agents: Mapping[Route, Node], services: Services) -> Node:
         actions: list[dict[str, Any]] = []
         pending: Any = None
         answered_by = ""
+        answered: list[tuple[Route, list[Any], str]] = []
         for route, part in asked:
             view: State = {"messages": _asking(messages, part), "memory": memory,
                            "route": route, "pending": None}
@@ -108,8 +126,10 @@ def make_multi_node(agents: Mapping[Route, Node], services: Services) -> Node:
                     done = [a for a in done if not a.get("confirmation_id")]
                     reply = gettext_for(memory.get("language"))(ONE_AT_A_TIME)
             traffic.extend(said[:-1])
-            replies.append(reply)
-            actions.extend(done)
+            if not _repeats(route, done, reply, answered):
+                replies.append(reply)
+                actions.extend(done)
+            answered.append((route, [a.get("type") for a in done], reply))
             memory = merge(memory, update.get("memory"))
             answered_by = answered_by or str(update.get("answered_by", "offline"))
         goto: Literal["confirm", "__end__"] = "confirm" if pending else "__end__"

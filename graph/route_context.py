@@ -23,7 +23,7 @@ from graph.routing_examples import read_lines
 
 CUES_DIR = _EXAMPLES.with_name("cues")
 Subject = Literal["product", "order"]
-CueKind = Literal["refer", "order", "join", "courtesy", "closing", "pay", "redeem"]
+CueKind = Literal["refer", "order", "join", "ask", "courtesy", "closing", "pay", "redeem"]
 # The routes that act only on the other kind of subject: a product's questions are not an
 # order's (where it is, returning it), an order's are not a product's (its specs, its stock).
 # Every other route fits either: points, payment, a call, a person, a thank-you are asked for

@@ -18,7 +18,8 @@ from graph.i18n import N_, Gettext, gettext_for
 _LOCALES = {"en": "en_US", "es": "es_ES", "fr": "fr_FR", "de": "de_DE", "hi": "en_IN"}
 # A status, a colour, a use: the words the customer reads for the catalogue's and orders' codes.
 STATUS = {
-    "placed": N_("confirmed"), "processing": N_("being prepared"), "shipped": N_("on its way"),
+    "placed": N_("confirmed"), "processing": N_("processing (being prepared)"),
+    "shipped": N_("shipped and on its way"),
     "delivered": N_("delivered"), "cancelled": N_("cancelled"), "paid": N_("paid"),
     "pending": N_("going through"), "declined": N_("declined"), "failed": N_("declined"),
     "refunded": N_("refunded"), "returned": N_("returned"),

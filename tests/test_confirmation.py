@@ -252,7 +252,9 @@ async def test_a_change_naming_nothing_in_the_terms_says_so_and_keeps_them(
         turn: Say, seeded: Store) -> None:
     first = (await turn("pay for my cart"))["actions"][0]
     unclear = await turn("add the hub too")
-    assert unclear["awaiting_confirmation"] and "which product" in unclear["reply"]
+    # A product never shown is looked up by name: the hubs it could be are named, none added.
+    assert unclear["awaiting_confirmation"] and "which one" in unclear["reply"].lower()
+    assert "Hub" in unclear["reply"] and not any(a["type"] == "cart" for a in unclear["actions"])
     assert unclear["actions"][-1]["confirmation_id"] == first["confirmation_id"]
     cancelled_line = await turn("cancel the chargers")
     terms = next(a for a in cancelled_line["actions"] if a["type"] == "payment_confirmation")

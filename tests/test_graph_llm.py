@@ -55,7 +55,8 @@ MAX_TOKENS = 512
 LAPTOP = "I need a laptop for coding under $1000"
 
 # Each agent's own tools, the product lookup and the cart's (issue 17: from any agent).
-CART_CHANGES = ("view_cart", "add_to_cart", "remove_from_cart", "set_cart_quantity")
+CART_CHANGES = ("view_cart", "add_to_cart", "add_named_to_cart", "remove_from_cart",
+                "set_cart_quantity")
 RECOMMENDATION_TOOLS = {"recommend_products", "get_product_details", "compare_products",
                         "check_stock", *CART_CHANGES}
 

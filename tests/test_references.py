@@ -208,7 +208,8 @@ def test_a_product_named_other_than_the_focus(text: str, other: bool) -> None:
     assert names_other(text, memory) is other
     talk = plan_cart(text, memory)
     assert talk is not None
-    if other:  # looked up by its name, never the focus added in its place
-        assert [name for name, _ in talk.calls] == ["recommend_products"]
+    if other:  # looked up by its name (`tools.cart_names`), never the focus added in its place
+        assert [name for name, _ in talk.calls] == ["add_named_to_cart"]
+        assert "sku" not in talk.calls[0][1] and talk.calls[0][1]["name"]
     else:
         assert talk.calls[0][0] == "add_to_cart" and talk.calls[0][1]["sku"] == APPLE["sku"]

@@ -134,6 +134,12 @@ async def test_call_times_in_words_are_read_in_the_customers_time_zone(
         "demain à 10h": datetime(2025, 6, 7, 14, 0, tzinfo=UTC),
         "morgen um 10": datetime(2025, 6, 7, 14, 0, tzinfo=UTC),
         "call me back in an hour": NOW + timedelta(hours=1),
+        # Words after the time are not part of it.
+        "Can someone call me tomorrow at 10am about a laptop?": datetime(2025, 6, 7, 14, 0,
+                                                                          tzinfo=UTC),
+        "llámame mañana a las 10 por favor": datetime(2025, 6, 7, 14, 0, tzinfo=UTC),
+        "rufen Sie mich morgen um 10 Uhr wegen der Bestellung an": datetime(
+            2025, 6, 7, 14, 0, tzinfo=UTC),
     }
     for words, expected in asked.items():
         result = await initiate_call(at(alice, NOW), "callback", words)

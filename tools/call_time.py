@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import dateparser
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_time
 from dateparser.search import search_dates
@@ -20,6 +21,10 @@ _BARE_HOUR = re.compile(
     r"\b(at|a las|a la|à|a|um|baje|bje)\s+(\d{1,2})(?![\d:.h])(?!\s*(?:am|pm|a\.m|p\.m|uhr|h\b))",
     re.IGNORECASE)
 _HOUR_WORD = re.compile(r"(\d{1,2})\s*(?:uhr|baje|bje|बजे)", re.IGNORECASE)
+# A clock time in a phrase: "10am", "3 pm", "10:30", "10h", "10 Uhr", "10:00" (a bare hour
+# after "at" is written so by `_normalised`).
+_CLOCK = re.compile(r"\b\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.|h\b|uhr\b)|\b\d{1,2}:\d{2}\b",
+                    re.IGNORECASE)
 # dateparser's search reads short words of other languages as dates ("me" is Portuguese May).
 _TIME_CLUE = re.compile(
     r"\d|hour|minute|tomorrow|today|tonight|morning|afternoon|evening|monday|tuesday|wednesday|"
@@ -63,6 +68,11 @@ def parse_words(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
         return None
     phrase, at = found[-1] if len(found) > 1 and found[0][0].strip().isalpha() and len(
         found[0][0].strip()) <= 3 else found[0]
+    if (clock := _CLOCK.search(phrase)) and clock.end() < len(phrase.rstrip()):
+        # dateparser may take words after the time into the phrase ("tomorrow at 10am about
+        # a") and lose the time: the phrase read up to its clock time says it.
+        at = dateparser.parse(phrase[:clock.end()], languages=list(LANGUAGES),
+                              settings=settings) or at  # type: ignore[arg-type]
     at = at.astimezone(tz)
     if at.time() == datetime.min.time() and not re.search(r"\d", phrase):
         at = at.replace(hour=DEFAULT_HOUR)  # "on monday": a day without an hour

@@ -14,6 +14,7 @@ from graph.reference_replies import cart_reply, product_reply, question
 from graph.references import Reference
 from graph.wording import apology, day, items_text, status
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.cart_names import add_named_to_cart
 from tools.catalog import get_product_details, recommend_products
 from tools.orders import estimate_delivery, track_order
 
@@ -113,5 +114,5 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 AGENT = Agent("fulfillment", FULFILLMENT_PROMPT,
               (track_order, estimate_delivery, get_product_details, recommend_products, view_cart,
-               add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
+               add_to_cart, add_named_to_cart, remove_from_cart, set_cart_quantity), plan, render,
               brief=("customer", "orders"))

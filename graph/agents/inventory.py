@@ -13,6 +13,7 @@ from graph.reference_words import colour
 from graph.references import Reference, cheaper_search, resolve
 from graph.wording import listed
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.cart_names import add_named_to_cart
 from tools.catalog import check_stock, get_product_details, recommend_products
 
 INVENTORY_PROMPT = """You answer stock questions. Call check_stock with the product's SKU (and a
@@ -82,4 +83,5 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 AGENT = Agent("inventory", INVENTORY_PROMPT,
               (check_stock, recommend_products, get_product_details, view_cart, add_to_cart,
+               add_named_to_cart,
                remove_from_cart, set_cart_quantity), plan, render)

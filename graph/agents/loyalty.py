@@ -17,6 +17,7 @@ from graph.references import Reference, resolve
 from graph.route_context import cues
 from graph.wording import day, locale_of, money, offer_words
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.cart_names import add_named_to_cart
 from tools.catalog import get_product_details, recommend_products
 from tools.loyalty import get_offers, get_points, redeem_rewards
 
@@ -30,29 +31,38 @@ _REWARD_BY_POINTS = {500: "RW-5OFF", 1000: "RW-10OFF", 2500: "RW-25OFF"}
 _REWARD_BY_DOLLARS = {5: "RW-5OFF", 10: "RW-10OFF", 25: "RW-25OFF"}
 # "spend ... points" on one line: the first "spend " once, then "points" after it (linear).
 _SPEND_POINTS = re.compile(r"(?m)^(?>.*?spend ).*points")
-# A reward's worth in dollars, in the ways the five languages write it.
-_DOLLARS = re.compile(r"\$\s*+(\d{1,4})\b|\b(\d{1,4})\s*+(?:\$|us\$|usd\b|dollars?\b|"
-                      r"d[oó]lares\b)", re.IGNORECASE)
+
+# A reward named by its value alone ("just the $10 one", "10 euros"), read while one waits.
+_VALUE = re.compile(r"[$€£]\s?(\d+)\b|\b(\d+)\s?(?:[$€£]|dollars?|bucks|euros?|dólares|"
+                    r"rupees?)", re.IGNORECASE)
 
 
-def _reward(text: str) -> str | None:
+def _reward(text: str, by_value: bool = False) -> str | None:
+    """The reward some words name: its id, its points, its "$N off" (or, `by_value`, "$N")."""
     if match := extract.REWARD.search(text):
         return match.group(1).upper()
     if (points := extract.points(text)) is not None:
         return _REWARD_BY_POINTS.get(points, f"RW-{points}PTS")
-    if match := _DOLLARS.search(text):  # "$25 off", "25 dollar wala", "25 dólares"
+    if match := re.search(r"\$(\d+)\s*off", text):
+        return _REWARD_BY_DOLLARS.get(int(match.group(1)))
+    if by_value and (match := _VALUE.search(text)):
         return _REWARD_BY_DOLLARS.get(int(match.group(1) or match.group(2)))
     return None
 
 
 def plan(turn: Turn) -> list[Call]:
     """Change the cart, redeem, list offers (for the product referred to), or show the balance."""
+    pending = turn.pending
+    if pending is not None and pending["kind"] == "redeem_confirmation" and (
+            reward := _reward(turn.text, by_value=True)):
+        # "No wait, just the $10 one": the other reward's terms replace the waiting ones.
+        return [("redeem_rewards", {"reward_id": reward})]
     if (talk := plan_cart(turn.text, turn.memory)) is not None:
         return talk.calls
     text = turn.text.lower()
     # `graph/cues/redeem.<lang>.txt`: "redeem", "canjear", "einlösen", "25 dollar wala reward"
     if cues("redeem", turn.language).search(turn.text) or _SPEND_POINTS.search(text):
-        reward = _reward(turn.text)
+        reward = _reward(turn.text, by_value=True)  # asked to redeem: "the 25 dollar one"
         return [("redeem_rewards", {"reward_id": reward})] if reward else [("get_points", {})]
     ref = resolve(turn.text, turn.memory)
     if re.search(r"offer|deal|discount|promo|coupon|sale|newsletter", text):
@@ -117,5 +127,6 @@ def _reward_name(reward: dict[str, Any], _: Gettext, lang: str) -> str:
 
 AGENT = Agent("loyalty", LOYALTY_PROMPT,
               (get_points, redeem_rewards, get_offers, get_product_details, recommend_products,
-               view_cart, add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
+               view_cart, add_to_cart,
+               add_named_to_cart, remove_from_cart, set_cart_quantity), plan, render,
               brief=("customer", "points"))

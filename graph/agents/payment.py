@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graph import extract
+from graph import extract, reference_words
 from graph.agents.base import Agent, Call, Offline, Turn, first_error
 from graph.cart_talk import asks_cart, lines_of, plan_cart, unclear
 from graph.changes import plan_change as change_plan
@@ -16,6 +16,7 @@ from graph.references import Reference, shown
 from graph.route_context import cues
 from graph.wording import card_words, cart_text, items_text, money
 from tools.cart import add_to_cart, empty_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.cart_names import add_named_to_cart
 from tools.catalog import get_product_details, recommend_products
 from tools.payments import process_payment, verify_payment_status
 
@@ -47,6 +48,14 @@ def _shown(turn: Turn) -> list[dict[str, Any]]:
     return [*(dict(p) for p in shown(turn.memory)), *recent]
 
 
+def _asks_to_pay(turn: Turn) -> bool:
+    """Whether the words ask to pay: `graph/cues/pay.<lang>.txt` ("pagar", "payment karna hai").
+
+    The caller tells it from asking about paying ("what payment methods?") or complaining.
+    """
+    return cues("pay", turn.language).search(turn.text) is not None
+
+
 def plan(turn: Turn) -> list[Call]:
     """Change pending terms or the cart, report a status, or prepare a payment if asked."""
     text = turn.text.lower()
@@ -57,14 +66,13 @@ def plan(turn: Turn) -> list[Call]:
     if "status" in text and (last := turn.last_action("payment_status")):
         return [("verify_payment_status", {"payment_id": last["payment_id"]})]
     if (talk := plan_cart(turn.text, turn.memory, lines_of(turn.brief), owner=True)) is not None:
-        return talk.calls
-    # Asking to pay (`graph/cues/pay.<lang>.txt`: "pagar", "payment karna hai"), as opposed
-    # to asking about paying ("what payment methods do you take?") or complaining.
-    asks_to_pay = cues("pay", turn.language).search(turn.text) is not None
-    if asks_to_pay and not ABOUT_PAYING.search(text) and not COMPLAINT.search(text):
+        # "Add the stand and check out": the cart changes first, then the payment of the new cart.
+        pays = talk.calls and _asks_to_pay(turn) and not COMPLAINT.search(text)
+        return [*talk.calls, ("process_payment", {})] if pays else talk.calls
+    if _asks_to_pay(turn) and not ABOUT_PAYING.search(text) and not COMPLAINT.search(text):
         return [("process_payment", {"order_id": extract.order_id(turn.text)})]
-    if asks_cart(turn.text):
-        return [("view_cart", {})]
+    if asks_cart(turn.text) or reference_words.said(turn.text, "total"):
+        return [("view_cart", {})]  # "what's my total now?" is answered from the cart
     return []
 
 
@@ -133,7 +141,8 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 
 AGENT = Agent("payment", PAYMENT_PROMPT,
-              (process_payment, verify_payment_status, view_cart, add_to_cart, remove_from_cart,
+              (process_payment, verify_payment_status, view_cart, add_to_cart,
+               add_named_to_cart, remove_from_cart,
                set_cart_quantity, empty_cart, get_product_details, recommend_products), plan,
               render,
               brief=("customer", Offline("cart")))

@@ -7,11 +7,14 @@ from typing import Any
 from graph import extract
 from graph.agents.base import Agent, Call, Turn, first_error
 from graph.cart_talk import asks_cart, plan_cart, unclear
+from graph.language import Language
 from graph.problems import problem
 from graph.reference_replies import product_notes, question
 from graph.references import Reference, cheaper_search, resolve
+from graph.route_context import cues
 from graph.wording import cart_text, highlights, money
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
+from tools.cart_names import add_named_to_cart
 from tools.catalog import check_stock, get_product_details, recommend_products
 from tools.compare import compare_products
 from tools.intent import price_intent, spec_intent
@@ -23,6 +26,17 @@ compare_products for "which of those has the most RAM", check_stock for availabi
 add_to_cart when the customer picks one. "It", "the second", "the cheaper one" refer to the
 memory's product in focus and last list; when they could mean several products, ask which by
 name."""
+
+
+def _picks(turn: Turn, products: list[dict[str, Any]]) -> list[str]:
+    """One numbered line per product: its name, price and what it is good for."""
+    _, lang = turn.gettext, turn.language
+    lines = []
+    for i, p in enumerate(products, 1):
+        why = highlights(p, _, lang)
+        price = money(p["price"], lang, p.get("currency", "USD"))
+        lines.append(f"{i}. {p['name']}, {price}" + (f" ({why})" if why else ""))
+    return lines
 
 
 def _reference(turn: Turn) -> Reference:
@@ -53,15 +67,32 @@ def plan(turn: Turn) -> list[Call]:
         return []  # the reply asks which, naming them
     if asks_cart(text):
         return [("view_cart", {})]
+    if (parts := _two_kinds(text, turn.memory.get("language", "en"))) is not None:
+        # "A laptop under $1000 and a wireless mouse": a search for each, each its own budget.
+        return [("recommend_products", _search(turn, part, None, part)) for part in parts]
     listing = turn.memory.get("listing", {})
     query = text
     if listing and text.lower().startswith(("what about", "how about", "and ", "any ")):
         query = f"{listing.get('query', '')} {text}"
-    return [("recommend_products", {
-        "query": query,
-        "budget": extract.budget(text) or listing.get("filters", {}).get("budget"),
-        "category": extract.category(query), "use_case": extract.use_case(query),
-        **_price_and_specs(turn, text)})]
+    return [("recommend_products", _search(turn, text, listing.get("filters", {}).get("budget"),
+                                            query))]
+
+
+def _search(turn: Turn, text: str, budget: float | None, query: str) -> dict[str, Any]:
+    """A search for the words, with the budget they say (else the last list's)."""
+    return {"query": query, "budget": extract.budget(text) or budget,
+            "category": extract.category(query), "use_case": extract.use_case(query),
+            **_price_and_specs(turn, text)}
+
+
+def _two_kinds(text: str, language: Language) -> tuple[str, str] | None:
+    """The two parts of words that ask for two kinds of product, cut at a joining word."""
+    for cut in cues("join", language).finditer(text):
+        left, right = text[:cut.start()].strip(" ,"), text[cut.end():].strip(" ,")
+        kinds = extract.category(left), extract.category(right)
+        if None not in kinds and kinds[0] != kinds[1]:
+            return left, right
+    return None
 
 
 def _price_and_specs(turn: Turn, text: str) -> dict[str, Any]:
@@ -90,17 +121,15 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
     if not results and (which := unclear(turn.text, turn.memory, _reference(turn))) is not None:
         return question(turn.gettext, which)
     result = results[-1] if results else {}
+    lists = [r for r in results if r.get("type") == "product_list" and r.get("products")]
     if result.get("type") == "product_list":
-        products = result["products"]
-        if not products:
+        if not lists:
             return _("I found nothing that fits. Could you raise the budget or say it another "
                      "way?")
-        lines = []
-        for i, p in enumerate(products, 1):
-            why = highlights(p, _, lang)
-            price = money(p["price"], lang, p.get("currency", "USD"))
-            lines.append(f"{i}. {p['name']}, {price}" + (f" ({why})" if why else ""))
-        return "\n".join([_("Here are my top picks:"), *lines, _(
+        lines = [_("Here are my top picks:")]
+        for i, listed in enumerate(lists):  # two kinds asked at once: a list of each
+            lines += [*([""] if i else []), *_picks(turn, listed["products"])]
+        return "\n".join([*lines, _(
             "Shall I tell you more about one of them (just say \"the first\" or its name), or "
             "add one to your cart?")])
     if result.get("type") == "product":
@@ -120,5 +149,5 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
 
 AGENT = Agent("recommendation", RECOMMENDATION_PROMPT,
               (recommend_products, get_product_details, compare_products, check_stock, view_cart,
-               add_to_cart, remove_from_cart, set_cart_quantity), plan, render,
+               add_to_cart, add_named_to_cart, remove_from_cart, set_cart_quantity), plan, render,
               brief=("customer", "cart"))

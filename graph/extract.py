@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from tools.catalog import category_of
 from tools.catalog_data import USE_TAGS
+from tools.glossary import with_english
 from tools.store import stem, terms
 
 ORDER_ID = re.compile(r"\b(?:ord(?:er)?[\s#-]*)(\d{3,8})\b", re.IGNORECASE)
@@ -64,6 +65,7 @@ def _amount(number: str, thousands: str | None) -> float:
 
 def budget(text: str) -> float | None:
     """A price ceiling: "under $1000", "below 1.5k", "my budget is $800"."""
+    text = with_english(text[:PARSED_CHARS])  # "menos de 1000 dólares": under $1000
     match = MONEY.search(text) or BARE_BUDGET.search(text)
     return _amount(match.group(1), match.group(2)) if match else None
 
@@ -75,6 +77,7 @@ def category(text: str) -> str | None:
 
 def use_case(text: str) -> str | None:
     """What the product is for, among the catalogue's use-case tags."""
+    text = with_english(text[:PARSED_CHARS])  # "programar", "coder": coding
     words = set(terms(text)) | {w for w in re.findall(r"[a-z0-9-]+", text.lower())}
     words |= {"coding"} if words & {"programming", "developer", "code", "software"} else set()
     return next((use for use in USE_TAGS if stem(use) in words or use in words), None)

@@ -38,6 +38,22 @@ KNOWN: list[tuple[re.Pattern[str], str]] = [(re.compile(p), text) for p, text in
      N_("a colleague is being asked to help right now; try again in a moment")),
     (r"^the quantity must be between 1 and (?P<most>\d+)$",
      N_("the quantity must be between 1 and {most}")),
+    (r"^name at least two products to compare$",
+     N_("tell me at least two products to compare, or ask me for a list first")),
+    (r"^those products do not list ", N_("those products do not list that")),
+    (r"^which product\? Tell me its name or SKU$", N_("which product? Tell me its name")),
+    (r"^order (?P<id>\S+) is (?P<status>\w+): nothing is due on it$",
+     N_("nothing is due on order {id}")),
+    # The return window's refusal without its ISO date: a customer reads the days.
+    (r"^order (?P<id>\S+) was delivered on \S+, more than (?P<days>\d+) days ago, so it can no "
+     r"longer be returned", N_("order {id} was delivered more than {days} days ago, so it can no "
+                                "longer be returned; it may still be covered by its warranty, "
+                                "which I can check")),
+    (r"^order (?P<id>\S+) is (?P<status>\w+); it can be returned once delivered$",
+     N_("order {id} can be returned once it is delivered")),
+    (r"^order (?P<id>\S+) has no item (?P<item>\S+)$", N_("order {id} has no such item")),
+    (r"^order (?P<id>\S+) has no warranty yet: cover starts on delivery$",
+     N_("order {id} has no warranty yet: the cover starts on delivery")),
     (r"^that did not work; please try again in a moment$",
      N_("that did not work; please try again in a moment")),
 ]]

@@ -99,6 +99,12 @@ def named(text: str, candidates: Sequence[Product], loose: bool = False) -> list
     scored = [(sum(_alike(w, _name_words(p)) for w in wanted), p) for p in candidates]
     best = max((score for score, _ in scored), default=0)
     picked = [p for score, p in scored if best and score == best]
+    # A model number said after a name word ("the Garmin Watch 2") that none of them has
+    # names a product not shown: a new look-up, not one of these.
+    models = [w for i, w in enumerate(said_words) if i and any(c.isdigit() for c in w)
+              and said_words[i - 1] in wanted and said_words[i - 1] not in skip]
+    if models and not any(set(models) <= _name_words(p) for p in picked):
+        return []
     # "the laptops" when every product shown is a laptop asks for more of them, not one.
     return picked if loose or len(candidates) < 2 or len(picked) < len(candidates) else []
 

@@ -23,6 +23,7 @@ from graph.routing_examples import read_lines
 
 CUES_DIR = _EXAMPLES.with_name("cues")
 Subject = Literal["product", "order"]
+CueKind = Literal["refer", "order", "join", "ask", "courtesy", "closing", "pay", "redeem"]
 # The routes that act only on the other kind of subject: a product's questions are not an
 # order's (where it is, returning it), an order's are not a product's (its specs, its stock).
 # Every other route fits either: points, payment, a call, a person, a thank-you are asked for
@@ -39,12 +40,13 @@ _ORDER_AGENTS: frozenset[Route] = frozenset({"fulfillment", "post_purchase"})
 # conversation cases of tests/test_route_context.py were run, which measure them (0.97 of 64).
 UNFIT = 0.25
 TOPIC_PRIOR = 0.3
+_PUNCTUATION = " ¡¿!?,.;:-"
 _SKU = re.compile(r"\b[A-Za-z]{3}-\d{5}\b")
 _ORDER_ID = re.compile(r"\bord(?:er)?[\s#-]*\d{3,8}\b", re.IGNORECASE)
 
 
 @functools.cache
-def cues(kind: Literal["refer", "order", "join", "ask"], language: Language) -> re.Pattern[str]:
+def cues(kind: CueKind, language: Language) -> re.Pattern[str]:
     """One pattern matching any cue of `graph/cues/<kind>.<language>.txt` as whole words.
 
     English cues count in every language: customers mix them in ("the second one", "ok").
@@ -59,6 +61,19 @@ def cues(kind: Literal["refer", "order", "join", "ask"], language: Language) -> 
 def refers_back(text: str, language: Language) -> bool:
     """Whether the message points back at something: a pronoun, an ordinal, a comparative."""
     return cues("refer", language if language in LANGUAGES else "en").search(text) is not None
+
+
+def request_part(text: str, language: Language) -> str:
+    """The message without the thanks or greeting it opens with, when a request follows.
+
+    "Danke, und wie viel kostet sie?" asks a price: the thanks is manners, not a request for
+    the general agent. A courtesy said alone ("merci", "hola") is kept: it is the message.
+    """
+    pattern = cues("courtesy", language if language in LANGUAGES else "en")
+    rest = text.lstrip(_PUNCTUATION)
+    while (match := pattern.match(rest)) is not None and match.end():
+        rest = rest[match.end():].lstrip(_PUNCTUATION)
+    return rest if len(re.findall(r"\w+", rest)) >= 2 else text
 
 
 def subject(text: str, language: Language, memory: Memory) -> Subject | None:

@@ -27,10 +27,11 @@ from graph.memory import Memory, for_prompt, merge
 from graph.multi import Request, requests
 from graph.policy_talk import ANSWERS_POLICY, asks_policy, follows_policy
 from graph.prompts import ROUTER_PROMPT
-from graph.route_context import refers_back, subject, weigh
+from graph.route_context import refers_back, request_part, subject, weigh
 from graph.routes import Route
 from graph.state import State
 from graph.till import STAFF_CHANNEL, STAFF_ONLY_REPLY, asks_for_till_work
+from tools.glossary import with_english
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,8 @@ class Router:
             return Decision(memory.get("topic") or "general", 1.0, "policy"), True
 
         def route_of(words: str) -> tuple[Route, float]:
-            scores = self.classifier.scores(words)
+            # Shop words of other languages weigh as their English: "relojes para correr".
+            scores = self.classifier.scores(with_english(request_part(words, language)))
             if topic is not None and refers_back(words, language):
                 scores = weigh(scores, subject(words, language, memory), topic)
             return best(scores)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from tools.catalog_data import CATEGORIES, CATEGORY_SYNONYMS, STORES, USE_TAGS
 from tools.context import ToolContext
+from tools.glossary import with_english
 from tools.ranking import by_price, history, money, score
 from tools.registry import error, not_found
 from tools.search import (
@@ -42,7 +43,8 @@ _FILLER = frozenset(terms(
 
 def category_of(text: str) -> str | None:
     """The catalogue category some words name, if any."""
-    words = [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower())]
+    # The customer's own words first, then the English of other languages' shop words.
+    words = [stem(w) for w in re.findall(r"[a-z0-9]+", with_english(text).lower())]
     return next((_CATEGORY_BY_TERM[w] for w in words if w in _CATEGORY_BY_TERM), None)
 
 

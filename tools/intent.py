@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+from tools.glossary import with_english
+
 Sort = Literal["relevance", "price_asc", "price_desc"]
 Spec = Literal["price", "ram_gb", "storage_gb", "screen_in", "battery_h", "warranty_months"]
 _AMOUNT = r"\$?\s*+(\d[\d,]*+(?:\.\d+)?)\s*+(k\b)?"
@@ -51,6 +53,7 @@ def price_intent(text: str) -> dict[str, Any]:
         text: The customer's words.
     """
     found: dict[str, Any] = {}
+    text = with_english(text)  # "pas cher", "günstig", "sasta": cheapest; "menos de 300"
     if match := _BETWEEN.search(text):
         low, high = _money(match[1], match[2]), _money(match[3], match[4])
         found["min_price"], found["max_price"] = min(low, high), max(low, high)

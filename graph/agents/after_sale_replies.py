@@ -7,6 +7,7 @@ from typing import Any
 
 from graph.agents.base import Turn, first_error, usd
 from graph.agents.speech import counted, gettext_of, language_of, names
+from graph.problems import problem
 from tools.call_time import say_date
 
 Result = dict[str, Any]
@@ -86,6 +87,8 @@ def render(turn: Turn, results: list[Result]) -> str:
                        "{ticket}), who will put it right.").format(ticket=ticket["ticket_id"]))
         parts.append(str(ticket.get("contact", "")))
     if message := first_error(results):
+        # A refusal the customer reads, in the customer's language (graph.problems).
+        message = problem(message, _)
         return " ".join([*parts, _("Sorry, {problem}.").format(problem=message)]).strip()
     result = next((r for r in results if r.get("type") != "handoff_ticket"), None)
     if result is None:

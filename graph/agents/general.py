@@ -10,6 +10,7 @@ from graph.agents.base import Agent, Call, Offline, Turn, first_error
 from graph.agents.speech import gettext_of, said_language
 from graph.confirmation import is_bare_answer
 from graph.policy_talk import asks_policy, follows_policy, policy_question
+from graph.route_context import cues
 from graph.wording import apology
 from tools.catalog_data import STORES
 from tools.policy import search_policy
@@ -66,7 +67,7 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         return _("That button belongs to a request that is no longer open: nothing was done.")
     if is_bare_answer(text):
         return _("There is nothing waiting for your answer right now. What can I do for you?")
-    if re.search(r"thank|\bthx\b|\bty\b|tysm|cheers|bye", text):
+    if cues("closing", turn.language).search(text):  # "thx", "merci, au revoir", "danke"
         return _("You are welcome! Anything else I can do?")
     if policy is not None:
         return policy_text(turn, policy, "")

@@ -14,6 +14,7 @@ from graph.i18n import Gettext
 from graph.problems import problem
 from graph.reference_replies import cart_reply, product_reply, question
 from graph.references import Reference, resolve
+from graph.route_context import cues
 from graph.wording import day, locale_of, money, offer_words
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.cart_names import add_named_to_cart
@@ -30,7 +31,6 @@ _REWARD_BY_POINTS = {500: "RW-5OFF", 1000: "RW-10OFF", 2500: "RW-25OFF"}
 _REWARD_BY_DOLLARS = {5: "RW-5OFF", 10: "RW-10OFF", 25: "RW-25OFF"}
 # "spend ... points" on one line: the first "spend " once, then "points" after it (linear).
 _SPEND_POINTS = re.compile(r"(?m)^(?>.*?spend ).*points")
-
 
 # A reward named by its value alone ("just the $10 one", "10 euros"), read while one waits.
 _VALUE = re.compile(r"[$€£]\s?(\d+)\b|\b(\d+)\s?(?:[$€£]|dollars?|bucks|euros?|dólares|"
@@ -60,8 +60,9 @@ def plan(turn: Turn) -> list[Call]:
     if (talk := plan_cart(turn.text, turn.memory)) is not None:
         return talk.calls
     text = turn.text.lower()
-    if re.search(r"redeem|use my points|cash in", text) or _SPEND_POINTS.search(text):
-        reward = _reward(turn.text)
+    # `graph/cues/redeem.<lang>.txt`: "redeem", "canjear", "einlösen", "25 dollar wala reward"
+    if cues("redeem", turn.language).search(turn.text) or _SPEND_POINTS.search(text):
+        reward = _reward(turn.text, by_value=True)  # asked to redeem: "the 25 dollar one"
         return [("redeem_rewards", {"reward_id": reward})] if reward else [("get_points", {})]
     ref = resolve(turn.text, turn.memory)
     if re.search(r"offer|deal|discount|promo|coupon|sale|newsletter", text):

@@ -15,6 +15,7 @@ from graph.policy_talk import asks_policy, follows_policy, policy_question
 from graph.problems import problem
 from graph.reference_replies import question
 from graph.references import Reference, shown
+from graph.route_context import cues
 from graph.wording import card_words, cart_text, items_text, money
 from tools.cart import add_to_cart, empty_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.cart_names import add_named_to_cart
@@ -36,9 +37,6 @@ an apology and a ticket (open_handoff_ticket) for a colleague who can put it rig
 PAYMENT_ID = re.compile(r"\b(PAY-[A-Z0-9]+)\b", re.IGNORECASE)
 
 
-# Asking to pay, as opposed to asking about paying ("what payment methods do you take?").
-PAY = re.compile(r"\b(pay|checkout|check out|buy|purchase|place (the|my|an) order|pagar|"
-                 r"payer|bezahlen)\b", re.IGNORECASE)
 ABOUT_PAYING = re.compile(r"^\s*(what|which|how|do you|does|are|is|can you tell)\b|\b(methods?|"
                           r"options?|accept|paypal|apple pay|crypto|bitcoin|installments?)\b",
                           re.IGNORECASE)
@@ -54,6 +52,14 @@ def _shown(turn: Turn) -> list[dict[str, Any]]:
     listed = turn.last_action("product_list") or {}
     recent = [p for p in listed.get("products", []) if isinstance(p, dict)]
     return [*(dict(p) for p in shown(turn.memory)), *recent]
+
+
+def _asks_to_pay(turn: Turn) -> bool:
+    """Whether the words ask to pay: `graph/cues/pay.<lang>.txt` ("pagar", "payment karna hai").
+
+    The caller tells it from asking about paying ("what payment methods?") or complaining.
+    """
+    return cues("pay", turn.language).search(turn.text) is not None
 
 
 def plan(turn: Turn) -> list[Call]:
@@ -73,9 +79,9 @@ def plan(turn: Turn) -> list[Call]:
                                    "language": turn.language})]
     if (talk := plan_cart(turn.text, turn.memory, lines_of(turn.brief), owner=True)) is not None:
         # "Add the stand and check out": the cart changes first, then the payment of the new cart.
-        pays = talk.calls and PAY.search(text) and not COMPLAINT.search(text)
+        pays = talk.calls and _asks_to_pay(turn) and not COMPLAINT.search(text)
         return [*talk.calls, ("process_payment", {})] if pays else talk.calls
-    if PAY.search(text) and not ABOUT_PAYING.search(text) and not COMPLAINT.search(text):
+    if _asks_to_pay(turn) and not ABOUT_PAYING.search(text) and not COMPLAINT.search(text):
         return [("process_payment", {"order_id": extract.order_id(turn.text)})]
     if asks_cart(turn.text) or reference_words.said(turn.text, "total"):
         return [("view_cart", {})]  # "what's my total now?" is answered from the cart

@@ -33,14 +33,14 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 # After changing an offline reply: gather the strings marked `_()` into the catalogues of
-# `locale/`, then translate the new entries (tests/test_i18n.py fails while one is missing).
+# `graph/locale/`, then translate the new entries (tests/test_i18n.py fails while one is missing).
 messages: $(STAMP)
-	mkdir -p locale
-	$(BIN)/pybabel extract --no-location --sort-output --project=OmniSales --copyright-holder=OmniSales -o locale/messages.pot graph tools channels
+	mkdir -p graph/locale
+	$(BIN)/pybabel extract --no-location --sort-output --project=OmniSales --copyright-holder=OmniSales -o graph/locale/messages.pot graph tools channels
 	for lang in es fr de hi; do \
-	  if [ -f locale/$$lang/LC_MESSAGES/messages.po ]; then \
-	    $(BIN)/pybabel update --no-fuzzy-matching --omit-header -i locale/messages.pot -d locale -l $$lang; \
-	  else $(BIN)/pybabel init -i locale/messages.pot -d locale -l $$lang; fi; \
+	  if [ -f graph/locale/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel update --no-fuzzy-matching --omit-header -i graph/locale/messages.pot -d graph/locale -l $$lang; \
+	  else $(BIN)/pybabel init -i graph/locale/messages.pot -d graph/locale -l $$lang; fi; \
 	done
 
 # The conversation suite, offline on a fresh demo shop: fails below 95% of turns or 85% in any

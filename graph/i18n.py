@@ -1,8 +1,8 @@
 """Offline replies in the customer's language: gettext message catalogues read with Babel.
 
-The catalogues are `locale/<lang>/LC_MESSAGES/messages.po`, one per language; English is the
-source text and needs none. They are read once per process, at first use: no compile step, and
-the `.po` files under version control are the only copy. `make messages` extracts new strings
+The catalogues are `graph/locale/<lang>/LC_MESSAGES/messages.po`, one per language; English is
+the source text and needs none. They are read once per process, at first use: no compile step,
+and the `.po` files under version control are the only copy. `make messages` extracts new strings
 from the code into them (Babel's `pybabel extract` and `update`).
 """
 
@@ -20,7 +20,7 @@ from babel.support import Translations
 
 from graph.language import DEFAULT, LANGUAGES, Language
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().with_name("locale")
 DOMAIN = "messages"
 Gettext = Callable[[str], str]
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from langgraph.graph import END, START, StateGraph
 
+from graph import language
 from graph.agents import (
     fulfillment,
     general,
@@ -46,6 +47,7 @@ def build_graph(services: Services, models: Sequence[NamedModel] = (),
                 router: Router | None = None) -> StateGraph[State, Context, State, State]:
     """The uncompiled graph; compile it with the checkpointer the caller needs."""
     router = router or Router(trained_classifier(), models)
+    language.ready()  # about a second, once per process: at start, not in the first turn
     meter = Meter(services.store)  # the agents' token use, written together when they end together
 
     graph = StateGraph(State, context_schema=Context)

@@ -47,6 +47,12 @@ def _detector() -> LanguageDetector:
     ).build()
 
 
+def ready() -> None:
+    """Load the detector and the word lists now, so that no customer's turn waits for them."""
+    _lexicon()
+    _detector()
+
+
 def detect(text: str, previous: Language | None = None) -> Language:
     """The language of `text`; with no clear sign (a SKU, "ok", "👍"), the conversation's own.
 

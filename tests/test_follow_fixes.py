@@ -36,3 +36,14 @@ async def test_that_one_after_the_cheapest_is_the_first_shown(turn: Say, seeded:
     after = await cart_of(seeded, "demo-bob")
     assert {k: n - before.get(k, 0) for k, n in after.items() if n != before.get(k, 0)} == {
         cheapest["sku"]: 1}
+
+
+async def test_take_it_out_removes_the_product_just_added(turn: Say, seeded: Store) -> None:
+    stand = await a_product(seeded, "monitors")
+    before = await cart_of(seeded)
+    added = await turn(f"add the {stand['name']} to my cart")
+    assert "cart" in types(added)
+    assert (await cart_of(seeded)).get(stand["sku"]) == before.get(stand["sku"], 0) + 1
+    removed = await turn("actually take it out again")
+    assert "cart" in types(removed)
+    assert await cart_of(seeded) == before

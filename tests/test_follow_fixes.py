@@ -47,3 +47,16 @@ async def test_take_it_out_removes_the_product_just_added(turn: Say, seeded: Sto
     removed = await turn("actually take it out again")
     assert "cart" in types(removed)
     assert await cart_of(seeded) == before
+
+
+async def test_which_is_the_biggest_compares_screen_sizes(turn: Say, seeded: Store) -> None:
+    first = await turn("I need a 4k monitor for design work")
+    products = next(a for a in first["actions"] if a["type"] == "product_list")["products"]
+    assert len(products) >= 2
+    docs = [d async for d in seeded.products.find({"sku": {"$in": [p["sku"] for p in products]}})]
+    sizes = {d["name"]: d["specs"].get("size_in") or d["specs"].get("screen_in") for d in docs}
+    biggest = max(sizes, key=lambda n: float(sizes[n] or 0))
+    second = await turn("which is the biggest?")
+    assert second["agent_used"] == "recommendation"
+    assert biggest in second["reply"]
+    assert str(sizes[biggest]).removesuffix(".0") in second["reply"]

@@ -60,3 +60,19 @@ async def test_which_is_the_biggest_compares_screen_sizes(turn: Say, seeded: Sto
     assert second["agent_used"] == "recommendation"
     assert biggest in second["reply"]
     assert str(sizes[biggest]).removesuffix(".0") in second["reply"]
+
+
+async def test_warranty_on_the_order_in_focus_checks_its_warranty(turn: Say) -> None:
+    await turn("where's my order ORD-1004", user="demo-bob")
+    second = await turn("how long is the warranty on it?", user="demo-bob")
+    assert "warranty" in types(second)
+    assert "policy" not in types(second)
+    checked = next(a for a in second["actions"] if a["type"] == "warranty")
+    assert checked["order_id"] == "ORD-1004"
+    assert checked["items"][0]["name"] in second["reply"]
+
+
+async def test_warranty_policy_question_after_an_order_is_the_policy(turn: Say) -> None:
+    await turn("where's my order ORD-1004", user="demo-bob")
+    second = await turn("what's your warranty policy?", user="demo-bob")
+    assert "warranty" not in types(second)

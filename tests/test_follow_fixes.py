@@ -76,3 +76,16 @@ async def test_warranty_policy_question_after_an_order_is_the_policy(turn: Say) 
     await turn("where's my order ORD-1004", user="demo-bob")
     second = await turn("what's your warranty policy?", user="demo-bob")
     assert "warranty" not in types(second)
+
+
+async def test_warranty_after_a_product_is_that_products(turn: Say, seeded: Store) -> None:
+    product = await seeded.products.find_one({"warranty_months": {"$nin": [12, None]}})
+    assert product is not None
+    first = await turn(f"tell me about {product['sku']}")
+    assert product["name"] in first["reply"]
+    second = await turn("how long is the warranty?")
+    assert second["agent_used"] == "recommendation"
+    months = product["warranty_months"]
+    assert f"{months}-month" in second["reply"] or f"{months} months" in second["reply"]
+    assert "policy" not in types(second)
+

@@ -63,8 +63,8 @@ def plan(turn: Turn) -> list[Call]:
                                       "spec": ref.spec[0], "most": ref.most})]
     if ref.product is not None:
         return [("get_product_details", {"sku": ref.product["sku"]})]
-    focus = turn.memory.get("focus") or {}
-    if not ref.items and focus.get("sku") and product_warranty(text, turn.language, turn.memory):
+    focus, language = turn.memory.get("focus") or {}, turn.memory.get("language", "en")
+    if not ref.items and focus.get("sku") and product_warranty(text, language, turn.memory):
         return [("get_product_details", {"sku": focus["sku"]})]
     if ref.unclear:
         return []  # the reply asks which, naming them

@@ -95,10 +95,6 @@ def learned(memory: Memory, route: Route, results: list[dict[str, Any]]) -> Memo
                      if result.get("exact") and p.get("sku") == result.get("named")]
             named = items[0] if len(items) == 1 else exact[0] if exact else named_whole(
                 str(result.get("query") or ""), list(items))  # type: ignore[arg-type]
-            # A list sorted by price answers "the cheapest" (or the dearest): its first item
-            # is what was asked for, so "put that one in my basket" means it.
-            if named is None and result.get("sort") in ("price_asc", "price_desc"):
-                named = items[0]
             if named is not None:
                 memory["focus"] = named  # type: ignore[typeddict-item]
         elif kind in ("product", "stock") and result.get("sku"):

@@ -25,19 +25,6 @@ async def test_whats_a_named_product_like_is_recommendation_then_it_is_stock(
     assert camera["name"] in second["reply"]
 
 
-async def test_that_one_after_the_cheapest_is_the_first_shown(turn: Say, seeded: Store) -> None:
-    first = await turn("cheapest keyboard you have?", user="demo-bob")
-    products = next(a for a in first["actions"] if a["type"] == "product_list")["products"]
-    assert len(products) >= 2
-    cheapest = min(products, key=lambda p: p["price"])
-    before = await cart_of(seeded, "demo-bob")
-    second = await turn("put that one in my basket", user="demo-bob")
-    assert "cart" in types(second)
-    after = await cart_of(seeded, "demo-bob")
-    assert {k: n - before.get(k, 0) for k, n in after.items() if n != before.get(k, 0)} == {
-        cheapest["sku"]: 1}
-
-
 async def test_take_it_out_removes_the_product_just_added(turn: Say, seeded: Store) -> None:
     stand = await a_product(seeded, "monitors")
     before = await cart_of(seeded)

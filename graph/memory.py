@@ -103,6 +103,13 @@ def learned(memory: Memory, route: Route, results: list[dict[str, Any]]) -> Memo
             same = memory.get("focus", known_focus)
             kept = same if same.get("sku") == result["sku"] else {}
             memory["focus"] = {**kept, **_product(result)}  # type: ignore[typeddict-item]
+        elif kind == "cart" and result.get("added"):
+            line = next((i for i in result.get("items", []) if i.get("sku") == result["added"]),
+                        {"sku": result["added"]})
+            same = memory.get("focus", known_focus)
+            kept = same if same.get("sku") == result["added"] else {}
+            price = {"price": line["unit_price"]} if "unit_price" in line else {}
+            memory["focus"] = {**kept, **_product({**line, **price})}  # type: ignore[typeddict-item]
         elif kind == "order_status" and result.get("order_id"):
             memory["order"] = {"order_id": result["order_id"], "status": result.get("status", ""),
                                "items": [{k: line.get(k) for k in ("sku", "name", "quantity")}

@@ -130,7 +130,9 @@ def _spec(text: str) -> tuple[tuple[str, ...], bool] | None:
     specs, most, least = found(text, "spec"), found(text, "most"), found(text, "least")
     if not specs or not (most or least):
         return None
-    keys = tuple(words("spec")[specs[0]].split())
+    # A spec named ("the largest RAM") wins over a size word that is a spec only alone.
+    named_ = [s for s in specs if s not in most and s not in least] or specs
+    keys = tuple(words("spec")[named_[0]].split())
     # "the least RAM" says both "least" and no "most"; "most" wins only when said alone.
     return keys, bool(most) and not least
 

@@ -43,6 +43,9 @@ TOPIC_PRIOR = 0.3
 _PUNCTUATION = " ¡¿!?,.;:-"
 _SKU = re.compile(r"\b[A-Za-z]{3}-\d{5}\b")
 _ORDER_ID = re.compile(r"\bord(?:er)?[\s#-]*\d{3,8}\b", re.IGNORECASE)
+_WARRANTY = re.compile(r"warrant|guarant|garant|वारंटी", re.IGNORECASE)
+_RULES = re.compile(r"\b(polic\w*|rules?|terms|pol[ií]tica|politique|richtlinie\w*)\b",
+                    re.IGNORECASE)
 
 
 @functools.cache
@@ -110,3 +113,14 @@ def weigh(scores: dict[Route, float], about: Subject | None,
         weighed[topic] += TOPIC_PRIOR
     total = sum(weighed.values()) or 1.0
     return {route: score / total for route, score in weighed.items()}
+
+
+def product_warranty(text: str, language: Language, memory: Memory) -> bool:
+    """A warranty question while a product is what the talk is about: that product's warranty.
+
+    "How long is the warranty?" after a product shown asks its own months, not the shop's
+    policy; "what's your warranty policy?" still asks the policy.
+    """
+    return (bool(_WARRANTY.search(text)) and not _RULES.search(text)
+            and bool(memory.get("focus")) and memory.get("topic") in _PRODUCT_AGENTS
+            and subject(text, language, memory) == "product")

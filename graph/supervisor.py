@@ -27,7 +27,7 @@ from graph.memory import Memory, for_prompt, merge
 from graph.multi import Request, requests
 from graph.policy_talk import ANSWERS_POLICY, asks_policy, follows_policy
 from graph.prompts import ROUTER_PROMPT
-from graph.route_context import refers_back, request_part, subject, weigh
+from graph.route_context import product_warranty, refers_back, request_part, subject, weigh
 from graph.routes import Route
 from graph.state import State
 from graph.till import STAFF_CHANNEL, STAFF_ONLY_REPLY, asks_for_till_work
@@ -106,6 +106,8 @@ class Router:
             return best(scores)
 
         route, confidence = route_of(text)
+        if product_warranty(text, language, memory):  # that product's months, not the policy
+            return Decision("recommendation", 1.0, "context"), True
         if asks_policy(text, language):
             # A question about the shop's rules: answered from the policy by an agent that has
             # it, whatever product or order it mentions in passing; it prepares nothing.

@@ -73,7 +73,8 @@ async def add_to_cart(ctx: ToolContext, sku: str, quantity: int = 1) -> dict[str
             upsert=True,
         )
     await _drop_stale_terms(ctx)
-    return await view_cart(ctx)
+    # The product added is the one a follow-up means ("actually take it out again").
+    return {**await view_cart(ctx), "added": product["sku"]}
 
 
 async def _drop_stale_terms(ctx: ToolContext) -> None:

@@ -11,6 +11,7 @@ from graph.agents.after_sale_replies import render
 from graph.agents.base import Agent, Call, Offline, Turn, parse_result
 from graph.agents.speech import said_language
 from graph.policy_talk import follows_policy, policy_question
+from graph.reference_words import said
 from tools.handoff import open_handoff_ticket
 from tools.order_items import names_an_item
 from tools.policy import search_policy
@@ -101,6 +102,21 @@ def _policy_follow_up(turn: Turn) -> list[Call]:
                                "language": said_language(turn)})]
 
 
+def _order_asked_about(turn: Turn) -> str | None:
+    """The order the talk is about, when a warranty question points back at it ("on it").
+
+    A general question ("what's your warranty policy?") names no "it" and gets the policy.
+    """
+    order = turn.memory.get("order") or {}
+    if not order.get("order_id") or turn.memory.get("topic") not in ("fulfillment",
+                                                                       "post_purchase"):
+        return None
+    text = turn.text
+    if not WARRANTY_WORDS.search(text) or FAULT_WORDS.search(text) or RETURN_WORDS.search(text):
+        return None
+    return str(order["order_id"]) if said(text, "pronoun") else None
+
+
 def plan(turn: Turn) -> list[Call]:
     """Answer a rules question, or check or claim a warranty, or prepare a return.
 
@@ -110,6 +126,8 @@ def plan(turn: Turn) -> list[Call]:
     calls: list[Call] = []
     if COMPLAINT_WORDS.search(text):  # an apology and a person who will put it right
         calls.append(("open_handoff_ticket", {"reason": f"complaint: {text[:400]}"}))
+    if (held := _order_asked_about(turn)) is not None:  # "how long is the warranty on it?"
+        return [*calls, ("check_warranty", {"order_id": held, "sku": extract.sku(text)})]
     if asks_about_rules(text) and not FAULT_WORDS.search(text):
         return [*calls, ("search_policy", {"question": text[:500],
                                            "language": said_language(turn)})]

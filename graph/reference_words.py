@@ -8,38 +8,21 @@ languages, or whose language a short message does not reveal, is still understoo
 
 from __future__ import annotations
 
-import configparser
-import re
-import unicodedata
 from functools import cache
 from importlib import resources
 
 from graph.language import LANGUAGES
+from tools.phrasebook import fold, read_sections
 
 READ_MAX = 300  # a reference is said in a sentence; the rest of a long message is not read
-_NOT_WORD = re.compile(r"[^\w]+")
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents, words separated by one space, and a space at either end."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text.casefold())
-                     if unicodedata.category(c) != "Mn")
-    return f" {_NOT_WORD.sub(' ', folded).strip()} "
+normalise = fold  # the customer's words as the phrases are kept
 
 
 @cache
 def _sections() -> dict[str, dict[str, str]]:
     """Each kind of reference: its phrases (normalised) and their values, every language."""
-    kinds: dict[str, dict[str, str]] = {}
-    for lang in LANGUAGES:
-        parser = configparser.ConfigParser(allow_no_value=True, delimiters=("=",), strict=False,
-                                           interpolation=None)
-        name = f"references.{lang}.txt"
-        parser.read_string((resources.files("graph") / "phrases" / name).read_text("utf-8"))
-        for section in parser.sections():
-            for phrase, value in parser.items(section):
-                kinds.setdefault(section, {})[normalise(phrase)] = (value or "").strip()
-    return kinds
+    return read_sections(resources.files("graph") / "phrases" / f"references.{lang}.txt"
+                         for lang in LANGUAGES)
 
 
 def words(kind: str) -> dict[str, str]:

@@ -9,38 +9,23 @@ before or after its amount: "menos de 1000", "1000 dollar se kam"). The standard
 
 from __future__ import annotations
 
-import configparser
 import re
 import unicodedata
 from functools import cache
 from importlib import resources
 
+from tools.phrasebook import fold, read_sections
+
 LANGUAGES = ("es", "fr", "de", "hi")
 READ_MAX = 500  # the words that choose a product come first; a long message is not read whole
-_NOT_WORD = re.compile(r"[^\w]+")
 _AMOUNT = r"\$?\s*+(\d[\d.,]*+)\s*+(?:\$|usd|dolares|dollars?|euros?|€)?"
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, words separated by one space, and a space at either end."""
-    folded = "".join(c for c in unicodedata.normalize("NFKD", text.casefold())
-                     if unicodedata.category(c) != "Mn")
-    return f" {_NOT_WORD.sub(' ', folded).strip()} "
 
 
 @cache
 def _sections() -> dict[str, dict[str, str]]:
     """Each kind of word: its folded phrases and their English, every language."""
-    kinds: dict[str, dict[str, str]] = {}
-    for lang in LANGUAGES:
-        parser = configparser.ConfigParser(allow_no_value=True, delimiters=("=",), strict=False,
-                                           interpolation=None)
-        text = (resources.files("tools") / "glossary" / f"glossary.{lang}.txt").read_text("utf-8")
-        parser.read_string(text)
-        for section in parser.sections():
-            for phrase, value in parser.items(section):
-                kinds.setdefault(section, {})[fold(phrase)] = (value or "").strip()
-    return kinds
+    return read_sections(resources.files("tools") / "glossary" / f"glossary.{lang}.txt"
+                         for lang in LANGUAGES)
 
 
 def _said(folded: str, kind: str) -> list[str]:

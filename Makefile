@@ -24,10 +24,12 @@ test: $(STAMP)
 
 # The fast lane, to run after every change: the same checks without the tests marked slow
 # (fault injection, real processes, load); under a minute on the project's 2-core machine.
+# Each file's tests stay on one worker: they write the same collections, so the worker's demo
+# shop (tests/shop_pool.py) has less to put back between them.
 check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
-	$(BIN)/pytest -q -m "not slow" -n 2 -p no:cacheprovider
+	$(BIN)/pytest -q -m "not slow" -n 2 --dist loadfile -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -34,8 +34,6 @@ REWARD = re.compile(r"\b(RW-[A-Z0-9]+)\b", re.IGNORECASE)
 TRANSACTION = re.compile(r"\b(TX[-_]?[A-Za-z0-9-]{2,40})\b", re.IGNORECASE)
 STORE_WORDS = {"downtown": "store-downtown", "mall": "store-mall", "riverside": "store-mall",
                "airport": "store-airport"}
-ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3,
-            "fifth": 4, "last": -1}
 _TIME = re.compile(r"\b(?:at\s*)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)\b|\bat\s+(\d{1,2}):(\d{2})\b",
                    re.IGNORECASE)
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -96,11 +94,6 @@ def points(text: str) -> int | None:
     match = POINTS.search(text)
     return int(match.group(1).replace(",", "")) if match else None
 
-
-def ordinal(text: str) -> int | None:
-    """Which item of a list: "the second one" is 1, "the last one" is -1."""
-    match = re.search(r"\b(" + "|".join(ORDINALS) + r")\b", text.lower())
-    return ORDINALS[match.group(1)] if match else None
 
 
 def postcode(text: str) -> str | None:

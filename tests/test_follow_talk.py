@@ -120,3 +120,27 @@ async def test_the_price_of_the_product_in_focus(turn: Say, first: str, price: s
     result = await turn(price)
     assert result["agent_used"] == "recommendation", (price, result["reply"])
     assert re.search(r"118[.,]99", result["reply"]), result["reply"]
+
+
+@pytest.mark.parametrize(("ask", "cheaper"), [
+    ("I'm looking for noise cancelling headphones under $300", "anything cheaper?"),
+    ("noise cancelling headphones please", "something cheaper?"),
+    ("auriculares con cancelación de ruido por menos de 300 dólares", "¿algo más barato?"),
+])
+async def test_something_cheaper_keeps_what_the_list_was_for(turn: Say, seeded: Store,
+                                                           ask: str, cheaper: str) -> None:
+    first = await turn(ask, user="demo-bob")
+    shown = next(a for a in first["actions"] if a["type"] == "product_list")["products"]
+    result = await turn(cheaper, user="demo-bob")
+    listed = next(a for a in result["actions"] if a["type"] == "product_list")["products"]
+    assert listed and all(p["price"] < shown[0]["price"] for p in listed), listed
+    top = await seeded.products.find_one({"sku": listed[0]["sku"]})
+    assert top is not None and "noise-cancelling" in top["tags"], top
+    assert [p["price"] for p in listed[:2]] == sorted(p["price"] for p in listed[:2])
+
+
+async def test_the_cheapest_of_another_kind_is_a_new_search(turn: Say) -> None:
+    await turn("noise cancelling headphones please")
+    result = await turn("cheapest gaming keyboard?")
+    listed = next(a for a in result["actions"] if a["type"] == "product_list")["products"]
+    assert {p["category"] for p in listed} == {"keyboards"}, listed

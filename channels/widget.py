@@ -26,7 +26,8 @@ FRAME_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-sr
                 "connect-src 'self'; base-uri 'none'; form-action 'none'; "
                 "frame-ancestors 'self'{origins}")
 DEMO_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-               "frame-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+               "connect-src 'self'; frame-src 'self'; base-uri 'none'; form-action 'self'; "
+               "frame-ancestors 'none'")
 HexHash = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
 
 

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
 from app import App, open_app
-from channels import docs, pos_returns, voice, voice_events, whatsapp
+from channels import conversations, docs, operators, pos_returns, voice, voice_events, whatsapp
 from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_headers
 from channels.inbox import WhatsAppInbox
 from channels.limits import RateLimits, rate_limits, retry_after
@@ -297,7 +297,9 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
 
     return Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
-                        superu_turn, *POS_ROUTES, pos_returns.receive, docs.assets_router()],
+                        superu_turn, *POS_ROUTES, pos_returns.receive, docs.assets_router(),
+                        conversations.chat_history, conversations.chat_events,
+                        *operators.ROUTES],
         lifespan=[lifespan],
         before_send=[security_headers(settings.environment == "production")],
         exception_handlers={Exception: error_response},

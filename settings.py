@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # What one customer may set in motion a day (by the customer's UTC day).
     daily_calls_per_customer: int = Field(default=3, gt=0)
     daily_tickets_per_customer: int = Field(default=5, gt=0)
+    # Days the conversation archive (`transcripts`) keeps an entry; a TTL index deletes it then.
+    transcript_retention_days: int = Field(default=90, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Turns a minute for one API key across the customers it names, and requests a minute from

@@ -20,7 +20,16 @@ from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
 from app import App, open_app
-from channels import docs, pos_returns, voice, voice_events, whatsapp, widget
+from channels import (
+    conversations,
+    docs,
+    operators,
+    pos_returns,
+    voice,
+    voice_events,
+    whatsapp,
+    widget,
+)
 from channels.auth import authenticate, limit_address
 from channels.auth import limit as _limit
 from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_headers
@@ -256,7 +265,8 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
     return Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
                         superu_turn, *POS_ROUTES, pos_returns.receive, docs.assets_router(),
-                        *widget.routes(settings.environment == "development")],
+                        conversations.chat_history, conversations.chat_events,
+                        *operators.ROUTES, *widget.routes(settings.environment == "development")],
         lifespan=[lifespan],
         before_send=[security_headers(settings.environment == "production")],
         exception_handlers={Exception: error_response},

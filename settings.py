@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # What one customer may set in motion a day (by the customer's UTC day).
     daily_calls_per_customer: int = Field(default=3, gt=0)
     daily_tickets_per_customer: int = Field(default=5, gt=0)
+    # Days the conversation archive (`transcripts`) keeps an entry; a TTL index deletes it then.
+    transcript_retention_days: int = Field(default=90, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # The web widget: the HMAC key the shop's backend signs customer ids with, the key customer
     # tokens are signed with (both generated under DATA_DIR in development, required in

@@ -61,8 +61,8 @@ async def test_chat_laptop_for_coding(api: Api) -> None:
     assert response.status_code == 200  # a turn creates nothing: not Litestar's default 201
     body = response.json()
     assert set(body) == {"reply", "agent_used", "actions", "awaiting_confirmation",
-                         "answered_by", "language"}
-    assert body["language"] == "en"
+                         "answered_by", "language", "mode"}
+    assert body["language"] == "en" and body["mode"] == "assistant"
     assert body["agent_used"] == "recommendation" and body["answered_by"] == "offline"
     assert body["reply"] and body["awaiting_confirmation"] is False
     listing = body["actions"][0]
@@ -273,7 +273,7 @@ async def test_yes_from_another_session_charges_nothing(api: Api) -> None:
 
 
 async def test_concurrent_turns_of_one_session_run_one_at_a_time(api: Api) -> None:
-    messages = [f"hello number {i}" for i in range(20)]
+    messages = [f"hello {i}" for i in range(20)]
     with frozen_rate_window():
         responses = await concurrently(api.client, [
             ("POST", "/chat", {"json": {"user_id": "demo-bob", "session_id": "busy",

@@ -93,7 +93,8 @@ async function* serverEvents(response) {
         else if (field === "data") data.push(text);
         else if (field === "id") id = text;
       }
-      if (data.length) yield { event, id, data: JSON.parse(data.join("\n")) };
+      const text = data.join("\n");
+      if (text.trim()) yield { event, id, data: JSON.parse(text) };  // a comment's empty data: skip
     }
   }
 }

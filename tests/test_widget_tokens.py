@@ -242,3 +242,25 @@ def test_development_generates_the_widget_secrets_once(tmp_path: Any) -> None:
     origins: dict[str, Any] = {"widget_origins": "https://a.example, https://b.example"}
     assert Settings(_env_file=None, **origins  # type: ignore[call-arg]
                     ).widget_origins == ["https://a.example", "https://b.example"]
+
+
+async def test_a_token_reads_only_its_own_history(api: Api) -> None:
+    alice = await token_for(api)
+    assert (await chat_as(api, alice, "where is my order ORD-1002?")).status_code == 200
+    auth = {"Authorization": f"Bearer {alice}"}
+    own = await api.client.get("/chat/history", params={"session_id": "w1"}, headers=auth)
+    assert own.status_code == 200, own.text
+    assert [m["role"] for m in own.json()["messages"]] == ["customer", "assistant"]
+    assert "ORD-1002" in own.json()["messages"][1]["text"]
+    named = await api.client.get("/chat/history", headers=auth,
+                                 params={"session_id": "w1", "user_id": "demo-alice"})
+    assert named.json() == own.json()
+    for path in ("/chat/history", "/chat/events"):
+        assert_error(await api.client.get(path, headers=auth, params={
+            "session_id": "w1", "user_id": "demo-bob"}), 403, "forbidden")
+        assert_error(await api.client.get(path, params={"session_id": "w1"}, headers={
+            "Authorization": f"Bearer {forged({}, key=None, algorithm='none')}"}), 401)
+    bob = await token_for(api, "demo-bob")  # Bob's token sees Bob's session of that name
+    other = await api.client.get("/chat/history", params={"session_id": "w1"},
+                                 headers={"Authorization": f"Bearer {bob}"})
+    assert other.status_code == 200 and other.json()["messages"] == []

@@ -76,9 +76,11 @@
       .catch(function () { post({ type: "omnisales:token-failed" }); });
   }
 
+  var ready = false;
   window.addEventListener("message", function (event) {
     if (event.origin !== origin || event.source !== frame.contentWindow) return;
     var kind = event.data && event.data.type;
+    if (kind === "omnisales:ready") ready = true;
     if (kind === "omnisales:ready" || kind === "omnisales:renew") sendToken();
     else if (kind === "omnisales:close") close();
   });
@@ -88,6 +90,14 @@
     document.body.appendChild(button);
     document.body.appendChild(frame);
     if (startOpen) open();
+    // A frame that never says it is ready was refused (this origin is not in WIDGET_ORIGINS)
+    // or could not load: take the chat away rather than show a broken one.
+    setTimeout(function () {
+      if (ready) return;
+      frame.remove();
+      button.remove();
+      console.warn("OmniSales: the chat could not load on this page (is its origin in WIDGET_ORIGINS?)");
+    }, 15000);
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 })();

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_API_KEY_LENGTH = 32
+ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")
 
 
 class Settings(BaseSettings):
@@ -82,6 +84,19 @@ class Settings(BaseSettings):
                 if isinstance(value, str):
                     data[name] = [item.strip() for item in value.split(",") if item.strip()]
         return data
+
+    @field_validator("widget_origins")
+    @classmethod
+    def _origins_only(cls, origins: list[str]) -> list[str]:
+        """Each an origin, such as `https://shop.example` or `https://*.shop.example:8443`.
+
+        They go into the frame's Content-Security-Policy as they are, so nothing else may.
+        """
+        for origin in origins:
+            if not ORIGIN.fullmatch(origin):
+                raise ValueError(f"WIDGET_ORIGINS: {origin!r} is not an origin like "
+                                 "https://shop.example")
+        return [origin.rstrip("/") for origin in origins]
 
     @model_validator(mode="after")
     def _production_needs_a_strong_key(self) -> Settings:

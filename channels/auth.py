@@ -86,6 +86,12 @@ def _is_api_key(value: str, request: Request[Any, Any, Any]) -> bool:
     return hmac.compare_digest(value.encode(), _settings(request).api_key.encode())
 
 
+def holds_api_key(request: Request[Any, Any, Any]) -> bool:
+    """Whether the request carries the API key (the shop's backend, server to server)."""
+    value = _bearer(request)
+    return value is not None and _is_api_key(value, request)
+
+
 def key_source(key: str) -> str:
     """The source an API key's requests come through: a digest, never the key itself."""
     return "key/" + hmac.new(b"omnisales-rate", key.encode(), "sha256").hexdigest()[:16]

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 import time
+import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -65,7 +66,9 @@ async def chat_as(api: Api, token: str, message: str, user: str = "demo-alice",
 def forged(claims: dict[str, Any], key: str | None = SIGNING, algorithm: str = "HS256") -> str:
     now = int(time.time())
     payload = {"sub": "demo-alice", "iat": now, "exp": now + 600, "aud": AUDIENCE} | claims
-    return jwt.encode(payload, key, algorithm=algorithm)
+    with warnings.catch_warnings():  # PyJWT finds our key short for HS512: a forgery anyway
+        warnings.simplefilter("ignore")
+        return jwt.encode(payload, key, algorithm=algorithm)
 
 
 async def test_a_signed_in_customer_gets_a_short_token_bound_to_them(api: Api) -> None:
@@ -179,6 +182,20 @@ async def test_widget_requests_count_against_the_address(
     assert int(limited.headers["retry-after"]) >= 1
 
 
+async def test_a_shop_backend_with_the_api_key_is_not_limited_as_one_address(
+    settings: Settings, seeded: Store, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configured = api_settings(settings, widget_identity_secret=IDENTITY, rate_limit_per_address=2)
+    signed = {"user_id": "demo-bob", "user_hash": user_hash("demo-bob")}
+    async with running_api(configured, seeded, monkeypatch) as api:
+        with frozen_rate_window():
+            backend = [(await session(api, signed, Authorization=f"Bearer {API_KEY}")).status_code
+                       for _ in range(4)]
+            browser = [(await session(api, signed)).status_code for _ in range(3)]
+    assert backend == [200] * 4
+    assert browser == [200, 200, 429]
+
+
 async def test_the_frame_may_be_framed_by_the_shop_and_nothing_else_may(api: Api) -> None:
     frame = await api.client.get("/widget/frame")
     assert frame.status_code == 200 and "text/html" in frame.headers["content-type"]
@@ -239,9 +256,12 @@ def test_development_generates_the_widget_secrets_once(tmp_path: Any) -> None:
     assert len(first.token_secret) >= 32 and first.token_secret == again.token_secret
     assert first.identity_secret == again.identity_secret != first.token_secret
     assert (tmp_path / "widget_token_secret").stat().st_mode & 0o077 == 0
-    origins: dict[str, Any] = {"widget_origins": "https://a.example, https://b.example"}
+    origins: dict[str, Any] = {"widget_origins": "https://a.example, http://127.0.0.1:8080/"}
     assert Settings(_env_file=None, **origins  # type: ignore[call-arg]
-                    ).widget_origins == ["https://a.example", "https://b.example"]
+                    ).widget_origins == ["https://a.example", "http://127.0.0.1:8080"]
+    for bad in ("https://a.example; script-src *", "*", "https://a.example/shop", "a.example"):
+        with pytest.raises(ValueError, match="WIDGET_ORIGINS"):
+            Settings(_env_file=None, **{"widget_origins": bad})  # type: ignore[call-arg]
 
 
 async def test_a_token_reads_only_its_own_history(api: Api) -> None:

@@ -43,7 +43,6 @@
   var frame = document.createElement("iframe");
   frame.title = label;
   frame.src = origin + "/widget/frame";
-  frame.setAttribute("allow", "clipboard-write");
   var f = frame.style;
   f.position = "fixed"; f.right = "24px"; f.bottom = "24px"; f.zIndex = "2147483001";
   f.width = "min(400px, calc(100vw - 32px))"; f.height = "min(640px, calc(100vh - 48px))";

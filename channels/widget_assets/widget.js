@@ -62,6 +62,23 @@ function renew() {
   else toParent({ type: "omnisales:renew" });
 }
 
+/** A fresh token now (the old one was refused): resolves once it is here, or after 10 s. */
+function renewNow() {
+  const before = state.token;
+  renew();
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const check = () => (state.token !== before || Date.now() - started > 10000
+      ? resolve() : setTimeout(check, 100));
+    check();
+  });
+}
+
+// A sleeping laptop or a background tab delays timers: renew on return when the token is old.
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden && state.token && state.expires - Date.now() / 1000 < RENEW_BEFORE_S) renew();
+});
+
 // --- talking to the API -----------------------------------------------------------------------
 
 function call(path, options = {}) {
@@ -196,6 +213,10 @@ async function send(text) {
     const response = await call("/chat/stream", { method: "POST", body });
     if (response.status === 409 && attempt < 5) {  // the last turn is still being answered
       await new Promise((resolve) => setTimeout(resolve, 800));
+      continue;
+    }
+    if (response.status === 401 && attempt === 0) {  // the token expired: renew, send again
+      await renewNow();
       continue;
     }
     return response;

@@ -261,7 +261,8 @@ def test_development_generates_the_widget_secrets_once(tmp_path: Any) -> None:
                     ).widget_origins == ["https://a.example", "http://127.0.0.1:8080"]
     for bad in ("https://a.example; script-src *", "*", "https://a.example/shop", "a.example"):
         with pytest.raises(ValueError, match="WIDGET_ORIGINS"):
-            Settings(_env_file=None, **{"widget_origins": bad})  # type: ignore[call-arg]
+            values: dict[str, Any] = {"widget_origins": bad}
+            Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
 async def test_a_token_reads_only_its_own_history(api: Api) -> None:

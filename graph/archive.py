@@ -18,6 +18,9 @@ from tools.transcripts import COLLECTION, Archive, entry
 # Said, in the customer's language, to each message while a person has the conversation.
 HOLDING_LINE = N_("Thank you, a colleague has your message and will answer you here as soon "
                   "as they can.")
+# On a call, where the person cannot join: they call back.
+CALL_BACK_LINE = N_("Thank you, a colleague has your message and will call you back as soon as "
+                    "they can.")
 PIN_SHOWN = "••••"  # what the archive keeps of a spoken PIN
 
 
@@ -79,7 +82,8 @@ async def holding_turn(saver: ArchivedSaver, log: TurnLog) -> dict[str, Any]:
     """
     saved = saver.held(log.thread) or {}
     language = detect(log.text, saved.get("language"))
-    result = {"reply": gettext_for(language)(HOLDING_LINE), "agent_used": "human",
+    line = CALL_BACK_LINE if log.channel == "voice" else HOLDING_LINE
+    result = {"reply": gettext_for(language)(line), "agent_used": "human",
               "actions": [], "awaiting_confirmation": False, "answered_by": "holding",
               "language": language, "mode": "human"}
     await saver.store.db[COLLECTION].insert_one(

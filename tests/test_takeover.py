@@ -105,6 +105,20 @@ async def test_an_operator_reply_reaches_history_and_events(api: Api, monkeypatc
     assert await _open_tickets(api) == []
 
 
+async def test_a_streamed_turn_while_a_person_has_the_session_is_the_holding_line(
+        api: Api) -> None:
+    await _handed_over(api)
+    streamed = await api.client.post("/chat/stream", headers=AUTH, json={
+        "user_id": "demo-alice", "session_id": "s1", "message": "laptop for coding"})
+    assert streamed.status_code == 200
+    events = _events(streamed.text)
+    kinds = [kind for kind, _ in events]
+    assert kinds == ["token", "response"]
+    response = events[-1][1]
+    assert response["mode"] == "human" and response["reply"] == events[0][1]["text"]
+    assert response["agent_used"] == "human" and response["actions"] == []  # no product search
+
+
 def _events(raw: str) -> list[tuple[str, dict[str, Any]]]:
     out = []
     for block in raw.replace("\r\n", "\n").split("\n\n"):
@@ -162,6 +176,9 @@ async def test_a_voice_sessions_operator_reply_asks_for_a_call_back(api: Api) ->
     assert answer.status_code == 200
     [ticket] = await _open_tickets(api)
     assert ticket["channel"] == "voice"
+    held = await api.voice({"call_id": "call-9", "event_id": "ev-2", "from": "+15550000001",
+                            "transcript": "are you still there?"})
+    assert "call you back" in held.json()["text"]
     replied = await _reply(api, ticket["ticket_id"], "Your refund is approved.")
     assert replied.json()["delivered_by"] == "call_back"
     stored = await api.store.handoff_tickets.find_one({"ticket_id": ticket["ticket_id"]})

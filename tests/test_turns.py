@@ -83,8 +83,8 @@ async def test_round_trips_of_a_model_turn(watched: tuple[Services, Commands]) -
         "openrouter_api_key": SecretStr("k"), "openrouter_base_url": "http://openrouter.test/v1",
         "llm_daily_tokens_per_customer": 1000})
     services = dataclasses.replace(services, settings=settings)
-    graph = build_graph(services, build_models(settings)).compile(
-        checkpointer=make_saver(services.store.db))
+    saver = make_saver(services.store.db)
+    graph = build_graph(services, build_models(settings)).compile(checkpointer=saver)
     day = usage_key("demo-alice", services.clock())
     await services.store.db[USAGE].insert_one({"_id": day, "tokens": 900})  # under 1,000
     with mock_providers() as router:
@@ -98,6 +98,10 @@ async def test_round_trips_of_a_model_turn(watched: tuple[Services, Commands]) -
     # checkpoint
     assert _hot_path(commands) == ["find", "aggregate", "update", "insert"]
     assert await services.store.db[USAGE].find_one({"_id": day}) == {"_id": day, "tokens": 1040}
+    await saver.archive.flush()  # the archive keeps who answered and the tokens
+    [entry] = await services.store.db["transcripts"].find({"session_id": "m"}).to_list()
+    assert (entry["answered_by"], entry["tokens"], entry["reply"]) == (
+        "openrouter", 140, "Hello from the model")
 
     # The same turn streamed: the same round trips, and its tokens on the same day.
     await services.store.db[USAGE].update_one({"_id": day}, {"$set": {"tokens": 900}})

@@ -247,7 +247,7 @@ function addMessage(role, text, actions = [], { at, live = false, local = false 
     role === "operator" ? h("p", { class: "sender", "aria-hidden": "true" }, t(state.lang, "operator")) : null,
     shown ? h("div", { class: "bubble" }, who, shown) : null,
     cards(actions, { lang: state.lang, live, pending: state.pending, inCart: state.inCart,
-      onAdd, onConfirm, onSay: (words, button) => { button.disabled = true; say(words); } }));
+      onAdd, onConfirm, onSay: (words, button) => { button.disabled = true; $("input").focus(); say(words); } }));
   log.append(node);
   scrollDown();
 }
@@ -279,6 +279,7 @@ function onAdd(product, button) {
 
 function onConfirm(id, yes, label) {
   closeConfirmations();
+  $("input").focus();  // the buttons are gone: keep the keyboard in the conversation
   say(`confirm_${yes ? "yes" : "no"}:${id}`, yes ? label : t(state.lang, "cancel"));
 }
 

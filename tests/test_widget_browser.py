@@ -208,6 +208,12 @@ def test_a_reload_keeps_the_conversation(omnisales: Served, page: Page) -> None:
     say(frame, "where is my order ORD-1003?")
     order = frame.locator(".card", has_text="Order ORD-1003")
     expect(order).to_be_visible(timeout=WAIT_MS)
+    # The archive writes a turn within a moment of the reply (it gathers writes for 0.1 s).
+    archived = {"kind": "turn", "user_id": "demo-bob", "session_id": {"$regex": "^web-"}}
+    deadline = time.monotonic() + 10
+    while not omnisales.db["transcripts"].count_documents(archived):
+        assert time.monotonic() < deadline, "the turn was never archived"
+        time.sleep(0.05)
     page.reload()
     frame = chat(page)
     expect(frame.locator(".message.customer")).to_contain_text(["where is my order ORD-1003?"])

@@ -49,6 +49,16 @@
   f.border = "0"; f.borderRadius = "16px"; f.background = "#fff";
   f.boxShadow = "0 16px 48px rgba(15, 23, 42, .28)"; f.display = "none";
 
+  function fit() {  // a phone gets the whole screen; a larger one a panel in the corner
+    var small = window.matchMedia("(max-width: 480px)").matches;
+    f.right = small ? "0" : "24px"; f.bottom = small ? "0" : "24px";
+    f.width = small ? "100vw" : "min(400px, calc(100vw - 32px))";
+    f.height = small ? "100dvh" : "min(640px, calc(100vh - 48px))";
+    f.borderRadius = small ? "0" : "16px";
+  }
+  window.addEventListener("resize", fit);
+  fit();
+
   function open() {
     frame.style.display = "block";
     button.style.display = "none";

@@ -308,6 +308,8 @@ function setLanguage(lang) {
   $("send").setAttribute("aria-label", t(lang, "send"));
   $("close").setAttribute("aria-label", t(lang, "close"));
   $("typing-text").textContent = t(lang, "typing");
+  const welcome = log.querySelector(".message.local .bubble");  // our greeting, in their words
+  if (welcome) welcome.lastChild.textContent = t(lang, "welcome");
 }
 
 function showError(key) {

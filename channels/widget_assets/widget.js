@@ -1,6 +1,7 @@
 // The chat frame: a customer token from the shop's page, streamed turns, cards, history, events.
 import { cards, h, markAdded } from "./cards.js";
 import { pick, t } from "./i18n.js";
+import { serverEvents } from "./sse.js";
 
 const RENEW_BEFORE_S = 60;
 const $ = (id) => document.getElementById(id);
@@ -84,36 +85,6 @@ document.addEventListener("visibilitychange", () => {
 function call(path, options = {}) {
   return fetch(path, { ...options, headers: { "Content-Type": "application/json",
     Authorization: `Bearer ${state.token}`, ...(options.headers || {}) } });
-}
-
-/** Server-sent events from a fetch response: {event, data} objects. */
-async function* serverEvents(response) {
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value.replace(/\r\n/g, "\n");
-    let end;
-    while ((end = buffer.indexOf("\n\n")) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = "message";
-      let id = null;
-      const data = [];
-      for (const line of block.split("\n")) {
-        const colon = line.indexOf(":");
-        if (colon <= 0) continue;
-        const field = line.slice(0, colon);
-        const text = line.slice(colon + 1).replace(/^ /, "");
-        if (field === "event") event = text;
-        else if (field === "data") data.push(text);
-        else if (field === "id") id = text;
-      }
-      const text = data.join("\n");
-      if (text.trim()) yield { event, id, data: JSON.parse(text) };  // a comment's empty data: skip
-    }
-  }
 }
 
 async function start() {

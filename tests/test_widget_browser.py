@@ -287,6 +287,17 @@ def test_the_widget_is_usable_by_keyboard(omnisales: Served, page: Page) -> None
     page.keyboard.type("is the MSI ZenBook 8 Pro in stock?")
     page.keyboard.press("Enter")
     expect(frame.locator(".card", has_text="In stock")).to_be_visible(timeout=WAIT_MS)
+    page.keyboard.type("I want to check out")
+    page.keyboard.press("Enter")
+    expect(frame.locator(".confirm .pay")).to_be_visible(timeout=WAIT_MS)
+    page.keyboard.press("Shift+Tab")  # back from the message box: the newest buttons first
+    assert frame.locator(":focus").inner_text() == "Cancel"
+    page.keyboard.press("Enter")
+    expect(frame.locator(".message.assistant").last).to_contain_text("nothing was charged",
+                                                                     timeout=WAIT_MS)
+    assert [p["status"] for p in omnisales.db["payments"].find({"customer_id": "demo-bob"})
+            ] == ["cancelled"]
+    assert frame.locator(":focus").get_attribute("id") == "input"
     page.keyboard.press("Tab")  # from the message box to Send
     assert frame.locator(":focus").get_attribute("id") == "send"
 

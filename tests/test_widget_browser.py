@@ -244,7 +244,18 @@ def test_a_guest_asks_for_a_person_and_the_operator_reply_appears(
     assert answered.status_code in (200, 201), answered.text
     expect(frame.locator(".message.operator")).to_contain_text(reply, timeout=WAIT_MS)
     expect(frame.locator(".system")).to_contain_text("has joined")
+    expect(frame.locator("#status")).to_have_text("You're chatting with our team")
     shot(page, "operator")
+    closed = httpx.post(f"{omnisales.base}/admin/api/tickets/{ticket['ticket_id']}/close",
+                        headers=auth, timeout=10)
+    assert closed.status_code in (200, 201), closed.text
+    expect(frame.locator(".system").last).to_contain_text("back to the assistant",
+                                                          timeout=WAIT_MS)
+    expect(frame.locator("#status")).to_have_text("Online · replies in seconds")
+    back = omnisales.db["transcripts"].find_one({"kind": "mode", "mode": "assistant",
+                                                "ticket_id": ticket["ticket_id"]})
+    assert back is not None and back.get("text")
+    expect(frame.locator(".message.assistant").last).to_contain_text(back["text"])
 
 
 def test_a_listed_shop_origin_frames_the_widget_with_its_own_sign_in(

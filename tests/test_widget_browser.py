@@ -301,6 +301,10 @@ def test_the_widget_is_usable_by_keyboard(omnisales: Served, page: Page) -> None
     page.keyboard.type("I want to check out")
     page.keyboard.press("Enter")
     expect(frame.locator(".confirm .pay")).to_be_visible(timeout=WAIT_MS)
+    buttons = frame.locator("button")
+    for i in range(buttons.count()):  # every control says what it does to a screen reader
+        button = buttons.nth(i)
+        assert (button.get_attribute("aria-label") or button.inner_text()).strip(), i
     page.keyboard.press("Shift+Tab")  # back from the message box: the newest buttons first
     assert frame.locator(":focus").inner_text() == "Cancel"
     page.keyboard.press("Enter")

@@ -17,10 +17,12 @@ from langgraph.graph.state import CompiledStateGraph
 
 from checkpoints.embedded import EmbeddedServer, forget, start_embedded
 from checkpoints.saver import SessionSaver
+from graph.archive import ArchivedSaver
 from graph.builder import build_graph
 from graph.llm import NamedModel, build_models, model_http
 from graph.session import make_saver
 from settings import Settings
+from tools import transcripts
 from tools.context import Services
 from tools.gateway import SandboxGateway
 from tools.seed import seed
@@ -96,6 +98,7 @@ async def open_app(settings: Settings, *, seed_if_empty: bool = False, uri: str 
     saver = None
     try:
         await store.ensure_indexes()
+        await transcripts.ensure_indexes(store, settings.transcript_retention_days)
         # Production never gets the demo shop, not even on an empty catalogue: its customers
         # have saved test cards.
         if (seed_if_empty and settings.environment != "production"
@@ -111,7 +114,11 @@ async def open_app(settings: Settings, *, seed_if_empty: bool = False, uri: str 
             models = build_models(settings, llm_http)
             graph = build_graph(services, models).compile(checkpointer=saver)
             tune_collector()
-            yield App(settings, services, graph, models, saver, embedded)
+            try:
+                yield App(settings, services, graph, models, saver, embedded)
+            finally:  # what the turns left to archive is written before the database closes
+                if isinstance(saver, ArchivedSaver):
+                    await saver.archive.flush()
     finally:
         await store.close()
         if embedded is not None:

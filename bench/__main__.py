@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bench import (
+    archive,
     durability,
     graph_turns,
     http,
@@ -58,6 +59,7 @@ async def run() -> list[Measure]:
     rows += await money.measure()
     rows += await parsers.measure()
     rows += await durability.measure()
+    rows += await archive.measure()
     return rows
 
 

@@ -18,6 +18,7 @@ from app import tune_collector
 from bench.common import Measure, demo_shop, median, process_cpu_s, timed_ms
 from bench.http import MESSAGES, database
 from checkpoints.saver import SessionSaver
+from graph.archive import ArchivedSaver
 from graph.builder import build_graph
 from graph.classifier import build_classifier
 from graph.routes import ROUTES, Route
@@ -63,8 +64,8 @@ class Side:
         return self.db_cpu_s / len(self.ms) * 1000
 
 
-class CountingSaver(SessionSaver):
-    """Counts checkpoint writes, to report writes per turn."""
+class CountingSaver(ArchivedSaver):
+    """The product's checkpointer (with the archive its turns append to), counting writes."""
 
     puts = 0
 

@@ -325,7 +325,8 @@ def _stack(app: App, mongodb_saver: MongoDBSaver
 
     def answered(text: str) -> TurnResult:
         return TurnResult(reply=text, agent_used="general", actions=[],
-                          awaiting_confirmation=False, answered_by="openrouter", language="en")
+                          awaiting_confirmation=False, answered_by="openrouter", language="en",
+                          mode="assistant")
 
     async def call_sdk(session: str, i: int) -> TurnResult:
         out = await sdk.chat.completions.create(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, StringConstraints
 
+IDENTIFIER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@+-]+$")
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64,
-                                              pattern=r"^[A-Za-z0-9_.:@+-]+$")]
+                                              pattern=IDENTIFIER_PATTERN.pattern)]
 MESSAGE_MAX = 4000
 
 

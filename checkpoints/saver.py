@@ -91,6 +91,14 @@ class SessionSaver(BaseCheckpointSaver[Any]):
             yield doc.get("interrupted") is not None and doc.get(
                 "interrupted") == doc.get("checkpoint_id")
 
+    def held(self, thread: str) -> Doc | None:
+        """The session document as the turn now holding `thread` read it (None: not held).
+
+        Other fields kept beside the checkpoint (the session's mode) are read with it for free.
+        """
+        hold = self._turns.held.get(thread)
+        return hold.doc if hold is not None else None
+
     async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
         """The session's latest checkpoint with its pending writes (older ones are not kept)."""
         thread, ns = self._where(config)

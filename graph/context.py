@@ -18,6 +18,14 @@ OPEN_STATUSES = ("placed", "processing", "shipped")
 CART_LINES = 10  # the cart lines the brief names; the counts and total cover the whole cart
 
 
+@dataclass
+class TurnTrace:
+    """What a turn's nodes note for its archive entry (`graph.archive`), outside the state."""
+
+    confidence: float | None = None  # the router's, when a classifier or a model decided
+    tokens: int = 0  # what the models' answers used
+
+
 @dataclass(frozen=True)
 class Context:
     """Set by the channel for every run; the model can neither see nor change it."""
@@ -31,6 +39,8 @@ class Context:
     # What the turn came through (`key/<digest>` of an API key, `channel/whatsapp`, ...): the
     # server's word, for the daily token budget those turns share; empty when nothing says.
     source: str = ""
+    # Filled in as the turn runs, for its archive entry; never read by a node.
+    trace: TurnTrace | None = field(default=None, repr=False, compare=False)
 
 
 def tool_context(services: Services, context: Context) -> ToolContext:

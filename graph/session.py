@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, TypedDict
 
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
@@ -14,10 +14,12 @@ from langgraph.types import Command
 from pymongo.asynchronous.database import AsyncDatabase
 
 from checkpoints.saver import SessionSaver
+from graph.archive import ArchivedSaver, TurnLog, archive_turn, holding_turn, spoken
 from graph.confirmation import PIN_MARKER
-from graph.context import Context
+from graph.context import Context, TurnTrace
 from graph.i18n import gettext_for
 from graph.routes import ROUTES
+from graph.shown import Shown
 from graph.wording import money
 from tools import notices
 from tools.context import session_key
@@ -37,6 +39,7 @@ class TurnResult(TypedDict):
     awaiting_confirmation: bool
     answered_by: str
     language: str  # the reply's language, which is the customer's (`graph.language`)
+    mode: str  # `assistant`, or `human` while a person has the conversation (`tools.takeover`)
 
 
 def settled(checkpoint: Checkpoint) -> bool:
@@ -48,9 +51,9 @@ def settled(checkpoint: Checkpoint) -> bool:
     return not checkpoint["channel_values"].get("pending")
 
 
-def make_saver(db: AsyncDatabase[Any], *, shared: bool = False) -> SessionSaver:
-    """The product's checkpointer; `shared` when other processes serve the same shop."""
-    return SessionSaver(db, shared=shared, settled=settled)
+def make_saver(db: AsyncDatabase[Any], *, shared: bool = False) -> ArchivedSaver:
+    """The product's checkpointer and archive; `shared` when other processes serve the shop."""
+    return ArchivedSaver(db, shared=shared, settled=settled)
 
 
 def thread_id(channel: str, customer_id: str, session_id: str) -> str:
@@ -58,10 +61,39 @@ def thread_id(channel: str, customer_id: str, session_id: str) -> str:
     return session_key(channel, customer_id, session_id)
 
 
+@dataclasses.dataclass
+class _Run:
+    """One turn being run: the graph's input, config and context, and its archive entry."""
+
+    payload: Any
+    config: Any
+    context: Context
+    log: TurnLog
+    saver: ArchivedSaver | None  # None under another saver (Studio, tools): nothing archived
+    human: bool = False  # a person has the session: the graph is not run
+
+    def resumed(self) -> bool:
+        return isinstance(self.payload, Command)
+
+    async def archive(self, values: dict[str, Any], result: TurnResult) -> TurnResult:
+        """Archive the turn (in the background); a handoff gives the session to a person."""
+        if self.saver is None:
+            return result
+        trace = self.context.trace or TurnTrace()
+        await archive_turn(self.saver, self.log, dict(result), values, resumed=self.resumed(),
+                           confidence=trace.confidence, tokens=trace.tokens)
+        return result
+
+    async def hold(self) -> TurnResult:
+        """The holding line, archived; said while a person has the session."""
+        assert self.saver is not None
+        return TurnResult(**await holding_turn(self.saver, self.log))  # type: ignore[typeddict-item]
+
+
 @contextlib.asynccontextmanager
 async def _turn(graph: Graph, customer_id: str, session_id: str, message: str,
                 channel: str, store_id: str | None = None, source: str = ""
-                ) -> AsyncIterator[tuple[Any, Any, Context]]:
+                ) -> AsyncIterator[_Run]:
     """Hold the session for one turn and give the run's input.
 
     The input is a new message, or the answer to the confirmation the session waits on.
@@ -69,16 +101,21 @@ async def _turn(graph: Graph, customer_id: str, session_id: str, message: str,
     thread = thread_id(channel, customer_id, session_id)
     config: Any = {"configurable": {"thread_id": thread}, "recursion_limit": RECURSION_LIMIT}
     context = Context(customer_id=customer_id, channel=channel, session_id=session_id,
-                      store_id=store_id, source=source)
+                      store_id=store_id, source=source, trace=TurnTrace())
     saver = graph.checkpointer
     if not isinstance(saver, SessionSaver):  # another saver (Studio, tools): no lock to take
         waiting = any(task.interrupts for task in (await graph.aget_state(config)).tasks)
         payload, context = _input(waiting, message, context)
-        yield payload, config, context
+        yield _Run(payload, config, context, TurnLog(thread, channel, customer_id, session_id,
+                                                     message), None)
         return
+    log = TurnLog(thread, channel, customer_id, session_id, message)
     async with saver.turn(thread) as waiting:
         payload, context = _input(waiting, message, context)
-        yield payload, config, context
+        log.text = spoken(message, context.pin)
+        archived = saver if isinstance(saver, ArchivedSaver) else None
+        yield _Run(payload, config, context, log, archived,
+                   human=archived is not None and archived.mode(thread) == "human")
 
 
 def _input(waiting: bool, message: str, context: Context) -> tuple[Any, Context]:
@@ -112,6 +149,9 @@ def _result(values: dict[str, Any]) -> TurnResult:
         awaiting_confirmation=bool(values.get("pending")),
         answered_by=values.get("answered_by", "offline"),
         language=(values.get("memory") or {}).get("language", "en"),
+        # A handoff ticket opened (or still open) this turn: a person has the session now.
+        mode="human" if any(a.get("type") == "handoff_ticket" and a.get("status") == "open"
+                            for a in actions) else "assistant",
     )
 
 
@@ -141,11 +181,13 @@ async def run_turn(graph: Graph, *, customer_id: str, session_id: str, message: 
     `source` is what the turn came through (an API key's digest, a channel's webhook), set by
     the server: its daily token budget is shared by every customer it serves.
     """
-    async with _turn(graph, customer_id, session_id, message, channel, store_id, source) as (
-            payload, config, context):
-        values = await graph.ainvoke(payload, config, context=context, durability="exit")
-    return await _with_notices(graph, thread_id(channel, customer_id, session_id),
-                               _result(values))
+    async with _turn(graph, customer_id, session_id, message, channel, store_id, source) as run:
+        if run.human:
+            return await run.hold()
+        values = await graph.ainvoke(run.payload, run.config, context=run.context,
+                                     durability="exit")
+    return await run.archive(values, await _with_notices(
+        graph, thread_id(channel, customer_id, session_id), _result(values)))
 
 
 async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, message: str,
@@ -165,11 +207,16 @@ async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, messag
     (`graph.agents.loop.ModelSpeaker`), nor the router's structured output.
     """
     values: Any = {}
-    shown = _Shown()
+    shown = Shown()
     async with _turn(graph, customer_id, session_id, message, channel,
-                     source=source) as (payload, config, context):
+                     source=source) as run:
+        if run.human:
+            held = await run.hold()
+            yield "token", {"text": held["reply"]}
+            yield "response", dict(held)
+            return
         parts: AsyncIterator[tuple[str, Any]] = graph.astream(  # type: ignore[assignment]
-            payload, config, context=context, durability="exit",
+            run.payload, run.config, context=run.context, durability="exit",
             stream_mode=["messages", "updates", "values"])
         async for mode, chunk in parts:
             if mode == "messages":
@@ -186,46 +233,5 @@ async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, messag
                     yield "step", {"node": node}
             else:
                 values = chunk
-    yield "response", dict(await _with_notices(graph, thread_id(channel, customer_id, session_id),
-                                               _result(values)))
-
-
-@dataclasses.dataclass
-class _Shown:
-    """What a streaming client has been shown of the reply since its last reset."""
-
-    text: str = ""
-    message: str | None = None  # the id of the model message being shown
-    calls: set[str] = dataclasses.field(default_factory=set)  # messages that became tool calls
-
-    def _reset(self, message: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
-        if self.text:
-            yield "reset", {}
-        self.text, self.message = "", message
-
-    def token(self, chunk: AIMessageChunk) -> Iterator[tuple[str, dict[str, Any]]]:
-        """A model's streamed piece: shown if it is text of a reply, not of tool calls."""
-        if chunk.id in self.calls:
-            return
-        if chunk.tool_call_chunks:  # words said before calling tools are not the reply
-            self.calls.add(chunk.id or "")
-            if chunk.id == self.message:
-                yield from self._reset(None)
-            return
-        text = chunk.text
-        if not text:
-            return
-        if chunk.id != self.message:  # another model call: what the last one said is not it
-            yield from self._reset(chunk.id)
-        self.text += text
-        yield "token", {"text": text}
-
-    def reply(self, update: Any) -> Iterator[tuple[str, dict[str, Any]]]:
-        """A node's reply in one piece, unless it is what the streamed tokens already said."""
-        messages = update.get("messages") if isinstance(update, dict) else None
-        replies = [m for m in messages or () if isinstance(m, AIMessage) and not m.tool_calls]
-        if not replies or replies[-1].text == self.text:
-            return
-        yield from self._reset(replies[-1].id)
-        self.text = replies[-1].text
-        yield "token", {"text": self.text}
+    yield "response", dict(await run.archive(values, await _with_notices(
+        graph, thread_id(channel, customer_id, session_id), _result(values))))

@@ -203,6 +203,8 @@ def make_supervisor(router: Router) -> Any:
                 "messages": [AIMessage(gettext_for(language)(STAFF_ONLY_REPLY))],
                 "route": "general", "routed_by": "staff_only", "actions": [],
                 "answered_by": "offline", "memory": {"language": language}})
+        if runtime.context.trace is not None:
+            runtime.context.trace.confidence = decision.confidence
         update = {"route": decision.route, "routed_by": decision.by,
                   "memory": {"language": language}}
         if decision.requests:

@@ -61,8 +61,8 @@ async def test_chat_laptop_for_coding(api: Api) -> None:
     assert response.status_code == 200  # a turn creates nothing: not Litestar's default 201
     body = response.json()
     assert set(body) == {"reply", "agent_used", "actions", "awaiting_confirmation",
-                         "answered_by", "language"}
-    assert body["language"] == "en"
+                         "answered_by", "language", "mode"}
+    assert body["language"] == "en" and body["mode"] == "assistant"
     assert body["agent_used"] == "recommendation" and body["answered_by"] == "offline"
     assert body["reply"] and body["awaiting_confirmation"] is False
     listing = body["actions"][0]
@@ -273,7 +273,7 @@ async def test_yes_from_another_session_charges_nothing(api: Api) -> None:
 
 
 async def test_concurrent_turns_of_one_session_run_one_at_a_time(api: Api) -> None:
-    messages = [f"hello number {i}" for i in range(20)]
+    messages = [f"hello {i}" for i in range(20)]
     with frozen_rate_window():
         responses = await concurrently(api.client, [
             ("POST", "/chat", {"json": {"user_id": "demo-bob", "session_id": "busy",
@@ -322,6 +322,8 @@ def test_production_refuses_to_start_without_a_strong_key(
                  api_secret_key=SecretStr("short-key"))
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("MONGO_URI", "mongodb://db.internal:27017/")
+    monkeypatch.setenv("WIDGET_IDENTITY_SECRET", "i" * 32)
+    monkeypatch.setenv("WIDGET_TOKEN_SECRET", "t" * 32)
     monkeypatch.setenv("API_SECRET_KEY", "x" * 31)
     with pytest.raises(ValidationError):
         Settings(_env_file=None)  # type: ignore[call-arg]
@@ -330,7 +332,8 @@ def test_production_refuses_to_start_without_a_strong_key(
 
 
 async def test_production_adds_hsts(settings: Settings, store: Store) -> None:
-    production = api_settings(settings, environment="production")
+    production = api_settings(settings, environment="production",
+                              widget_identity_secret="i" * 32, widget_token_secret="t" * 32)
     async with AsyncTestClient(app=create_app(production, mongo_uri=settings.mongo_uri)) as c:
         response = await c.get("/health")
     assert response.status_code == 200

@@ -209,7 +209,7 @@ async def test_200_concurrent_messages_on_one_session_run_in_arrival_order(
             running -= 1
 
     monkeypatch.setattr(graph, "ainvoke", counted)
-    messages = [f"hello number {i}" for i in range(200)]
+    messages = [f"hello {i}" for i in range(200)]
     results = await asyncio.gather(*(turn(m, user="demo-bob", session="l1") for m in messages))
     assert all(r["reply"] for r in results)
     assert peak == 1  # one turn of the session at a time

@@ -59,7 +59,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     "warranty_claims": [IndexModel([("claim_id", ASCENDING)], unique=True),
                         IndexModel([("customer_id", ASCENDING)])],
     "handoff_tickets": [IndexModel([("ticket_id", ASCENDING)], unique=True),
-                        IndexModel([("customer_id", ASCENDING)])],
+                        IndexModel([("customer_id", ASCENDING)]),
+                        # The operators' queue: open tickets, oldest first.
+                        IndexModel([("status", ASCENDING), ("created_at", ASCENDING)])],
     # Claims (`tools.claims`): by key, and those whose lease ran out for the settler.
     "actions": [IndexModel([("key", ASCENDING)], unique=True),
                 IndexModel([("state", ASCENDING), ("lease_until", ASCENDING)])],

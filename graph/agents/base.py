@@ -214,6 +214,8 @@ def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedMode
         if not planned:
             _grounded(agent, transcript)
         await meter.spend(ctx.customer_id, now, transcript.tokens, source)
+        if runtime.context.trace is not None:
+            runtime.context.trace.tokens += transcript.tokens
         pending = await _terms(agent, schemas, ctx, transcript, planned)
         # The turn ends here, or waits in `confirm` for the customer's yes. A `Command` rather
         # than a conditional edge, which would read the whole state again (README, Performance).

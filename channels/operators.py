@@ -1,0 +1,120 @@
+"""The operators' API (`/admin/api/tickets`): the handoff queue, replies to customers, closing."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from pydantic import BaseModel, StringConstraints, ValidationError
+
+from channels.errors import ApiError
+from channels.guards import api_key
+from channels.inbox import WhatsAppInbox
+from channels.web import MESSAGE_MAX
+from channels.whatsapp import format_reply
+from graph.i18n import N_, gettext_for
+from tools import takeover
+from tools.store import Doc, Store, now
+
+log = logging.getLogger(__name__)
+
+STATUSES = ("open", "closed")
+# Said, in the customer's language, when the person hands the conversation back.
+BACK_LINE = N_("You are back with the shop's assistant. How can I help?")
+REPLY_BODY_LIMIT = 64 * 1024
+
+
+class OperatorReply(BaseModel):
+    """`POST /admin/api/tickets/{ticket_id}/reply`: what the person writes to the customer."""
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=MESSAGE_MAX)]
+
+
+async def _store(request: Request[Any, Any, Any]) -> Store:
+    await api_key(request)  # an operator's session cookie plugs in here (the dashboard's issue)
+    return request.app.state.omnisales.store  # type: ignore[no-any-return]
+
+
+async def _ticket(store: Store, ticket_id: str) -> Doc:
+    found = await takeover.ticket(store, ticket_id) if len(ticket_id) <= 64 else None
+    if found is None:
+        raise ApiError(404, "not_found", "no such ticket")
+    return found
+
+
+@get("/admin/api/tickets")
+async def list_tickets(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The handoff tickets in `status` (`open` by default), oldest first."""
+    store = await _store(request)
+    status = request.query_params.get("status", "open")
+    if status not in STATUSES:
+        raise ApiError(422, "invalid_request", "status must be open or closed")
+    return {"tickets": [takeover.public(t) for t in await takeover.tickets(store, status)]}
+
+
+@post("/admin/api/tickets/{ticket_id:str}/reply", status_code=200,
+      request_max_body_size=REPLY_BODY_LIMIT)
+async def reply_ticket(request: Request[Any, Any, Any], ticket_id: str) -> dict[str, Any]:
+    """Write to the ticket's customer on their session's channel.
+
+    Web: the message joins the conversation's history and events. WhatsApp: it is sent through
+    the outbox (retried, sent once). Voice: the ticket asks for a call-back with it.
+    """
+    store = await _store(request)
+    try:
+        body = OperatorReply.model_validate_json(await request.body())
+    except ValidationError:
+        raise ApiError(422, "invalid_request", "invalid fields: text") from None
+    ticket = await _ticket(store, ticket_id)
+    if ticket["status"] != "open":
+        raise ApiError(409, "ticket_closed", "this ticket is closed; the customer is with the "
+                       "assistant again")
+    at = now()
+    doc = await takeover.record_operator(store, ticket, body.text, at)
+    delivered = await _deliver(request, store, ticket, body.text, f"operator:{doc['_id']}")
+    return {"ticket_id": ticket_id, "status": "open", "delivered_by": delivered,
+            "message": {"role": "operator", "text": body.text,
+                        "at": at.isoformat().replace("+00:00", "Z"), "actions": []}}
+
+
+@post("/admin/api/tickets/{ticket_id:str}/close", status_code=200)
+async def close_ticket(request: Request[Any, Any, Any], ticket_id: str) -> dict[str, Any]:
+    """Close the ticket: the session goes back to the assistant, which tells the customer."""
+    store = await _store(request)
+    ticket = await _ticket(store, ticket_id)
+    at = now()
+    if await takeover.close(store, ticket_id, at):
+        text: list[str] = []
+
+        def say(language: str | None) -> str:
+            text.append(gettext_for(language)(BACK_LINE))
+            return text[-1]
+
+        if await takeover.leave_human(store, ticket, at, say) and ticket["channel"] == "whatsapp":
+            await _deliver(request, store, ticket, text[-1], f"back:{ticket_id}")
+    return {"ticket_id": ticket_id, "status": "closed", "mode": "assistant"}
+
+
+async def _deliver(request: Request[Any, Any, Any], store: Store, ticket: Doc, text: str,
+                   key: str) -> str:
+    """Send `text` on the ticket's channel; how it goes (`web`, `whatsapp`, `call_back`)."""
+    channel = ticket["channel"]
+    if channel == "whatsapp":
+        customer = await store.customers.find_one({"_id": ticket["customer_id"]}, {"phone": 1})
+        phone = str((customer or {}).get("phone") or "")
+        if not phone:
+            log.error("ticket %s: the customer has no phone to write to", ticket["ticket_id"])
+            raise ApiError(409, "no_phone", "the customer has no WhatsApp number on file")
+        inbox: WhatsAppInbox = request.app.state.inbox
+        await inbox.outbox.put(key, phone, format_reply(phone, text, [], False))
+        inbox.workers.send(key)  # the outbox's sweep takes it up if this process stops
+        return "whatsapp"
+    if channel == "voice":
+        await takeover.ask_call_back(store, ticket["ticket_id"], text, now())
+        return "call_back"
+    return "web"
+
+
+ROUTES = [list_tickets, reply_ticket, close_ticket]

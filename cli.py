@@ -15,6 +15,7 @@ from pymongo.errors import PyMongoError
 
 from checkpoints.embedded import EmbeddedDatabaseError
 from launcher import StartError
+from ops.logs import configure_for
 from settings import Settings
 
 
@@ -130,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings()
+        # Structured lines on stderr; a command other than `serve` says only what went wrong.
+        configure_for(settings, logging.INFO if args.command == "serve" else logging.WARNING)
         job: Any
         if args.command == "serve":
             from server import serve

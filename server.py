@@ -37,6 +37,9 @@ from launcher import (
     quiet_startup_errors,
     run_workers,
 )
+from ops.logs import configure_for
+from ops.metrics import prepare_multiprocess
+from ops.web import metrics_endpoint, request_context
 from pos_api import ROUTES as POS_ROUTES
 from settings import Settings
 from tools.customers import customer_for_phone
@@ -271,6 +274,7 @@ async def _stop(tasks: list[asyncio.Task[None]]) -> None:
 def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None) -> Litestar:
     """The API; its lifespan opens the database, the checkpointer and the graph."""
     settings = settings or Settings()
+    configure_for(settings)  # structured logs, in each worker too
     quiet_startup_errors()  # in each worker too: a failed start logs one line, not a traceback
 
     @contextlib.asynccontextmanager
@@ -297,8 +301,11 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
 
     return Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
-                        superu_turn, *POS_ROUTES, pos_returns.receive, docs.assets_router()],
+                        superu_turn, *POS_ROUTES, pos_returns.receive, docs.assets_router(),
+                        metrics_endpoint],
         lifespan=[lifespan],
+        middleware=[request_context],
+        logging_config=None,  # ops.logs configured the logging
         before_send=[security_headers(settings.environment == "production")],
         exception_handlers={Exception: error_response},
         cors_config=CORSConfig(allow_origins=settings.cors_origins,
@@ -338,6 +345,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
         if workers > 1:
             os.environ["MONGO_URI"] = settings.mongo_uri
             os.environ["COORDINATION"] = "database"  # rate limits and turns across workers
+            prepare_multiprocess(settings.data_dir)  # metrics: each worker's in one directory
             run_workers(uvicorn.Config("server:create_app", factory=True, host=host, port=port,
                                        workers=workers, **uvicorn_options(settings)))
             return

@@ -19,6 +19,7 @@ from graph.context import Context
 from graph.i18n import gettext_for
 from graph.routes import ROUTES
 from graph.wording import money
+from ops.turns import observed_turn
 from tools import notices
 from tools.context import session_key
 from tools.pin import spoken_pin
@@ -141,9 +142,11 @@ async def run_turn(graph: Graph, *, customer_id: str, session_id: str, message: 
     `source` is what the turn came through (an API key's digest, a channel's webhook), set by
     the server: its daily token budget is shared by every customer it serves.
     """
-    async with _turn(graph, customer_id, session_id, message, channel, store_id, source) as (
-            payload, config, context):
-        values = await graph.ainvoke(payload, config, context=context, durability="exit")
+    with observed_turn(thread_id(channel, customer_id, session_id), channel) as observed:
+        async with _turn(graph, customer_id, session_id, message, channel, store_id,
+                         source) as (payload, config, context):
+            values = await graph.ainvoke(payload, config, context=context, durability="exit")
+        observed["values"] = values
     return await _with_notices(graph, thread_id(channel, customer_id, session_id),
                                _result(values))
 
@@ -166,26 +169,29 @@ async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, messag
     """
     values: Any = {}
     shown = _Shown()
-    async with _turn(graph, customer_id, session_id, message, channel,
-                     source=source) as (payload, config, context):
-        parts: AsyncIterator[tuple[str, Any]] = graph.astream(  # type: ignore[assignment]
-            payload, config, context=context, durability="exit",
-            stream_mode=["messages", "updates", "values"])
-        async for mode, chunk in parts:
-            if mode == "messages":
-                token, meta = chunk
-                if isinstance(token, AIMessageChunk) and meta.get("langgraph_node") in ROUTES:
-                    for event in shown.token(token):
-                        yield event
-            elif mode == "updates":
-                for node, update in chunk.items():
-                    if node.startswith("__"):
-                        continue
-                    for event in shown.reply(update):
-                        yield event
-                    yield "step", {"node": node}
-            else:
-                values = chunk
+    with observed_turn(thread_id(channel, customer_id, session_id), channel) as observed:
+        async with _turn(graph, customer_id, session_id, message, channel,
+                         source=source) as (payload, config, context):
+            parts: AsyncIterator[tuple[str, Any]] = graph.astream(  # type: ignore[assignment]
+                payload, config, context=context, durability="exit",
+                stream_mode=["messages", "updates", "values"])
+            async for mode, chunk in parts:
+                if mode == "messages":
+                    token, meta = chunk
+                    if (isinstance(token, AIMessageChunk)
+                            and meta.get("langgraph_node") in ROUTES):
+                        for event in shown.token(token):
+                            yield event
+                elif mode == "updates":
+                    for node, update in chunk.items():
+                        if node.startswith("__"):
+                            continue
+                        for event in shown.reply(update):
+                            yield event
+                        yield "step", {"node": node}
+                else:
+                    values = chunk
+        observed["values"] = values
     yield "response", dict(await _with_notices(graph, thread_id(channel, customer_id, session_id),
                                                _result(values)))
 

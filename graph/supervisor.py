@@ -31,6 +31,7 @@ from graph.route_context import product_warranty, refers_back, request_part, sub
 from graph.routes import Route
 from graph.state import State
 from graph.till import STAFF_CHANNEL, STAFF_ONLY_REPLY, asks_for_till_work
+from ops.turns import routed
 from tools.glossary import with_english
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,7 @@ def make_supervisor(router: Router) -> Any:
 
     async def supervisor(state: State, runtime: Runtime[Context]) -> Command[Any]:
         if runtime.context.channel == STAFF_CHANNEL:
+            routed("till", "pos_adapter")
             return Command(goto="pos_adapter", update={"route": "pos_adapter",
                                                        "routed_by": "till"})
         text = latest_text(state["messages"])
@@ -175,10 +177,12 @@ def make_supervisor(router: Router) -> Any:
             text, memory, language, previous_turn(state["messages"]))
         if decision is None or "pos_adapter" in (
                 decision.route, *(route for route, _ in decision.requests)):
+            routed("staff_only", "general")
             return Command(goto=END, update={
                 "messages": [AIMessage(gettext_for(language)(STAFF_ONLY_REPLY))],
                 "route": "general", "routed_by": "staff_only", "actions": [],
                 "answered_by": "offline", "memory": {"language": language}})
+        routed(decision.by, decision.route)
         update = {"route": decision.route, "routed_by": decision.by,
                   "memory": {"language": language}}
         if decision.requests:

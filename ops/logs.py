@@ -113,8 +113,9 @@ def note_turn(**fields: str) -> None:
         current.update({k: v for k, v in fields.items() if v})
 
 
-def _drop_color_message(logger: WrappedLogger, name: str, event: EventDict) -> EventDict:
+def _drop_copies(logger: WrappedLogger, name: str, event: EventDict) -> EventDict:
     event.pop("color_message", None)  # uvicorn's copy of its message with terminal colours
+    event.pop("message", None)  # the record's formatted message: `event` already holds it
     return event
 
 
@@ -134,7 +135,7 @@ def configure_logging(*, production: bool, secret_values: Iterable[str] = (),
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.stdlib.ExtraAdder(),
-        _drop_color_message,
+        _drop_copies,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: Processor = (structlog.processors.JSONRenderer() if production

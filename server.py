@@ -39,6 +39,7 @@ from launcher import (
 )
 from ops.logs import configure_for
 from ops.metrics import prepare_multiprocess
+from ops.openapi import describe
 from ops.web import metrics_endpoint, request_context
 from pos_api import ROUTES as POS_ROUTES
 from settings import Settings
@@ -299,7 +300,7 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
             finally:
                 await _stop(background)
 
-    return Litestar(
+    api = Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
                         superu_turn, *POS_ROUTES, pos_returns.receive, docs.assets_router(),
                         metrics_endpoint],
@@ -316,6 +317,8 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
         request_max_body_size=CHAT_BODY_LIMIT,
         debug=False,
     )
+    describe(api)  # the bodies, auth schemes and errors the handlers' signatures do not show
+    return api
 
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,

@@ -67,6 +67,8 @@ def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[
         log.error("database error [%s]: %s", rid, type(exc).__name__)
     elif isinstance(exc, HTTPException):
         status = exc.status_code
+        if status == 405 and exc.headers and "allow" in exc.headers:  # RFC 9110: say which
+            headers["Allow"] = exc.headers["allow"]
         code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                 413: "payload_too_large"}.get(status, "error")
         detail = {413: "the request body is too large"}.get(status, str(exc.detail))

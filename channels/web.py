@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 Identifier = Annotated[str, StringConstraints(min_length=1, max_length=64,
                                               pattern=r"^[A-Za-z0-9_.:@+-]+$")]
 MESSAGE_MAX = 4000
+
+
+# Blank after stripping is refused: the schema says so with a pattern (a non-space somewhere).
+Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                           max_length=MESSAGE_MAX),
+                    Field(json_schema_extra={"pattern": r"\S"})]
 
 
 class ChatRequest(BaseModel):
@@ -16,6 +22,5 @@ class ChatRequest(BaseModel):
 
     user_id: Identifier
     session_id: Identifier
-    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                              max_length=MESSAGE_MAX)]
+    message: Message
     channel: Literal["web"] = "web"

@@ -43,6 +43,8 @@ def request_context(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                if method == "OPTIONS" and status == 204:
+                    message["headers"] = _allow_all(scope, message.get("headers", []))
             await send(message)
 
         try:
@@ -60,6 +62,21 @@ def request_context(app: ASGIApp) -> ASGIApp:
                                            "duration_ms": round(elapsed * 1000, 1)})
 
     return middleware
+
+
+def _allow_all(scope: Scope, headers: Any) -> list[tuple[bytes, bytes]]:
+    """`Allow` naming every method of the path.
+
+    Litestar's own OPTIONS answer names only the methods of the first handler registered on a
+    path (GET of /webhook/whatsapp, not its POST).
+    """
+    route = next((r for r in scope["litestar_app"].routes
+                  if getattr(r, "path_format", None) == scope.get("path_template")), None)
+    methods = getattr(route, "methods", None)
+    if not methods:
+        return list(headers)
+    kept = [(k, v) for k, v in headers if k.lower() != b"allow"]
+    return [*kept, (b"allow", ", ".join(sorted(methods)).encode())]
 
 
 @get("/metrics", media_type=metrics.CONTENT_TYPE, include_in_schema=False)

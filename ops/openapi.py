@@ -67,6 +67,9 @@ _SIGNATURE = {
     "X-Hub-Signature-256": "sha256=<hex HMAC-SHA256 of the raw body, WHATSAPP_APP_SECRET>",
     "X-SuperU-Timestamp": "Unix seconds when the provider signed the request",
     "X-SuperU-Signature": "hex HMAC-SHA256 of `timestamp.raw body`, SUPERU_WEBHOOK_SECRET"}
+_LENIENT = ("Meta's webhook (WhatsAppWebhook). Any correctly signed body is acknowledged with "
+            "200, since Meta would redeliver an error answer for ever; one that is not a "
+            "webhook is logged and dropped.")
 _TEXT = {"text/plain": {"schema": {"type": "string"}}}
 _SSE = ("Server-sent events: `step` {node}, `token` {text}, `reset` {}, then `response` "
         "(the full TurnResult, as POST /chat answers); `error` if the turn failed.")
@@ -82,6 +85,8 @@ class Doc:
     headers: tuple[str, ...] = ()  # required request headers (webhook signatures)
     query: tuple[str, ...] = ()  # optional query parameters read by hand
     ok: type[BaseModel] | None = None  # the 200 body, when the handler's type does not say
+    # Any signed body is acknowledged (the body's model is then what is expected, not required).
+    lenient: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # raw operation fields to merge
 
 
@@ -100,7 +105,8 @@ OPERATIONS: dict[tuple[str, str], Doc] = {
             "200": {"description": "`hub.challenge`, echoed", "content": _TEXT},
             "403": {"description": "The verify token does not match", "content": _TEXT}}}),
     ("post", "/webhook/whatsapp"): Doc(WhatsAppWebhook, errors=(*_COMMON, 401),
-                                       headers=("X-Hub-Signature-256",), ok=Received),
+                                       headers=("X-Hub-Signature-256",), ok=Received,
+                                       lenient=True),
     ("post", "/webhook/superu"): Doc(VoiceTurn, errors=TURN_ERRORS, ok=VoiceReply,
                                      headers=("X-SuperU-Timestamp", "X-SuperU-Signature")),
     ("post", "/pos/chat"): Doc(PosChatRequest, "PosKey", POS_ERRORS),
@@ -136,8 +142,11 @@ def _error(status: int, schemas: dict[str, Any]) -> dict[str, Any]:
 def _complete(operation: dict[str, Any], doc: Doc, schemas: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     if doc.body is not None:
-        operation["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": _ref(doc.body, schemas)}}}
+        body = _ref(doc.body, schemas)
+        operation["requestBody"] = {"required": not doc.lenient, "content": {
+            "application/json": {"schema": {"anyOf": [body, {}]} if doc.lenient else body}}}
+        if doc.lenient:
+            operation["requestBody"]["description"] = _LENIENT
     if doc.ok is not None:
         responses["200"] = {"description": "OK", "content": {
             "application/json": {"schema": _ref(doc.ok, schemas)}}}

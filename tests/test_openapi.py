@@ -80,7 +80,8 @@ def test_schemathesis_finds_nothing(mongo: EmbeddedServer, database: tuple[str, 
     env = environment(mongo.uri, database[0], tmp_path, "http://127.0.0.1:9/v21.0") | {
         "POS_API_KEY": API_KEY, "API_SECRET_KEY": API_KEY,
         # Fuzzing sends hundreds of requests a minute from one address with one key.
-        "RATE_LIMIT_PER_ADDRESS": "100000", "RATE_LIMIT_PER_KEY": "100000"}
+        "RATE_LIMIT_PER_ADDRESS": "100000", "RATE_LIMIT_PER_KEY": "100000",
+        "SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks"}  # signed webhooks reach the handlers
     with served(env, tmp_path) as (base, _log):
         assert httpx.get(f"{base}/docs/openapi.json").status_code == 200
         run = subprocess.run(

@@ -8,6 +8,7 @@ import hmac
 import json
 import logging
 import os
+import sys
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -37,6 +38,7 @@ from launcher import (
     quiet_startup_errors,
     run_workers,
 )
+from ops.console import where
 from ops.logs import configure_for
 from ops.metrics import prepare_multiprocess
 from ops.openapi import describe
@@ -331,6 +333,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
     from app import database_uri
 
     check_port(host, port)
+    said = where(settings)  # before the embedded server's address replaces MONGO_URI
     embedded = None
     if settings.mongo_uri is None:  # development: start the embedded server once; all join it
         uri, embedded = database_uri(settings)
@@ -338,6 +341,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
     assert settings.mongo_uri is not None
     try:
         check_database(settings.mongo_uri)
+        print(said, file=sys.stderr, flush=True)
         key = settings.api_key  # generated and stored now, so that every worker shares it
         print(f"OmniSales API on http://{host}:{port} (LLM: {settings.llm_mode})")
         print(f"Docs:    http://{host}:{port}/docs")

@@ -84,7 +84,7 @@ async def metrics_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Prometheus text; 404 unless `METRICS_TOKEN` is set, 401 without it as the bearer."""
     settings = request.app.state.omnisales.settings
     expected = settings.metrics_token
-    if expected is None:
+    if expected is None or not expected.get_secret_value():  # `METRICS_TOKEN=` is unset too
         raise ApiError(404, "not_found", "Not Found")
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(

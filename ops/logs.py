@@ -154,10 +154,15 @@ def configure_logging(*, production: bool, secret_values: Iterable[str] = (),
             root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # uvicorn's own handlers off
+    for name in ("uvicorn", "uvicorn.error"):  # through ours, not uvicorn's own handlers
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
+    # uvicorn's access line (client address, query string) is replaced by `ops.web`'s; with no
+    # handler anywhere up its chain, uvicorn does not even format it.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers.clear()
+    access.propagate = False
     # httpx writes every request's URL at INFO: noise here, and a URL may carry an id.
     logging.getLogger("httpx").setLevel(max(level, logging.WARNING))
     structlog.configure(

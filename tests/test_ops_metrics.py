@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from checkpoints.embedded import EmbeddedServer
 from graph.builder import build_graph
 from graph.llm import build_models
 from graph.session import run_turn
@@ -25,9 +29,12 @@ from tests.api_support import (
     webhook,
 )
 from tests.fakes import OPENROUTER_URL, Provider, completion, mock_providers, ok, openrouter_error
+from tests.test_server_process import API_KEY as PROCESS_KEY
+from tests.test_server_process import database, environment, served
 from tools.context import Services
 from tools.store import Store
 
+__all__ = ["database"]  # the fixture, for the served test
 TOKEN = "metrics-token-for-tests-0123456789"
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -132,3 +139,52 @@ async def test_model_calls_failovers_and_tokens_by_provider(services: Services,
     assert sample(names[1], provider="openrouter") - before[1] == 140
     assert sample(names[2], provider="openrouter") - before[2] == 1
     assert sample(names[0], **failed) - before[3] == 1
+
+
+@pytest.mark.slow
+def test_workers_add_up_in_multiprocess_mode(mongo: EmbeddedServer, database: tuple[str, Any],
+                                             tmp_path: Path) -> None:
+    """`serve --workers 2`: every scrape, whichever worker answers it, counts every request."""
+    env = environment(mongo.uri, database[0], tmp_path, "http://127.0.0.1:9/v21.0") | {
+        "METRICS_TOKEN": TOKEN}
+    auth = {"Authorization": f"Bearer {PROCESS_KEY}"}
+    metric_files = tmp_path / "prometheus"
+    with served(env, tmp_path, "--workers", "2") as (base, log):
+        sent = 0
+        while sent < 6 or (min(chats_by_worker(metric_files)) == 0 and sent < 40):
+            with httpx.Client() as client:  # a connection each: the workers share them out
+                answer = client.post(f"{base}/chat", headers=auth, json={
+                    "user_id": f"worker-test-{sent}", "session_id": "w", "message": "hi"})
+            assert answer.status_code == 200
+            sent += 1
+        by_worker = chats_by_worker(metric_files)
+        assert len(by_worker) == 2 and min(by_worker) > 0 and sum(by_worker) == sent
+        totals = set()
+        for _ in range(6):
+            with httpx.Client() as client:
+                text = client.get(f"{base}/metrics",
+                                  headers={"Authorization": f"Bearer {TOKEN}"}).text
+            samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                       for f in text_string_to_metric_families(text) for s in f.samples}
+            totals.add(samples[("omnisales_http_requests_total", (
+                ("method", "POST"), ("route", "/chat"), ("status", "200")))])
+        printed = log.read_text()
+    assert totals == {float(sent)}
+    assert "uvicorn.access" not in printed and '"POST /chat' not in printed
+    assert printed.count("[omnisales.turn]") == sent
+
+
+def chats_by_worker(directory: Path) -> list[float]:
+    """The `/chat` 200s each worker counted, read from its own metric file."""
+    counts = []
+    for path in sorted(directory.glob("counter_*.db")):
+        registry = CollectorRegistry()
+        # The collector reads a directory: one holding a link to this worker's file alone.
+        alone = directory.parent / f"alone-{path.stem}"
+        alone.mkdir(exist_ok=True)
+        (alone / path.name).unlink(missing_ok=True)
+        (alone / path.name).symlink_to(path)
+        MultiProcessCollector(registry, path=str(alone))  # type: ignore[no-untyped-call]
+        counts.append(registry.get_sample_value("omnisales_http_requests_total", {
+            "method": "POST", "route": "/chat", "status": "200"}) or 0.0)
+    return counts

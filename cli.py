@@ -16,7 +16,7 @@ from pymongo.errors import PyMongoError
 
 from checkpoints.embedded import EmbeddedDatabaseError
 from launcher import StartError
-from ops.console import settings_error, silence_stdout, where
+from ops.console import export_library_settings, settings_error, silence_stdout, where
 from ops.logs import configure_for
 from settings import Settings
 
@@ -153,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        export_library_settings()  # tracing and LangSmith read the environment, not Settings
         settings = Settings()
         # Structured lines on stderr; a command other than `serve` says only what went wrong.
         configure_for(settings, logging.INFO if args.command == "serve" else logging.WARNING)

@@ -38,6 +38,7 @@ from launcher import (
     quiet_startup_errors,
     run_workers,
 )
+from ops import tracing
 from ops.console import where
 from ops.logs import configure_for
 from ops.metrics import prepare_multiprocess
@@ -308,6 +309,7 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
                         metrics_endpoint],
         lifespan=[lifespan],
         middleware=[request_context],
+        plugins=tracing.plugins(),  # OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set
         logging_config=None,  # ops.logs configured the logging
         before_send=[security_headers(settings.environment == "production")],
         exception_handlers={Exception: error_response},

@@ -19,6 +19,7 @@ from graph.context import Context
 from graph.i18n import gettext_for
 from graph.routes import ROUTES
 from graph.wording import money
+from ops.tracing import graph_callbacks
 from ops.turns import observed_turn
 from tools import notices
 from tools.context import session_key
@@ -69,6 +70,8 @@ async def _turn(graph: Graph, customer_id: str, session_id: str, message: str,
     """
     thread = thread_id(channel, customer_id, session_id)
     config: Any = {"configurable": {"thread_id": thread}, "recursion_limit": RECURSION_LIMIT}
+    if callbacks := graph_callbacks():  # a span per node while traces are on (ops.tracing)
+        config["callbacks"] = callbacks
     context = Context(customer_id=customer_id, channel=channel, session_id=session_id,
                       store_id=store_id, source=source)
     saver = graph.checkpointer

@@ -10,6 +10,9 @@ from pydantic import ValidationError
 
 from settings import Settings
 
+# Read by libraries from the process environment, not by the settings: taken from `.env` too.
+LIBRARY_PREFIXES = ("OTEL_", "LANGSMITH_", "LANGCHAIN_", "PROMETHEUS_MULTIPROC_DIR")
+
 # `mongodb://user:password@host1,host2/db?opts` -> `host1,host2`: never the credentials.
 _HOSTS = re.compile(r"^[a-z+]+://(?:[^@/]*@)?([^/?]*)")
 
@@ -53,3 +56,16 @@ def silence_stdout() -> None:
     """
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+
+
+def export_library_settings(env_file: str = ".env") -> None:
+    """Put `.env`'s OpenTelemetry, LangSmith and Prometheus variables in the environment.
+
+    Those libraries read only the process environment; a variable already set there wins, and an
+    empty one in the file is left unset.
+    """
+    from dotenv import dotenv_values
+
+    for name, value in dotenv_values(env_file).items():
+        if value and name.startswith(LIBRARY_PREFIXES) and name not in os.environ:
+            os.environ[name] = value

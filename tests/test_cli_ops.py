@@ -17,6 +17,7 @@ from pymongo import MongoClient
 
 from checkpoints.embedded import EmbeddedServer
 from graph import studio
+from ops.console import export_library_settings
 from tests.test_production import OMNISALES, env_of, omnisales
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,3 +133,19 @@ async def test_the_studio_factory_reuses_what_it_built(mongo: EmbeddedServer, tm
     client: MongoClient[dict[str, Any]] = MongoClient(mongo.uri)
     client.drop_database(name)
     client.close()
+
+
+def test_library_settings_in_dotenv_reach_the_environment(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("OTEL_SERVICE_NAME=shop-a\nLANGSMITH_PROJECT=kept\nOTEL_EXPORTER_OTLP_"
+                        "ENDPOINT=\nAPI_SECRET_KEY=not-exported\n")
+    for name in ("OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "API_SECRET_KEY"):
+        monkeypatch.setenv(name, "")  # recorded, so that what the test sets is undone
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("LANGSMITH_PROJECT", "from-the-shell")
+    export_library_settings(str(env_file))
+    assert os.environ["OTEL_SERVICE_NAME"] == "shop-a"
+    assert os.environ["LANGSMITH_PROJECT"] == "from-the-shell"
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in os.environ
+    assert "API_SECRET_KEY" not in os.environ

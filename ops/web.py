@@ -27,7 +27,9 @@ def request_context(app: ASGIApp) -> ASGIApp:
 
     When the request ends it is counted by route template and status, timed, and logged in one
     line: method, route template, status, milliseconds. Never its query string (a verify token
-    may be in it), its body or the client's address.
+    may be in it), its body or the client's address. A request that matches no route (Litestar's
+    404 or 405 before any handler) is answered before middleware runs: neither counted nor
+    logged here, though its answer carries the request id (`channels.errors`).
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:

@@ -1,7 +1,7 @@
 """Structured logs: every `logging` line through structlog, with the request's and turn's fields.
 
 Development gets one human-readable line per record, production one JSON object per line. The
-request id (bound by `ops.web.RequestContext`) and the turn's fields (`turn_fields`) are added to
+request id (bound by `ops.web.request_context`) and the turn's fields (`turn_fields`) are added to
 every line logged while they hold, from any module's plain `logging.getLogger(...)`. Before a line
 is written, the configured secrets and anything shaped like a phone number are masked
 (`Redact`), in the message, the fields and a traceback alike.

@@ -31,6 +31,7 @@ from graph.route_context import product_warranty, refers_back, request_part, sub
 from graph.routes import Route
 from graph.state import State
 from graph.till import STAFF_CHANNEL, STAFF_ONLY_REPLY, asks_for_till_work
+from ops import metrics
 from ops.turns import routed
 from tools.glossary import with_english
 
@@ -145,7 +146,9 @@ class Router:
                                                {"tags": [TAG_NOSTREAM]})
             except Exception as exc:  # an unreachable model must not stop routing
                 log.warning("routing with %s failed: %s", named.name, type(exc).__name__)
+                metrics.MODEL_CALLS.labels(named.name, "error").inc()
                 continue
+            metrics.MODEL_CALLS.labels(named.name, "ok").inc()
             if isinstance(choice, RouteChoice):
                 if choice.second and choice.second != choice.route:
                     parts = decision.requests or ((choice.route, text), (choice.second, text))

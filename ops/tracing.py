@@ -81,8 +81,22 @@ def plugins() -> list[Any]:
         return []
     from litestar.plugins.opentelemetry import OpenTelemetryConfig, OpenTelemetryPlugin
 
-    return [OpenTelemetryPlugin(OpenTelemetryConfig(tracer_provider=provider,
-                                                    exclude=["/metrics", "/health"]))]
+    return [OpenTelemetryPlugin(OpenTelemetryConfig(
+        tracer_provider=provider, exclude=["/metrics", "/health"],
+        server_request_hook_handler=_without_query))]
+
+
+def _without_query(span: Any, scope: Any) -> None:
+    """Drop the query string from a request span: the WhatsApp handshake's carries a secret."""
+    if span is None or not span.is_recording():
+        return
+    attributes = getattr(span, "attributes", None) or {}
+    for key in ("http.url", "url.full", "http.target"):
+        value = attributes.get(key)
+        if isinstance(value, str) and "?" in value:
+            span.set_attribute(key, value.split("?", 1)[0])
+    if "url.query" in attributes:
+        span.set_attribute("url.query", "[redacted]")
 
 
 class NodeSpans(BaseCallbackHandler):

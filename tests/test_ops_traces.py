@@ -10,7 +10,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from ops import tracing
 from settings import Settings
-from tests.api_support import Api, api_settings, running_api
+from tests.api_support import VERIFY_TOKEN, Api, api_settings, running_api
 from tools.store import Store
 
 
@@ -50,3 +50,15 @@ async def test_a_chat_request_is_one_trace_through_nodes_and_mongodb(
     mongo = [s for s in mine if s.attributes and s.attributes.get("db.system") == "mongodb"]
     assert mongo, [s.name for s in mine]
     assert all(s.parent is not None for s in mine if s is not http[0])
+
+
+async def test_no_query_string_reaches_a_span(api: Api, spans: InMemorySpanExporter) -> None:
+    """The WhatsApp handshake's query carries the verify token: never in a trace."""
+    spans.clear()
+    url = f"/webhook/whatsapp?hub.mode=subscribe&hub.verify_token={VERIFY_TOKEN}&hub.challenge=c1"
+    response = await api.client.get(url)
+    assert response.status_code == 200 and response.text == "c1"
+    finished = spans.get_finished_spans()
+    assert finished
+    for span in finished:
+        assert VERIFY_TOKEN not in repr(dict(span.attributes or {})), span.name

@@ -43,7 +43,7 @@ from ops.console import where
 from ops.logs import configure_for
 from ops.metrics import prepare_multiprocess
 from ops.openapi import describe
-from ops.web import metrics_endpoint, request_context
+from ops.web import count_unrouted, metrics_endpoint, request_context
 from pos_api import ROUTES as POS_ROUTES
 from settings import Settings
 from tools.customers import customer_for_phone
@@ -311,7 +311,7 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
         middleware=[request_context],
         plugins=tracing.plugins(),  # OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set
         logging_config=None,  # ops.logs configured the logging
-        before_send=[security_headers(settings.environment == "production")],
+        before_send=[security_headers(settings.environment == "production"), count_unrouted],
         exception_handlers={Exception: error_response},
         cors_config=CORSConfig(allow_origins=settings.cors_origins,
                                allow_methods=["GET", "POST"],

@@ -19,6 +19,7 @@ log = logging.getLogger("omnisales.http")
 # Routes too frequent or too dull for a line each (the status still counts in the metrics).
 _QUIET = frozenset({"/health", "/metrics"})
 # A webhook's delivery answered 200 is acknowledged: the provider will not send it again.
+_COUNTED = "omnisales_counted"  # set in a request's scope state by `request_context`
 _WEBHOOKS = {"/webhook/whatsapp": "whatsapp", "/webhook/superu": "voice"}
 
 
@@ -28,8 +29,8 @@ def request_context(app: ASGIApp) -> ASGIApp:
     When the request ends it is counted by route template and status, timed, and logged in one
     line: method, route template, status, milliseconds. Never its query string (a verify token
     may be in it), its body or the client's address. A request that matches no route (Litestar's
-    404 or 405 before any handler) is answered before middleware runs: neither counted nor
-    logged here, though its answer carries the request id (`channels.errors`).
+    404 or 405 before any handler) is answered before middleware runs: `count_unrouted` counts
+    and logs it.
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
@@ -37,6 +38,7 @@ def request_context(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         bind_request(scope_request_id(scope))
+        scope.setdefault("state", {})[_COUNTED] = True  # not `count_unrouted`'s to count
         method = str(scope.get("method", ""))
         started = time.perf_counter()
         status = 500  # unless a response starts: an exception that escaped every handler
@@ -64,6 +66,18 @@ def request_context(app: ASGIApp) -> ASGIApp:
                                            "duration_ms": round(elapsed * 1000, 1)})
 
     return middleware
+
+
+async def count_unrouted(message: Message, scope: Scope) -> None:
+    """A `before_send` hook: count and log the answers no route's middleware saw (404, 405)."""
+    if scope["type"] != "http" or message["type"] != "http.response.start":
+        return
+    if scope.setdefault("state", {}).get(_COUNTED):
+        return
+    method, status = str(scope.get("method", "")), message["status"]
+    metrics.HTTP_REQUESTS.labels(method, "unmatched", str(status)).inc()
+    log.info("request", extra={"request_id": scope_request_id(scope), "method": method,
+                               "route": "unmatched", "status": status})
 
 
 def _allow_all(scope: Scope, headers: Any) -> list[tuple[bytes, bytes]]:

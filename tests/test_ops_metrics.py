@@ -68,6 +68,19 @@ async def test_metrics_need_the_token(api: Api) -> None:
     assert TOKEN not in wrong.text
 
 
+async def test_requests_no_route_matched_are_counted_too(api: Api) -> None:
+    before = await scrape(api)
+    assert (await api.client.get("/wp-login.php?x=1")).status_code == 404
+    assert (await api.client.request("TRACE", "/chat")).status_code == 405
+    after = await scrape(api)
+    assert moved(before, after, "omnisales_http_requests_total",
+                 method="GET", route="unmatched", status="404") == 1
+    assert moved(before, after, "omnisales_http_requests_total",
+                 method="TRACE", route="unmatched", status="405") == 1
+    assert moved(before, after, "omnisales_http_requests_total",
+                 method="GET", route="/metrics", status="200") == 1  # counted once, not twice
+
+
 async def test_no_token_configured_is_not_found(settings: Settings, seeded: Store,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     async with running_api(api_settings(settings), seeded, monkeypatch) as api:

@@ -6,7 +6,9 @@
 # --- build: install the project and its dependencies into a virtual environment ---------------
 FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
-RUN python -m venv /opt/venv
+# A current pip: the one the base image bundles can fail to resolve the OpenTelemetry packages
+# (tried outside Docker with pip 23.2: ResolutionImpossible; pip 25+ resolves them).
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir --upgrade "pip>=25.1"
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 # Dependencies first: this layer is rebuilt only when pyproject.toml changes.

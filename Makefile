@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8000
+HOST ?= 127.0.0.1
 
 .PHONY: run test check lint bench eval seed messages clean chromium
 
@@ -14,8 +16,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[embedded,test]'
 	touch $(STAMP)
 
+# `make run PORT=8010` (and HOST=...) to serve elsewhere.
 run: $(STAMP)
-	$(BIN)/omnisales serve
+	$(BIN)/omnisales serve --host $(HOST) --port $(PORT)
 
 # The widget's browser tests drive Debian's chromium through Playwright (never `playwright
 # install`, which downloads a browser of its own): installed here when it is missing.

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, NoReturn
 
 from pydantic import ValidationError
@@ -15,6 +16,8 @@ from pymongo.errors import PyMongoError
 
 from checkpoints.embedded import EmbeddedDatabaseError
 from launcher import StartError
+from ops.console import export_library_settings, settings_error, silence_stdout, where
+from ops.logs import configure_for
 from settings import Settings
 
 
@@ -49,11 +52,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _receive(settings: Settings, return_id: str) -> int:
+@contextlib.asynccontextmanager
+async def _open(settings: Settings, **options: Any) -> AsyncIterator[Any]:
+    """`app.open_app`, saying on stderr which data directory and database once they answer.
+
+    Said after the database answered, so that a failure stays the one line that names it.
+    """
     from app import open_app
+
+    async with open_app(settings, **options) as app:
+        print(where(settings), file=sys.stderr, flush=True)
+        yield app
+
+
+async def _receive(settings: Settings, return_id: str) -> int:
     from tools.returns import receive_return
 
-    async with open_app(settings, checkpointer=False) as app:
+    async with _open(settings, checkpointer=False) as app:
         result = await receive_return(app.services, return_id)
     if result["type"] == "error":
         print(f"omnisales: {result['message']}", file=sys.stderr)
@@ -65,10 +80,9 @@ async def _receive(settings: Settings, return_id: str) -> int:
 async def _seed(settings: Settings, products: int, reset: bool) -> None:
     from tqdm import tqdm
 
-    from app import open_app
     from tools.seed import DEFAULT_PRODUCTS, seed
 
-    async with open_app(settings) as app:
+    async with _open(settings) as app:
         total = max(products, DEFAULT_PRODUCTS)
         with tqdm(total=total, unit="products", disable=total < 5000) as bar:
             counts = await seed(app.store, products=products, reset=reset, progress=bar.update)
@@ -76,31 +90,41 @@ async def _seed(settings: Settings, products: int, reset: bool) -> None:
 
 
 async def _ask(settings: Settings, user: str, session: str, channel: str, message: str) -> None:
-    from app import open_app
     from graph.session import run_turn
 
-    async with open_app(settings, seed_if_empty=True) as app:
+    async with _open(settings, seed_if_empty=True) as app:
         result = await run_turn(app.graph, customer_id=user, session_id=session,
                                 channel=channel, message=message)
     print(json.dumps(result, default=str))
 
 
-async def _chat(settings: Settings, user: str, session: str) -> None:
-    from app import open_app
+def _chat(settings: Settings, user: str, session: str) -> None:
+    """The terminal conversation; Ctrl-C leaves at once, mid-question or mid-turn.
+
+    Input is read on the main thread between turns (`input()` in a worker thread would keep
+    the process waiting for a line after Ctrl-C), and each turn runs on one event loop.
+    """
     from graph.session import run_turn
 
-    async with open_app(settings, seed_if_empty=True) as app:
-        print(f"OmniSales ({settings.llm_mode}) as {user}. Empty line or Ctrl-D to quit.")
-        while True:
-            try:
-                line = await asyncio.to_thread(input, "you> ")
-            except EOFError:
-                break
-            if not line.strip():
-                break
-            result = await run_turn(app.graph, customer_id=user, session_id=session,
-                                    message=line)
-            print(f"[{result['agent_used']}] {result['reply']}")
+    with asyncio.Runner() as runner:
+        opened = _open(settings, seed_if_empty=True)
+        app = runner.run(opened.__aenter__())
+        try:
+            print(f"OmniSales ({settings.llm_mode}) as {user}. Empty line or Ctrl-D to quit.")
+            while line := _line("you> "):
+                result = runner.run(run_turn(app.graph, customer_id=user, session_id=session,
+                                             message=line))
+                print(f"[{result['agent_used']}] {result['reply']}")
+        finally:
+            runner.run(opened.__aexit__(None, None, None))
+
+
+def _line(prompt: str) -> str:
+    """The next line typed, stripped; empty at the end of input."""
+    try:
+        return input(prompt).strip()
+    except EOFError:
+        return ""
 
 
 async def _route(settings: Settings) -> None:
@@ -129,7 +153,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
+        export_library_settings()  # tracing and LangSmith read the environment, not Settings
         settings = Settings()
+        # Structured lines on stderr; a command other than `serve` says only what went wrong.
+        configure_for(settings, logging.INFO if args.command == "serve" else logging.WARNING)
         job: Any
         if args.command == "serve":
             from server import serve
@@ -145,7 +172,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "ask":
             job = _ask(settings, args.user, args.session, args.channel, args.message)
         elif args.command == "chat":
-            job = _chat(settings, args.user, args.session)
+            _chat(settings, args.user, args.session)
+            return 0
         elif args.command == "returns":
             return asyncio.run(_receive(settings, args.return_id))
         else:
@@ -153,9 +181,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(job)
         return 0
     except KeyboardInterrupt:
+        print(file=sys.stderr)  # the prompt's line ends; nothing else to say
         return 130
+    except BrokenPipeError:  # the reader left (`omnisales ask ... | head`): not an error to report
+        silence_stdout()
+        return 141
     except ValidationError as exc:
-        print(f"omnisales: invalid settings: {exc.errors()[0]['msg']}", file=sys.stderr)
+        print(f"omnisales: {settings_error(exc)}", file=sys.stderr)
     except (EmbeddedDatabaseError, PyMongoError) as exc:
         print(f"omnisales: database unreachable: {type(exc).__name__}", file=sys.stderr)
     except StartError as exc:

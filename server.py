@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import os
+import sys
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -47,6 +48,12 @@ from launcher import (
     quiet_startup_errors,
     run_workers,
 )
+from ops import tracing
+from ops.console import where
+from ops.logs import configure_for
+from ops.metrics import prepare_multiprocess
+from ops.openapi import describe
+from ops.web import count_unrouted, metrics_endpoint, request_context
 from pos_api import ROUTES as POS_ROUTES
 from settings import Settings
 from tools.customers import customer_for_phone
@@ -238,6 +245,7 @@ async def _stop(tasks: list[asyncio.Task[None]]) -> None:
 def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None) -> Litestar:
     """The API; its lifespan opens the database, the checkpointer and the graph."""
     settings = settings or Settings()
+    configure_for(settings)  # structured logs, in each worker too
     quiet_startup_errors()  # in each worker too: a failed start logs one line, not a traceback
 
     @contextlib.asynccontextmanager
@@ -262,13 +270,17 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
             finally:
                 await _stop(background)
 
-    return Litestar(
+    api = Litestar(
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
                         superu_turn, *POS_ROUTES, pos_returns.receive, docs.assets_router(),
                         conversations.chat_history, conversations.chat_events,
-                        *operators.ROUTES, *widget.routes(settings.environment == "development")],
+                        *operators.ROUTES, *widget.routes(settings.environment == "development"),
+                        metrics_endpoint],
         lifespan=[lifespan],
-        before_send=[security_headers(settings.environment == "production")],
+        middleware=[request_context],
+        plugins=tracing.plugins(),  # OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set
+        logging_config=None,  # ops.logs configured the logging
+        before_send=[security_headers(settings.environment == "production"), count_unrouted],
         exception_handlers={Exception: error_response},
         cors_config=CORSConfig(allow_origins=settings.cors_origins,
                                allow_methods=["GET", "POST"],
@@ -278,6 +290,8 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
         request_max_body_size=CHAT_BODY_LIMIT,
         debug=False,
     )
+    describe(api)  # the bodies, auth schemes and errors the handlers' signatures do not show
+    return api
 
 
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
@@ -290,6 +304,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
     from app import database_uri
 
     check_port(host, port)
+    said = where(settings)  # before the embedded server's address replaces MONGO_URI
     embedded = None
     if settings.mongo_uri is None:  # development: start the embedded server once; all join it
         uri, embedded = database_uri(settings)
@@ -297,6 +312,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
     assert settings.mongo_uri is not None
     try:
         check_database(settings.mongo_uri)
+        print(said, file=sys.stderr, flush=True)
         key = settings.api_key  # generated and stored now, so that every worker shares it
         _ = settings.identity_secret, settings.token_secret  # the widget's, likewise
         print(f"OmniSales API on http://{host}:{port} (LLM: {settings.llm_mode})")
@@ -310,6 +326,7 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
         if workers > 1:
             os.environ["MONGO_URI"] = settings.mongo_uri
             os.environ["COORDINATION"] = "database"  # rate limits and turns across workers
+            prepare_multiprocess(settings.data_dir)  # metrics: each worker's in one directory
             run_workers(uvicorn.Config("server:create_app", factory=True, host=host, port=port,
                                        workers=workers, **uvicorn_options(settings)))
             return

@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # How the processes serving one shop coordinate rate limits and session turns: `process` (one
     # server process: in its memory) or `database` (several: in MongoDB).
     coordination: Literal["process", "database"] = "process"
+    # The bearer token of `GET /metrics`; unset, the route answers 404 (ops.web).
+    metrics_token: SecretStr | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -15,6 +16,8 @@ from pymongo.errors import ConnectionFailure, PyMongoError
 log = logging.getLogger("omnisales.api")
 
 RETRY_AFTER_S = "5"
+# An incoming `X-Request-ID` is kept when it is this: short, and safe in a header and a log line.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 class ApiError(HTTPException):
@@ -27,8 +30,17 @@ class ApiError(HTTPException):
 
 
 def scope_request_id(scope: Any) -> str:
-    """The request's correlation id, made on first use and kept in the scope's state."""
-    return str(scope.setdefault("state", {}).setdefault("request_id", uuid.uuid4().hex))
+    """The request's correlation id, kept in the scope's state from its first use.
+
+    The client's (or a proxy's) `X-Request-ID` when it is sane (`SANE_REQUEST_ID`), else a new one,
+    so that one id follows a request from the load balancer through every log line to the answer.
+    """
+    state = scope.setdefault("state", {})
+    if "request_id" not in state:
+        given = next((value for name, value in scope.get("headers", ())
+                      if name.lower() == b"x-request-id"), b"").decode("latin-1")
+        state["request_id"] = given if SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    return str(state["request_id"])
 
 
 def request_id(request: Request[Any, Any, Any]) -> str:
@@ -55,6 +67,8 @@ def error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[
         log.error("database error [%s]: %s", rid, type(exc).__name__)
     elif isinstance(exc, HTTPException):
         status = exc.status_code
+        if status == 405 and exc.headers and "allow" in exc.headers:  # RFC 9110: say which
+            headers["Allow"] = exc.headers["allow"]
         code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                 413: "payload_too_large"}.get(status, "error")
         detail = {413: "the request body is too large"}.get(status, str(exc.detail))

@@ -17,6 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from channels import leases
 from channels.whatsapp import SendError, send_message
+from ops import metrics
 from settings import Settings
 from tools.store import Doc, Store
 
@@ -100,6 +101,7 @@ class Outbox:
         except SendError as exc:
             log.error("WhatsApp reply %s failed for good after %s attempts: %s", wamid,
                       (await self._attempts(wamid)), exc)
+            metrics.OUTBOX_FAILURES.inc()
             await self.replies.update_one({"_id": wamid, "lease": token}, {"$set": {
                 "state": "failed", "error": str(exc)[:300]}, "$unset": {"lease_until": ""}})
             return

@@ -8,11 +8,13 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, ValidationError
 
 from channels.errors import RETRY_AFTER_S, ApiError
-from channels.web import MESSAGE_MAX, Identifier
+from channels.web import Identifier, Message
 from settings import Settings
+from tools.cart import MAX_QUANTITY
 
 MAX_LINES = 50
-Sku = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Sku = Annotated[str, StringConstraints(min_length=1, max_length=64),
+               Field(json_schema_extra={"pattern": r"\S"})]  # a blank one is refused
 TransactionId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 # The status each coded tool error answers with (tools.pos.fail).
@@ -29,15 +31,16 @@ class PosChatRequest(BaseModel):
     store_id: Identifier
     staff_id: Identifier
     session_id: Identifier
-    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                              max_length=MESSAGE_MAX)]
+    message: Message
 
 
 class SaleLine(BaseModel):
     """One line of a till sale."""
 
     sku: Sku
-    quantity: StrictInt
+    # The tool checks the range (its own message); the schema says it to API clients.
+    quantity: Annotated[StrictInt, Field(json_schema_extra={"minimum": 1,
+                                                            "maximum": MAX_QUANTITY})]
 
 
 class PosTransactionRequest(BaseModel):

@@ -97,5 +97,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """
     DeadlineProtocol.read_timeout_s = settings.request_read_timeout_s
     proxies = ",".join(settings.trusted_proxies)
+    # uvicorn's logging stays as `ops.logs` set it (structured); its access line is replaced
+    # by the API's own (`ops.web`), which never writes a query string or a client's address.
     return {"http": "channels.serving:DeadlineProtocol", "proxy_headers": bool(proxies),
-            "forwarded_allow_ips": proxies or None}
+            "forwarded_allow_ips": proxies or None, "log_config": None, "access_log": False}

@@ -21,6 +21,8 @@ from graph.i18n import gettext_for
 from graph.routes import ROUTES
 from graph.shown import Shown
 from graph.wording import money
+from ops.tracing import graph_callbacks
+from ops.turns import observed_turn
 from tools import notices
 from tools.context import session_key
 from tools.pin import spoken_pin
@@ -100,6 +102,8 @@ async def _turn(graph: Graph, customer_id: str, session_id: str, message: str,
     """
     thread = thread_id(channel, customer_id, session_id)
     config: Any = {"configurable": {"thread_id": thread}, "recursion_limit": RECURSION_LIMIT}
+    if callbacks := graph_callbacks():  # a span per node while traces are on (ops.tracing)
+        config["callbacks"] = callbacks
     context = Context(customer_id=customer_id, channel=channel, session_id=session_id,
                       store_id=store_id, source=source, trace=TurnTrace())
     saver = graph.checkpointer
@@ -181,11 +185,14 @@ async def run_turn(graph: Graph, *, customer_id: str, session_id: str, message: 
     `source` is what the turn came through (an API key's digest, a channel's webhook), set by
     the server: its daily token budget is shared by every customer it serves.
     """
-    async with _turn(graph, customer_id, session_id, message, channel, store_id, source) as run:
-        if run.human:
-            return await run.hold()
-        values = await graph.ainvoke(run.payload, run.config, context=run.context,
-                                     durability="exit")
+    with observed_turn(thread_id(channel, customer_id, session_id), channel) as observed:
+        async with _turn(graph, customer_id, session_id, message, channel, store_id,
+                         source) as run:
+            if run.human:
+                return await run.hold()
+            values = await graph.ainvoke(run.payload, run.config, context=run.context,
+                                         durability="exit")
+        observed["values"] = values
     return await run.archive(values, await _with_notices(
         graph, thread_id(channel, customer_id, session_id), _result(values)))
 
@@ -208,30 +215,33 @@ async def stream_turn(graph: Graph, *, customer_id: str, session_id: str, messag
     """
     values: Any = {}
     shown = Shown()
-    async with _turn(graph, customer_id, session_id, message, channel,
-                     source=source) as run:
-        if run.human:
-            held = await run.hold()
-            yield "token", {"text": held["reply"]}
-            yield "response", dict(held)
-            return
-        parts: AsyncIterator[tuple[str, Any]] = graph.astream(  # type: ignore[assignment]
-            run.payload, run.config, context=run.context, durability="exit",
-            stream_mode=["messages", "updates", "values"])
-        async for mode, chunk in parts:
-            if mode == "messages":
-                token, meta = chunk
-                if isinstance(token, AIMessageChunk) and meta.get("langgraph_node") in ROUTES:
-                    for event in shown.token(token):
-                        yield event
-            elif mode == "updates":
-                for node, update in chunk.items():
-                    if node.startswith("__"):
-                        continue
-                    for event in shown.reply(update):
-                        yield event
-                    yield "step", {"node": node}
-            else:
-                values = chunk
+    with observed_turn(thread_id(channel, customer_id, session_id), channel) as observed:
+        async with _turn(graph, customer_id, session_id, message, channel,
+                         source=source) as run:
+            if run.human:
+                held = await run.hold()
+                yield "token", {"text": held["reply"]}
+                yield "response", dict(held)
+                return
+            parts: AsyncIterator[tuple[str, Any]] = graph.astream(  # type: ignore[assignment]
+                run.payload, run.config, context=run.context, durability="exit",
+                stream_mode=["messages", "updates", "values"])
+            async for mode, chunk in parts:
+                if mode == "messages":
+                    token, meta = chunk
+                    if (isinstance(token, AIMessageChunk)
+                            and meta.get("langgraph_node") in ROUTES):
+                        for event in shown.token(token):
+                            yield event
+                elif mode == "updates":
+                    for node, update in chunk.items():
+                        if node.startswith("__"):
+                            continue
+                        for event in shown.reply(update):
+                            yield event
+                        yield "step", {"node": node}
+                else:
+                    values = chunk
+        observed["values"] = values
     yield "response", dict(await run.archive(values, await _with_notices(
         graph, thread_id(channel, customer_id, session_id), _result(values))))

@@ -41,6 +41,8 @@ from graph.route_context import (
 from graph.routes import Route
 from graph.state import State
 from graph.till import STAFF_CHANNEL, STAFF_ONLY_REPLY, asks_for_till_work
+from ops import metrics
+from ops.turns import routed
 from tools.glossary import with_english
 
 log = logging.getLogger(__name__)
@@ -168,7 +170,9 @@ class Router:
                                                {"tags": [TAG_NOSTREAM]})
             except Exception as exc:  # an unreachable model must not stop routing
                 log.warning("routing with %s failed: %s", named.name, type(exc).__name__)
+                metrics.MODEL_CALLS.labels(named.name, "error").inc()
                 continue
+            metrics.MODEL_CALLS.labels(named.name, "ok").inc()
             if isinstance(choice, RouteChoice):
                 if choice.second and choice.second != choice.route:
                     parts = decision.requests or ((choice.route, text), (choice.second, text))
@@ -189,6 +193,7 @@ def make_supervisor(router: Router) -> Any:
 
     async def supervisor(state: State, runtime: Runtime[Context]) -> Command[Any]:
         if runtime.context.channel == STAFF_CHANNEL:
+            routed("till", "pos_adapter")
             return Command(goto="pos_adapter", update={"route": "pos_adapter",
                                                        "routed_by": "till"})
         text = latest_text(state["messages"])
@@ -199,12 +204,14 @@ def make_supervisor(router: Router) -> Any:
             text, memory, language, previous_turn(state["messages"]))
         if decision is None or "pos_adapter" in (
                 decision.route, *(route for route, _ in decision.requests)):
+            routed("staff_only", "general")
             return Command(goto=END, update={
                 "messages": [AIMessage(gettext_for(language)(STAFF_ONLY_REPLY))],
                 "route": "general", "routed_by": "staff_only", "actions": [],
                 "answered_by": "offline", "memory": {"language": language}})
         if runtime.context.trace is not None:
             runtime.context.trace.confidence = decision.confidence
+        routed(decision.by, decision.route)
         update = {"route": decision.route, "routed_by": decision.by,
                   "memory": {"language": language}}
         if decision.requests:

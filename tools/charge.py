@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from ops import metrics
 from tools.claims import advance, move, settle
 from tools.context import ToolContext
 from tools.fulfil import fulfil
@@ -70,6 +71,7 @@ async def _charge(ctx: ToolContext, payment_id: str) -> Doc:
     elif outcome["status"] != "paid":  # interrupted for good: the credit it spent comes back
         await restore_credit(ctx, f"spend:{payment_id}")
     status = outcome["status"] if outcome["status"] in ("paid", "declined") else "failed"
+    metrics.CHARGES.labels(status).inc()
     update: Doc = {"status": status, "code": outcome.get("code"),
                    "reference": outcome.get("reference")}
     if status == "paid":

@@ -6,6 +6,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from ops import metrics
 from tools.claims import move
 from tools.context import ToolContext
 from tools.registry import error, not_found
@@ -29,6 +30,7 @@ async def request_confirmation(ctx: ToolContext, kind: str, payload: Doc) -> Doc
         "status": "pending", "created_at": at, "expires_at": at + CONFIRMATION_TTL,
     }
     await ctx.store.confirmations.insert_one(doc)
+    metrics.CONFIRMATIONS.labels("asked").inc()
     return doc
 
 
@@ -53,6 +55,7 @@ async def claim_confirmation(ctx: ToolContext, confirmation_id: str) -> Doc | di
     if not await move(coll, {"_id": confirmation_id}, {"status": "pending"},
                       {"$set": {"status": "confirmed"}}):
         return error("this request was already answered")
+    metrics.CONFIRMATIONS.labels("confirmed").inc()
     return doc
 
 
@@ -62,6 +65,8 @@ async def cancel_confirmation(ctx: ToolContext, confirmation_id: str) -> bool:
         {"_id": confirmation_id, "customer_id": ctx.customer_id,
          "session_key": ctx.session_key, "status": "pending"},
         {"$set": {"status": "cancelled"}})
+    if result.modified_count == 1:
+        metrics.CONFIRMATIONS.labels("cancelled").inc()
     return result.modified_count == 1
 
 

@@ -19,6 +19,7 @@ from graph.llm import check
 from graph.memory import for_prompt
 from graph.prompts import SYSTEM_PROMPT
 from graph.terms import confirmation_of, terms_note
+from ops import metrics
 from tools.context import ToolContext
 from tools.registry import error
 
@@ -133,11 +134,26 @@ async def run_tool(agent: Agent, schemas: dict[str, BaseTool], ctx: ToolContext,
         return error("that did not work; please try again in a moment")
 
 
+async def model_reply(speaker: Speaker, transcript: Transcript) -> AIMessage:
+    """The speaker's next message; a model's call is counted, with its outcome and tokens."""
+    if speaker.name == OFFLINE:
+        return await speaker.reply(transcript)
+    try:
+        reply = await speaker.reply(transcript)
+    except Exception:
+        metrics.MODEL_CALLS.labels(speaker.name, "error").inc()
+        raise
+    metrics.MODEL_CALLS.labels(speaker.name, "ok").inc()
+    if reply.usage_metadata:
+        metrics.MODEL_TOKENS.labels(speaker.name).inc(reply.usage_metadata["total_tokens"])
+    return reply
+
+
 async def converse(speaker: Speaker, transcript: Transcript, agent: Agent,
                    schemas: dict[str, BaseTool], ctx: ToolContext) -> None:
     """The tool loop: at most `MAX_TOOL_ROUNDS` rounds, then the server's own reply."""
     for _ in range(MAX_TOOL_ROUNDS):
-        reply = await speaker.reply(transcript)
+        reply = await model_reply(speaker, transcript)
         usage = reply.usage_metadata
         transcript.tokens += usage["total_tokens"] if usage else 0
         if not reply.tool_calls:
@@ -169,6 +185,7 @@ async def answer(speakers: Sequence[Speaker], transcript: Transcript, agent: Age
             if speaker.name == OFFLINE:
                 raise
             log.warning("%s failed for %s: %s", speaker.name, agent.name, type(exc).__name__)
+            metrics.MODEL_FAILOVERS.labels(speaker.name).inc()
             continue
         return speaker.name, speaker.name == OFFLINE and not reported
     raise RuntimeError("no speaker answered")  # unreachable: the planner is always last

@@ -1,0 +1,1 @@
+"""Operations: structured logs, Prometheus metrics and the request context they share."""

@@ -1,0 +1,151 @@
+"""The command line as a developer meets it: real processes, their streams and exit statuses."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pymongo import MongoClient
+
+from checkpoints.embedded import EmbeddedServer
+from graph import studio
+from ops.console import export_library_settings
+from tests.test_production import OMNISALES, env_of, omnisales
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db_env(tmp_path: Path, mongo: EmbeddedServer) -> Iterator[dict[str, str]]:
+    """A process environment on a fresh database of the test server."""
+    name = f"c_{uuid.uuid4().hex[:12]}"
+    yield env_of(tmp_path, MONGO_URI=mongo.uri, DB_NAME=name)
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo.uri)
+    client.drop_database(name)
+    client.close()
+
+
+@pytest.mark.parametrize(("variable", "value", "expected"), [
+    ("ENVIRONMENT", "prod", "ENVIRONMENT: expected 'development' or 'production'"),
+    ("LLM_TIMEOUT_S", "-1", "LLM_TIMEOUT_S: expected greater than 0"),
+    ("COORDINATION", "cluster", "COORDINATION: expected 'process' or 'database'"),
+])
+def test_a_settings_error_names_the_variable_and_what_it_expects(
+        tmp_path: Path, variable: str, value: str, expected: str) -> None:
+    done = omnisales(env_of(tmp_path, **{variable: value}), tmp_path, "seed")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == f"omnisales: invalid settings: {expected}\n"
+
+
+def test_a_secret_setting_error_does_not_repeat_the_value(tmp_path: Path) -> None:
+    short = "short-key-do-not-print"
+    done = omnisales(env_of(tmp_path, ENVIRONMENT="production", API_SECRET_KEY=short,
+                            MONGO_URI="mongodb://127.0.0.1:1/"), tmp_path, "ask", "--user",
+                     "u", "--session", "s", "hi")
+    assert done.returncode == 1 and short not in done.stderr
+    assert done.stderr == ("omnisales: invalid settings: API_SECRET_KEY must be set to 32+ "
+                           "characters in production\n")
+
+
+@pytest.mark.slow
+def test_ask_says_where_on_stderr_and_keeps_stdout_json(db_env: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    done = omnisales(db_env, tmp_path, "ask", "--user", "demo-alice", "--session", "s1",
+                     "how many loyalty points do I have?")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["agent_used"] == "loyalty"
+    host = db_env["MONGO_URI"].split("//")[1].split("/")[0]
+    assert done.stderr == (f"omnisales: database {db_env['DB_NAME']!r} on {host} (MONGO_URI); "
+                           f"data {tmp_path.resolve()}\n")
+
+
+@pytest.mark.slow
+def test_ask_into_a_closed_pipe_is_quiet(db_env: dict[str, str], tmp_path: Path) -> None:
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before anything is written, as `| true` or `| head -c0`
+    process = subprocess.run(
+        [str(OMNISALES), "ask", "--user", "demo-alice", "--session", "s1", "hi"],
+        env=db_env, cwd=tmp_path, stdout=write, stderr=subprocess.PIPE, text=True, timeout=120,
+        stdin=subprocess.DEVNULL)
+    os.close(write)
+    assert process.returncode == 141
+    assert process.stderr.startswith("omnisales: database ")
+    assert len(process.stderr.splitlines()) == 1, process.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_chat_exits_at_once(db_env: dict[str, str], tmp_path: Path) -> None:
+    chat = subprocess.Popen([str(OMNISALES), "chat"], env=db_env, cwd=tmp_path,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        assert chat.stdout is not None and chat.stdin is not None
+        assert "Empty line or Ctrl-D to quit" in chat.stdout.readline()
+        chat.stdin.write("hi\n")
+        chat.stdin.flush()
+        assert chat.stdout.read(len("you> [general] ")).startswith("you> [")
+        chat.stdout.readline()
+        time.sleep(0.3)  # at the next prompt, waiting for a line that never comes
+        asked = time.monotonic()
+        chat.send_signal(signal.SIGINT)
+        status = chat.wait(timeout=10)
+        took = time.monotonic() - asked
+    finally:
+        if chat.poll() is None:
+            chat.kill()
+            chat.wait()
+    assert status == 130 and took < 3.0, took
+    assert chat.stderr is not None and "Traceback" not in chat.stderr.read()
+
+
+def test_make_run_takes_a_port() -> None:
+    done = subprocess.run(["make", "-n", "run", "PORT=8010"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "omnisales serve --host 127.0.0.1 --port 8010" in done.stdout
+
+
+@pytest.mark.slow
+async def test_the_studio_factory_reuses_what_it_built(mongo: EmbeddedServer, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    name = f"c_{uuid.uuid4().hex[:12]}"
+    for key, value in {"MONGO_URI": mongo.uri, "DB_NAME": name,
+                       "DATA_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(key, value)
+    started = time.perf_counter()
+    async with studio.make_graph() as first:
+        built = time.perf_counter() - started
+    started = time.perf_counter()
+    async with studio.make_graph() as second:
+        again = time.perf_counter() - started
+    assert second is first and again < 0.05 < built, (built, again)
+    for stack in studio._held:
+        await stack.aclose()
+    studio._held.clear()
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo.uri)
+    client.drop_database(name)
+    client.close()
+
+
+def test_library_settings_in_dotenv_reach_the_environment(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("OTEL_SERVICE_NAME=shop-a\nLANGSMITH_PROJECT=kept\nOTEL_EXPORTER_OTLP_"
+                        "ENDPOINT=\nAPI_SECRET_KEY=not-exported\n")
+    for name in ("OTEL_SERVICE_NAME", "OTEL_EXPORTER_OTLP_ENDPOINT", "API_SECRET_KEY"):
+        monkeypatch.setenv(name, "")  # recorded, so that what the test sets is undone
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("LANGSMITH_PROJECT", "from-the-shell")
+    export_library_settings(str(env_file))
+    assert os.environ["OTEL_SERVICE_NAME"] == "shop-a"
+    assert os.environ["LANGSMITH_PROJECT"] == "from-the-shell"
+    assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in os.environ
+    assert "API_SECRET_KEY" not in os.environ

@@ -80,7 +80,7 @@ async def _resume(store: Store, thread: str, last: str | None) -> tuple[datetime
 
 async def _events(store: Store, thread: str, after: datetime, seen: set[Any]
                   ) -> AsyncIterator[ServerSentEventMessage]:
-    yield ServerSentEventMessage(comment="connected", retry=RETRY_MS)
+    yield ServerSentEventMessage(comment="connected", retry=RETRY_MS, data=None)  # no event
     ends = time.monotonic() + STREAM_S
     quiet_since = time.monotonic()
     while time.monotonic() < ends:
@@ -98,5 +98,5 @@ async def _events(store: Store, thread: str, after: datetime, seen: set[Any]
                 quiet_since = time.monotonic()
         after = max(after, polled)
         if time.monotonic() - quiet_since >= KEEP_ALIVE_S:
-            yield ServerSentEventMessage(comment="keep-alive")
+            yield ServerSentEventMessage(comment="keep-alive", data=None)
             quiet_since = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,7 +10,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.handlers import HTTPRouteHandler
 from litestar.static_files import create_static_files_router
-from pydantic import BaseModel, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
 
 from channels import tokens
 from channels.auth import authenticate, holds_api_key, limit_address
@@ -33,6 +34,13 @@ HexHash = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, 
 
 class SessionRequest(BaseModel):
     """`POST /widget/session`: a signed-in customer and the shop backend's hash, or nothing."""
+
+    # As documented for clients: both or neither (a user id without its hash proves nothing),
+    # each a string when given.
+    model_config = ConfigDict(json_schema_extra=lambda schema: schema.update(
+        dependentRequired={"user_id": ["user_hash"], "user_hash": ["user_id"]},
+        properties={name: {**field["anyOf"][0], "title": field["title"]}
+                    for name, field in schema["properties"].items()}))
 
     user_id: Identifier | None = None
     user_hash: HexHash | None = None
@@ -75,8 +83,12 @@ async def _guest(request: Request[Any, Any, Any]) -> str:
 async def widget_session(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """Exchange the shop backend's HMAC of a customer id for a customer token; `{}`: a guest."""
     settings = _settings(request)
+    raw = await request.body() or b"{}"
     try:
-        body = SessionRequest.model_validate_json(await request.body() or b"{}")
+        body = SessionRequest.model_validate_json(raw)
+        # A field sent as null is no field (both or neither, each a string: as documented).
+        if any(json.loads(raw).get(name, "") is None for name in ("user_id", "user_hash")):
+            raise ApiError(422, "invalid_request", "user_id and user_hash are strings")
     except ValidationError as exc:
         fields = ", ".join(str(e["loc"][0]) for e in exc.errors() if e["loc"]) or "body"
         raise ApiError(422, "invalid_request", f"invalid fields: {fields}") from None

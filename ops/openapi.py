@@ -16,9 +16,11 @@ from litestar import Litestar
 from litestar._openapi.plugin import OpenAPIPlugin  # the served document is its cached dict
 from pydantic import BaseModel, Field
 
+from channels.operators import OperatorReply
 from channels.pos import PosChatRequest, PosSyncRequest, PosTransactionRequest
 from channels.voice import VoiceTurn
 from channels.web import ChatRequest
+from channels.widget import SessionRequest
 
 
 class ErrorBody(BaseModel):
@@ -57,6 +59,47 @@ class WhatsAppWebhook(BaseModel, extra="allow"):
     entry: list[dict[str, Any]] | None = None
 
 
+class WidgetToken(BaseModel):
+    """`POST /widget/session`: a customer token (JWT, HS256) and whom it acts for."""
+
+    token: str
+    user_id: str
+    expires_in: int = Field(examples=[900], description="Seconds the token is valid")
+
+
+class ArchivedMessage(BaseModel):
+    """One message of a conversation as archived."""
+
+    role: Literal["customer", "assistant", "operator"]
+    text: str
+    at: str = Field(description="ISO-8601")
+    actions: list[dict[str, Any]] = []
+
+
+class History(BaseModel):
+    """`GET /chat/history`: the newest 100 messages of the session, oldest first."""
+
+    messages: list[ArchivedMessage]
+
+
+class Ticket(BaseModel):
+    """A handoff ticket as operators see it."""
+
+    ticket_id: str
+    channel: str
+    user_id: str
+    session_id: str
+    reason: str
+    opened_at: str
+    status: str
+
+
+class Tickets(BaseModel):
+    """`GET /admin/api/tickets`."""
+
+    tickets: list[Ticket]
+
+
 _MESSAGES = {400: "Bad request", 401: "Missing or wrong credentials or signature",
              403: "Not allowed", 404: "Not found", 409: "The session is still answering; retry",
              413: "The request body is too large", 422: "Invalid request body",
@@ -71,6 +114,13 @@ _LENIENT = ("Meta's webhook (WhatsAppWebhook). Any correctly signed body is ackn
             "200, since Meta would redeliver an error answer for ever; one that is not a "
             "webhook is logged and dropped.")
 _TEXT = {"text/plain": {"schema": {"type": "string"}}}
+_EVENTS = ("Server-sent events of the session: `operator` {text, at} when a person writes, "
+           "`mode` {mode} when a person joins or leaves; each with the `id` to resume from "
+           "(Last-Event-ID).")
+# An id in a query string, checked as /chat checks its ids (channels.guards.identifier).
+_ID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_.:@+-]+$"}
+# `user_id` is required with the API key; a customer token may name its own customer or none.
+_SESSION_QUERY = (("session_id", _ID, True), ("user_id", _ID, True))
 _SSE = ("Server-sent events: `step` {node}, `token` {text}, `reset` {}, then `response` "
         "(the full TurnResult, as POST /chat answers); `error` if the turn failed.")
 
@@ -83,11 +133,19 @@ class Doc:
     auth: str | None = None  # a security scheme's name
     errors: tuple[int, ...] = _COMMON
     headers: tuple[str, ...] = ()  # required request headers (webhook signatures)
-    query: tuple[str, ...] = ()  # optional query parameters read by hand
+    # Query parameters read by hand: a name (an optional string), or (name, schema, required).
+    query: tuple[str | tuple[str, dict[str, Any], bool], ...] = ()
     ok: type[BaseModel] | None = None  # the 200 body, when the handler's type does not say
     # Any signed body is acknowledged (the body's model is then what is expected, not required).
     lenient: bool = False
     extra: dict[str, Any] = field(default_factory=dict)  # raw operation fields to merge
+
+
+def _event_schema(*events: str) -> dict[str, Any]:
+    """A server-sent event: its name among `events`, its data a JSON text."""
+    return {"type": "object", "required": ["event", "data"], "properties": {
+        "event": {"enum": list(events)},
+        "data": {"type": "string", "contentMediaType": "application/json"}}}
 
 
 TURN_ERRORS = (*_COMMON, 401, 409)
@@ -95,10 +153,8 @@ POS_ERRORS = (*_COMMON, 401, 403, 404, 409)
 OPERATIONS: dict[tuple[str, str], Doc] = {
     ("post", "/chat"): Doc(ChatRequest, "ApiKey", TURN_ERRORS),
     ("post", "/chat/stream"): Doc(ChatRequest, "ApiKey", TURN_ERRORS, extra={"responses": {
-        "200": {"description": _SSE, "content": {"text/event-stream": {"schema": {
-            "type": "object", "required": ["event", "data"], "properties": {
-                "event": {"enum": ["step", "token", "reset", "response", "error"]},
-                "data": {"type": "string", "contentMediaType": "application/json"}}}}}}}}),
+        "200": {"description": _SSE, "content": {"text/event-stream": {"schema": _event_schema(
+            "step", "token", "reset", "response", "error")}}}}}),
     ("get", "/health"): Doc(errors=(), ok=Health),
     ("get", "/webhook/whatsapp"): Doc(errors=(429,), query=(
         "hub.mode", "hub.verify_token", "hub.challenge"), extra={"responses": {
@@ -113,6 +169,22 @@ OPERATIONS: dict[tuple[str, str], Doc] = {
     ("post", "/pos/transactions"): Doc(PosTransactionRequest, "PosKey", POS_ERRORS),
     ("post", "/pos/inventory/sync"): Doc(PosSyncRequest, "PosKey", POS_ERRORS),
     ("post", "/pos/returns/{return_id}/receive"): Doc(auth="PosKey", errors=(401, 404, 503)),
+    # No body, or {}, is a guest's token.
+    ("post", "/widget/session"): Doc(SessionRequest, errors=(*_COMMON, 401, 403),
+                                     ok=WidgetToken, extra={"requestBody": {"required": False}}),
+    ("get", "/chat/history"): Doc(auth="ApiKey", errors=(401, 403, 422, 429, 503),
+                                  query=_SESSION_QUERY, ok=History),
+    ("get", "/chat/events"): Doc(auth="ApiKey", errors=(401, 403, 422, 429, 503),
+                                 query=_SESSION_QUERY, extra={"responses": {
+                                     "200": {"description": _EVENTS, "content": {
+                                         "text/event-stream": {"schema": _event_schema(
+                                             "operator", "mode")}}}}}),
+    ("get", "/admin/api/tickets"): Doc(auth="ApiKey", errors=(401, 422, 429, 503), query=(
+        ("status", {"enum": ["open", "closed"]}, False),), ok=Tickets),
+    ("post", "/admin/api/tickets/{ticket_id}/reply"): Doc(
+        OperatorReply, "ApiKey", (*_COMMON, 401, 404, 409)),
+    ("post", "/admin/api/tickets/{ticket_id}/close"): Doc(
+        auth="ApiKey", errors=(401, 404, 409, 429, 503)),
 }
 SCHEMES = {
     "ApiKey": {"type": "http", "scheme": "bearer",
@@ -156,8 +228,10 @@ def _complete(operation: dict[str, Any], doc: Doc, schemas: dict[str, Any]) -> N
     parameters += [{"name": name, "in": "header", "required": True,
                     "description": _SIGNATURE.get(name, ""), "schema": {"type": "string"}}
                    for name in doc.headers]
-    parameters += [{"name": name, "in": "query", "required": False,
-                    "schema": {"type": "string"}} for name in doc.query]
+    for param in doc.query:
+        name, schema, required = (param, {"type": "string"}, False) if isinstance(
+            param, str) else param
+        parameters.append({"name": name, "in": "query", "required": required, "schema": schema})
     if not parameters:
         operation.pop("parameters")
     for status in doc.errors:

@@ -36,6 +36,7 @@ async def api(settings: Settings, seeded: Store,
               monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Api]:
     """The API in production mode (JSON lines), a model key configured but unreachable."""
     production = api_settings(settings, environment="production",
+                              widget_identity_secret="i" * 32, widget_token_secret="t" * 32,
                               openrouter_api_key=OPENROUTER_KEY,
                               openrouter_base_url="http://openrouter.test/api/v1")
     async with running_api(production, seeded, monkeypatch) as running:

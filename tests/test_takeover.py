@@ -75,6 +75,10 @@ async def test_a_handoff_lists_the_ticket_and_holds_the_assistant(api: Api) -> N
     assert await api.store.db["gateway_charges"].count_documents({}) == 0
     texts = [m["text"] for m in await _history(api)]
     assert "pay for my cart" in texts and "yes" in texts  # kept for the person to read
+    held_entry = await api.store.db["transcripts"].find_one({"text": "pay for my cart"})
+    assert held_entry is not None
+    assert (held_entry["mode"], held_entry["routed_by"], held_entry["route"]) == (
+        "human", "human", None)
 
 
 async def test_an_operator_reply_reaches_history_and_events(api: Api, monkeypatch: Any) -> None:
@@ -116,7 +120,7 @@ async def test_a_streamed_turn_while_a_person_has_the_session_is_the_holding_lin
     assert kinds == ["token", "response"]
     response = events[-1][1]
     assert response["mode"] == "human" and response["reply"] == events[0][1]["text"]
-    assert response["agent_used"] == "human" and response["actions"] == []  # no product search
+    assert response["agent_used"] == "handoff" and response["actions"] == []  # no product search
 
 
 def _events(raw: str) -> list[tuple[str, dict[str, Any]]]:

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from tests.api_support import (
     text_message,
     webhook,
 )
+from tools import takeover
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 PERSON = "I want to talk to a person"
@@ -143,7 +145,10 @@ async def test_events_resume_after_the_last_event_id(api: Api, monkeypatch: Any)
     assert _events(raw.text) == []  # a new client read the history: nothing is repeated
     entry = await api.store.db["transcripts"].find_one({"kind": "operator", "text": "first"})
     assert entry is not None
-    await _reply(api, ticket_id, "second")
+    # Written by another server process: the stream reads the shared database, not this one.
+    ticket = await takeover.ticket(api.store, ticket_id)
+    assert ticket is not None
+    await takeover.record_operator(api.store, ticket, "second", datetime.now(UTC))
     resumed = await api.client.get("/chat/events", params=params,
                                    headers=AUTH | {"Last-Event-ID": str(entry["_id"])})
     assert [d["text"] for k, d in _events(resumed.text)] == ["second"]

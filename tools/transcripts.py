@@ -21,10 +21,9 @@ import contextlib
 import json
 import logging
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
-from pymongo.errors import PyMongoError
 
 from tools.store import Doc, Store
 
@@ -39,7 +38,6 @@ BATCH = 500  # entries a background insert carries at most
 GATHER_S = 0.1
 MAX_WAITING = 10_000  # entries waiting to be written; past it new ones are dropped and logged
 EVENT_KINDS = ("operator", "mode")
-Role = Literal["customer", "assistant", "operator"]
 
 
 def indexes(retention_days: int) -> list[IndexModel]:
@@ -98,9 +96,11 @@ def messages_of(doc: Doc) -> list[dict[str, Any]]:
 
 async def history(store: Store, session_key: str, limit: int = HISTORY_LIMIT
                   ) -> list[dict[str, Any]]:
-    """The session's newest `limit` messages, oldest first: one indexed read of `limit` entries.
+    """The session's newest `limit` messages, oldest first: one read on the session's index.
 
     An entry holds at most two messages, so the newest `limit` entries always hold them.
+    MongoDB reads just those from the index; the embedded server reads every entry of the
+    session and sorts them (`python -m bench.archive`: the archive's size does not matter).
     """
     docs = await store.db[COLLECTION].find(
         {"session_key": session_key}, {"session_key": 0, "user_id": 0, "session_id": 0},
@@ -169,7 +169,7 @@ class Archive:
                      for _ in range(min(BATCH, len(self._waiting)))]
             try:
                 await self.store.db[COLLECTION].insert_many(batch, ordered=False)
-            except PyMongoError as exc:
+            except Exception as exc:  # the writer lives on: the next batch may well go in
                 log.error("%s archive entries not written: %s", len(batch), type(exc).__name__)
 
     async def flush(self) -> None:

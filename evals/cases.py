@@ -19,7 +19,7 @@ CHANNELS = ("web", "whatsapp", "voice")
 USERS = ("demo-alice", "demo-bob")
 LANGUAGES = ("en", "es", "fr", "de", "hi")
 EXPECTATIONS = frozenset({"route", "actions", "no_actions", "money", "awaiting_confirmation",
-                          "facts", "absent", "language", "end_call"})
+                          "facts", "absent", "language", "end_call", "mode"})
 SETUPS = frozenset({"cart"})
 TURN_KEYS = frozenset({"say", "expect", "model", "disobey"})
 CONVERSATION_KEYS = frozenset({"id", "category", "channel", "user", "setup", "turns", "note"})

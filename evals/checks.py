@@ -66,6 +66,8 @@ def grade(expect: Mapping[str, Any], response: Mapping[str, Any], channel: str,
             reasons.append(f"language: field {labelled!r}, wanted {want!r}")
         if not written_in(text, want):
             reasons.append(f"language: the reply's words are not {want}")
+    if "mode" in expect and response.get("mode", "assistant") != expect["mode"]:
+        reasons.append(f"mode: {response.get('mode')}")
     if "end_call" in expect and end_call != expect["end_call"]:
         reasons.append(f"end_call: {end_call}")
     return reasons

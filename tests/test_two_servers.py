@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import threading
 import time
@@ -156,13 +158,13 @@ def test_the_per_customer_limit_is_exact_across_both(pair: Pair) -> None:
     assert other.status_code == 200
 
 
-def checkpointed(pair: Pair, user: str, session: str) -> list[str]:
+def checkpointed(pair: Pair, user: str, session: str, channel: str = "web") -> list[str]:
     """The customer's messages in the session's checkpoint, as the servers read it."""
     async def read() -> list[str]:
         store = Store.connect(pair.uri, pair.name)
         try:
             saved = await SessionSaver(store.db).aget_tuple(
-                {"configurable": {"thread_id": thread_id("web", user, session)}})
+                {"configurable": {"thread_id": thread_id(channel, user, session)}})
         finally:
             await store.close()
         assert saved is not None
@@ -236,10 +238,57 @@ def test_a_whatsapp_message_redelivered_to_the_other_server_is_answered_once(
     assert "ORD-1003" in str(reply)
 
 
+def voice(pair: Pair, server: int, event: dict[str, str]) -> httpx.Response:
+    raw = json.dumps(event).encode()
+    stamp = str(int(time.time()))
+    digest = hmac.new(b"process-superu", stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+    return httpx.post(f"{pair.bases[server]}/webhook/superu", content=raw, timeout=30, headers={
+        "Content-Type": "application/json", "X-SuperU-Timestamp": stamp,
+        "X-SuperU-Signature": digest})
+
+
+def test_a_voice_event_repeated_to_the_other_server_runs_once(pair: Pair) -> None:
+    call = f"call-{uuid.uuid4().hex[:6]}"
+    event = {"call_id": call, "event_id": f"{call}-1", "from": f"+{ALICE_WA}",
+             "transcript": "where is my order ORD-1002?"}
+    first = voice(pair, 0, event)
+    assert first.status_code == 200 and "ORD-1002" in first.json()["text"]
+    again = voice(pair, 1, event)  # the provider's retry, through the other server
+    assert again.status_code == 200 and again.json() == first.json()
+    assert checkpointed(pair, "demo-alice", call, "voice") == [event["transcript"]]
+
+    # The same event to both servers at the same moment: one turn, one answer.
+    event = event | {"event_id": f"{call}-2", "transcript": "where is my order ORD-1003?"}
+    start = threading.Barrier(2)
+
+    def both(n: int) -> httpx.Response:
+        start.wait()
+        return voice(pair, n, event)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(both, (0, 1)))
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    assert answers[0].json() == answers[1].json()
+    assert checkpointed(pair, "demo-alice", call, "voice").count(event["transcript"]) == 1
+
+
 def tickets(pair: Pair, server: int, status: str) -> list[dict[str, Any]]:
     listed = pair.admin(server, "GET", "/tickets", params={"status": status})
     assert listed.status_code == 200, listed.text
     return list(listed.json()["tickets"])
+
+
+def first_event(pair: Pair, session: str, kind: str) -> str:
+    """The data of the first `kind` event of the session's stream on server 0."""
+    with httpx.stream("GET", f"{pair.bases[0]}/chat/events", headers=AUTH, timeout=30,
+                      params={"session_id": session, "user_id": "demo-alice"}) as events:
+        current = None
+        for line in events.iter_lines():
+            if line.startswith("event:"):
+                current = line.partition(":")[2].strip()
+            elif line.startswith("data:") and current == kind:
+                return line.partition(":")[2].strip()
+    raise AssertionError(f"the stream ended without a {kind} event")
 
 
 def test_a_ticket_handled_on_one_server_is_seen_so_on_the_other(pair: Pair) -> None:
@@ -253,8 +302,13 @@ def test_a_ticket_handled_on_one_server_is_seen_so_on_the_other(pair: Pair) -> N
         held = pair.chat(server, "demo-alice", session, "where is my order ORD-1002?").json()
         assert held["mode"] == "human" and held["actions"] == [], held
 
-    replied = pair.admin(1, "POST", f"/tickets/{ticket_id}/reply", json={"text": "Hi, I am Sam"})
-    assert replied.status_code == 200 and replied.json()["delivered_by"] == "web"
+    with ThreadPoolExecutor(max_workers=1) as pool:  # the customer's page listens on server 0
+        stream = pool.submit(first_event, pair, session, "operator")
+        time.sleep(1.0)  # connected by now
+        replied = pair.admin(1, "POST", f"/tickets/{ticket_id}/reply",
+                             json={"text": "Hi, I am Sam"})
+        assert replied.status_code == 200 and replied.json()["delivered_by"] == "web"
+        assert json.loads(stream.result(timeout=30))["text"] == "Hi, I am Sam"
     history = httpx.get(f"{pair.bases[0]}/chat/history", headers=AUTH, timeout=10, params={
         "session_id": session, "user_id": "demo-alice"}).json()["messages"]
     assert ("operator", "Hi, I am Sam") in [(m["role"], m["text"]) for m in history]
@@ -268,3 +322,26 @@ def test_a_ticket_handled_on_one_server_is_seen_so_on_the_other(pair: Pair) -> N
     assert late.status_code == 409 and late.json()["error"] == "ticket_closed"
     back = pair.chat(1, "demo-alice", session, "where is my order ORD-1002?").json()
     assert back["mode"] == "assistant" and back["agent_used"] == "fulfillment"
+
+
+def test_a_confirmation_asked_on_one_server_is_answered_on_the_other_once(pair: Pair) -> None:
+    session = f"pay-{uuid.uuid4().hex[:6]}"
+    asked = pair.chat(0, "demo-bob", session, "pay for my cart")
+    assert asked.status_code == 200 and asked.json()["awaiting_confirmation"] is True, asked.text
+    before = pair.db["payments"].count_documents({"customer_id": "demo-bob", "status": "paid"})
+    charges_before = pair.db["gateway_charges"].count_documents({})
+    start = threading.Barrier(2)
+
+    def yes(n: int) -> httpx.Response:  # a double tap, each tap to another server
+        start.wait()
+        return pair.chat(n, "demo-bob", session, "yes")
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(yes, (0, 1)))
+    assert {a.status_code for a in answers} <= {200, 409}, [a.text for a in answers]
+    paid = pair.db["payments"].count_documents({"customer_id": "demo-bob", "status": "paid"})
+    assert paid == before + 1
+    receipts = [action for a in answers if a.status_code == 200 for action in a.json()["actions"]
+                if action["type"] == "payment_status" and action["status"] == "paid"]
+    assert len(receipts) == 1  # the other tap found nothing left to confirm, or was busy
+    assert pair.db["gateway_charges"].count_documents({}) == charges_before + 1  # charged once

@@ -237,6 +237,25 @@ def test_a_whatsapp_message_redelivered_to_the_other_server_is_answered_once(
     (reply,) = pair.graph.sent_to(BOB_WA)
     assert "ORD-1003" in str(reply)
 
+    # Two messages of one sender, each to another server at once: each answered, once.
+    texts = {"wamid.scale3": "where is my order ORD-1002?",
+             "wamid.scale4": "where is my order ORD-1003?"}
+    start = threading.Barrier(2)
+
+    def each(n: int) -> int:
+        wamid = sorted(texts)[n]
+        start.wait()
+        return deliver(pair, n, *signed(inbound_text(wamid, ALICE_WA, texts[wamid])))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(each, (0, 1))) == [200, 200]
+    wait_for(lambda: len(pair.graph.sent_to(ALICE_WA)) >= 3, 30, "both replies")
+    time.sleep(2.0)
+    replies = [body["text"]["body"] for body in pair.graph.sent_to(ALICE_WA)[1:]]
+    assert len(replies) == 2 and sorted("ORD-1003" in r for r in replies) == [False, True]
+    assert pair.db["wa_inbound"].count_documents({"_id": {"$in": list(texts)},
+                                                  "state": "done"}) == 2
+
 
 def voice(pair: Pair, server: int, event: dict[str, str]) -> httpx.Response:
     raw = json.dumps(event).encode()

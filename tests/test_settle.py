@@ -195,11 +195,24 @@ async def test_a_yes_that_meets_a_charge_in_flight_answers_and_is_told_later(
 async def test_money_and_inbox_collections_journal_every_write(store: Store) -> None:
     for name in ("payments", "gateway_charges", "actions", "orders", "loyalty_ledger",
                  "wa_inbound"):
-        assert store.db[name].write_concern.document == {"j": True}, name
-    assert store.payments.write_concern.document == {"j": True}
-    assert store.db["sessions"].write_concern.document == {}
-    in_a_replica_set = durable_writes("mongodb://a,b,c/?replicaSet=rs0")
-    assert in_a_replica_set.document == {"w": "majority", "j": True}
+        assert store.db[name].write_concern.document == {"w": "majority", "j": True}, name
+    assert store.payments.write_concern.document == {"w": "majority", "j": True}
+    assert store.db["sessions"].write_concern.document == {}  # the deployment's default
+    assert durable_writes().document == {"w": "majority", "j": True}
+    written = await store.payments.insert_one({"payment_id": "PAY-WC", "idempotency_key": "wc"})
+    assert written.acknowledged  # the embedded server takes a majority of one
+
+
+async def test_reads_go_to_the_primary_whatever_the_uri_asks() -> None:
+    """A turn reads back the lease it wrote, a payment its charge: never from a secondary."""
+    asked = Store.connect("mongodb://a,b,c/?replicaSet=rs0&readPreference=secondaryPreferred",
+                          "shop")
+    try:
+        assert asked.client.read_preference.mongos_mode == "secondaryPreferred"
+        for name in ("sessions", "payments", "wa_inbound", "rate_limits", "handoff_tickets"):
+            assert asked.db[name].read_preference.mongos_mode == "primary", name
+    finally:
+        await asked.close()
 
 
 async def test_the_settler_runs_at_once_and_then_periodically(alice: ToolContext) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
 import os
@@ -21,10 +20,21 @@ from pydantic import ValidationError
 from pymongo.errors import PyMongoError
 
 from app import App, open_app
-from channels import conversations, docs, operators, pos_returns, voice, voice_events, whatsapp
+from channels import (
+    conversations,
+    docs,
+    operators,
+    pos_returns,
+    voice,
+    voice_events,
+    whatsapp,
+    widget,
+)
+from channels.auth import authenticate, limit_address
+from channels.auth import limit as _limit
 from channels.errors import RETRY_AFTER_S, ApiError, error_response, security_headers
 from channels.inbox import WhatsAppInbox
-from channels.limits import RateLimits, rate_limits, retry_after
+from channels.limits import rate_limits
 from channels.serving import uvicorn_options
 from channels.web import ChatRequest
 from checkpoints.embedded import forget
@@ -56,54 +66,6 @@ def _app(request: Request[Any, Any, Any]) -> App:
     return request.app.state.omnisales  # type: ignore[no-any-return]
 
 
-def _check_key(request: Request[Any, Any, Any]) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    expected = _app(request).settings.api_key
-    if scheme.lower() != "bearer" or not hmac.compare_digest(key.encode(), expected.encode()):
-        raise ApiError(401, "unauthorized", "a valid API key is required")
-    return key
-
-
-async def _limit(request: Request[Any, Any, Any], key: str, limit: int) -> None:
-    limits: RateLimits = request.app.state.limits
-    wait = await limits.hit(key, limit)
-    if wait is not None:
-        raise ApiError(429, "rate_limited", "too many requests; slow down", str(wait))
-
-
-def client_address(request: Request[Any, Any, Any]) -> str:
-    """The client's address: the connecting one, or the one a proxy in `TRUSTED_PROXIES` forwarded.
-
-    uvicorn rewrites the ASGI client from `X-Forwarded-For` for those proxies only
-    (`channels.serving.uvicorn_options`); a header from anyone else changes nothing.
-    """
-    return request.client.host if request.client else "unknown"
-
-
-async def limit_address(request: Request[Any, Any, Any]) -> None:
-    """Count a request from an address that does not hold the API key; 429 past the limit."""
-    await _limit(request, f"address:{client_address(request)}",
-                 _app(request).settings.rate_limit_per_address)
-
-
-async def _authenticated(request: Request[Any, Any, Any]) -> str:
-    """The API key, checked; a failure counts against the client's address.
-
-    An address past its limit is refused before its key is even read, so that a guesser cannot
-    tell a right guess from a wrong one by the answer.
-    """
-    limits: RateLimits = request.app.state.limits
-    if await limits.count(f"address:{client_address(request)}") >= _app(
-            request).settings.rate_limit_per_address:
-        raise ApiError(429, "rate_limited", "too many requests; slow down", str(retry_after()))
-    try:
-        return _check_key(request)
-    except ApiError:
-        await limit_address(request)
-        raise
-
-
 def _parse_chat(raw: bytes) -> ChatRequest:
     try:
         return ChatRequest.model_validate_json(raw)
@@ -113,14 +75,19 @@ def _parse_chat(raw: bytes) -> ChatRequest:
 
 
 async def _chat_request(request: Request[Any, Any, Any]) -> tuple[App, ChatRequest, str]:
-    """The app, the request and its source: the API key (a digest) it came through."""
-    key = await _authenticated(request)
+    """The app, the request (its `user_id` the customer it acts for) and its source.
+
+    The source is the API key's digest, or the widget for a customer token, whose customer the
+    turn is for (`channels.auth`); turns are limited per customer, and per API key.
+    """
+    who = await authenticate(request)
     chat = _parse_chat(await request.body())
+    chat.user_id = who.acting_as(chat.user_id)
     app = _app(request)
-    digest = hmac.new(b"omnisales-rate", key.encode(), "sha256").hexdigest()[:16]
-    await _limit(request, f"chat:{digest}:{chat.user_id}", CHAT_LIMIT_PER_MIN)
-    await _limit(request, f"key:{digest}", app.settings.rate_limit_per_key)
-    return app, chat, f"key/{digest}"
+    await _limit(request, f"chat:{who.source}:{chat.user_id}", CHAT_LIMIT_PER_MIN)
+    if who.customer is None:
+        await _limit(request, who.source, app.settings.rate_limit_per_key)
+    return app, chat, who.source
 
 
 @post("/chat", status_code=200, request_max_body_size=CHAT_BODY_LIMIT)
@@ -299,7 +266,7 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
                         superu_turn, *POS_ROUTES, pos_returns.receive, docs.assets_router(),
                         conversations.chat_history, conversations.chat_events,
-                        *operators.ROUTES],
+                        *operators.ROUTES, *widget.routes(settings.environment == "development")],
         lifespan=[lifespan],
         before_send=[security_headers(settings.environment == "production")],
         exception_handlers={Exception: error_response},
@@ -331,8 +298,11 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
     try:
         check_database(settings.mongo_uri)
         key = settings.api_key  # generated and stored now, so that every worker shares it
+        _ = settings.identity_secret, settings.token_secret  # the widget's, likewise
         print(f"OmniSales API on http://{host}:{port} (LLM: {settings.llm_mode})")
         print(f"Docs:    http://{host}:{port}/docs")
+        if settings.environment == "development":
+            print(f"Widget:  http://{host}:{port}/ (a demo shop page)")
         # A production key is the operator's own: never printed (README, Configuration).
         print("API key: as set in API_SECRET_KEY" if settings.environment == "production"
               else f"API key: {key}", flush=True)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MIN_API_KEY_LENGTH = 32
+ORIGIN = re.compile(r"https?://(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?/?")
 
 
 class Settings(BaseSettings):
@@ -56,6 +58,12 @@ class Settings(BaseSettings):
     # Days the conversation archive (`transcripts`) keeps an entry; a TTL index deletes it then.
     transcript_retention_days: int = Field(default=90, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The web widget: the HMAC key the shop's backend signs customer ids with, the key customer
+    # tokens are signed with (both generated under DATA_DIR in development, required in
+    # production), and the shop origins whose pages may frame the widget.
+    widget_identity_secret: SecretStr | None = None
+    widget_token_secret: SecretStr | None = None
+    widget_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Turns a minute for one API key across the customers it names, and requests a minute from
     # one client address that does not hold the key (failed authentications among them).
@@ -70,12 +78,25 @@ class Settings(BaseSettings):
     @model_validator(mode="before")
     @classmethod
     def _split_lists(cls, data: dict[str, object]) -> dict[str, object]:
-        for key in ("cors_origins", "trusted_proxies"):
+        for key in ("cors_origins", "trusted_proxies", "widget_origins"):
             for name in (key, key.upper()):
                 value = data.get(name)
                 if isinstance(value, str):
                     data[name] = [item.strip() for item in value.split(",") if item.strip()]
         return data
+
+    @field_validator("widget_origins")
+    @classmethod
+    def _origins_only(cls, origins: list[str]) -> list[str]:
+        """Each an origin, such as `https://shop.example` or `https://*.shop.example:8443`.
+
+        They go into the frame's Content-Security-Policy as they are, so nothing else may.
+        """
+        for origin in origins:
+            if not ORIGIN.fullmatch(origin):
+                raise ValueError(f"WIDGET_ORIGINS: {origin!r} is not an origin like "
+                                 "https://shop.example")
+        return [origin.rstrip("/") for origin in origins]
 
     @model_validator(mode="after")
     def _production_needs_a_strong_key(self) -> Settings:
@@ -87,6 +108,11 @@ class Settings(BaseSettings):
                 )
             if not self.mongo_uri:  # the embedded database is for development only
                 raise ValueError("MONGO_URI must be set in production")
+            for name in ("widget_identity_secret", "widget_token_secret"):
+                secret = getattr(self, name)
+                if len(secret.get_secret_value() if secret else "") < MIN_API_KEY_LENGTH:
+                    raise ValueError(f"{name.upper()} must be set to {MIN_API_KEY_LENGTH}+ "
+                                     "characters in production")
         return self
 
     @cached_property
@@ -102,6 +128,29 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+    @cached_property
+    def identity_secret(self) -> str:
+        """The key of the shop backend's HMAC of a customer id (`POST /widget/session`)."""
+        return self._kept(self.widget_identity_secret, "widget_identity_secret")
+
+    @cached_property
+    def token_secret(self) -> str:
+        """The key customer tokens are signed with (HS256)."""
+        return self._kept(self.widget_token_secret, "widget_token_secret")
+
+    def _kept(self, configured: SecretStr | None, name: str) -> str:
+        """A configured secret, or one generated once and kept in DATA_DIR (development)."""
+        if configured is not None:
+            return configured.get_secret_value()
+        path = self.data_dir / name
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(32)
+        path.write_text(secret)
+        path.chmod(0o600)
+        return secret
 
     @property
     def llm_mode(self) -> Literal["openrouter", "ollama", "offline"]:

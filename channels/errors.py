@@ -72,11 +72,15 @@ def security_headers(production: bool) -> Any:
         if scope["type"] != "http" or message["type"] != "http.response.start":
             return
         headers = list(message.get("headers", []))
+        # A page with a policy of its own keeps it: the widget's frame may be framed by the
+        # shop's origins (`channels.widget`); every other response is framed by nobody.
+        own_policy = any(name.lower() == b"content-security-policy" for name, _ in headers)
         headers += [(b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"no-referrer"),
                     (b"x-request-id", scope_request_id(scope).encode())]
-        if not scope["path"].startswith("/docs"):  # the docs load their viewer's script
+        if not own_policy:
+            headers.append((b"x-frame-options", b"DENY"))
+        if not own_policy and not scope["path"].startswith("/docs"):  # the docs load a script
             headers.append((b"content-security-policy",
                             b"default-src 'none'; frame-ancestors 'none'"))
         if production:

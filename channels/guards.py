@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request
 
+from channels.auth import caller
 from channels.errors import ApiError
 from channels.limits import RateLimits, retry_after
 from channels.web import IDENTIFIER_PATTERN
@@ -50,8 +51,10 @@ def identifier(request: Req, name: str) -> str:
 async def customer_of(request: Req) -> str:
     """The customer the caller acts as on `/chat/history` and `/chat/events`.
 
-    For now the API key's holder, naming the customer in `user_id` (as `/chat` does in its
-    body). Customer tokens plug in here: the one place these routes authenticate.
+    The API key's holder names the customer in `user_id` (as `/chat` does in its body); a
+    customer token acts for its own customer, and a `user_id` naming another is 403
+    (`channels.auth.caller`).
     """
-    await api_key(request)
-    return identifier(request, "user_id")
+    named = request.query_params.get("user_id")
+    customer, _ = await caller(request, None if named is None else identifier(request, "user_id"))
+    return customer

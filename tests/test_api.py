@@ -322,6 +322,8 @@ def test_production_refuses_to_start_without_a_strong_key(
                  api_secret_key=SecretStr("short-key"))
     monkeypatch.setenv("ENVIRONMENT", "production")
     monkeypatch.setenv("MONGO_URI", "mongodb://db.internal:27017/")
+    monkeypatch.setenv("WIDGET_IDENTITY_SECRET", "i" * 32)
+    monkeypatch.setenv("WIDGET_TOKEN_SECRET", "t" * 32)
     monkeypatch.setenv("API_SECRET_KEY", "x" * 31)
     with pytest.raises(ValidationError):
         Settings(_env_file=None)  # type: ignore[call-arg]
@@ -330,7 +332,8 @@ def test_production_refuses_to_start_without_a_strong_key(
 
 
 async def test_production_adds_hsts(settings: Settings, store: Store) -> None:
-    production = api_settings(settings, environment="production")
+    production = api_settings(settings, environment="production",
+                              widget_identity_secret="i" * 32, widget_token_secret="t" * 32)
     async with AsyncTestClient(app=create_app(production, mongo_uri=settings.mongo_uri)) as c:
         response = await c.get("/health")
     assert response.status_code == 200

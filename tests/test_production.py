@@ -65,7 +65,8 @@ def test_secrets_are_not_in_the_settings_repr() -> None:
 
 
 def test_production_needs_mongo_uri() -> None:
-    values: dict[str, Any] = {"environment": "production", "api_secret_key": KEY}
+    values: dict[str, Any] = {"environment": "production", "api_secret_key": KEY,
+                              "widget_identity_secret": "i" * 32, "widget_token_secret": "t" * 32}
     with pytest.raises(ValidationError, match="MONGO_URI"):
         Settings(_env_file=None, **values)  # type: ignore[call-arg]
     production = Settings(_env_file=None, mongo_uri="mongodb://db.internal/",  # type: ignore[call-arg]
@@ -83,7 +84,8 @@ def test_an_unreachable_database_is_one_line(tmp_path: Path, workers: str) -> No
 
 
 def test_production_without_mongo_uri_refuses_to_start(tmp_path: Path) -> None:
-    env = env_of(tmp_path, ENVIRONMENT="production", API_SECRET_KEY=KEY)
+    env = env_of(tmp_path, ENVIRONMENT="production", API_SECRET_KEY=KEY,
+                 WIDGET_IDENTITY_SECRET="i" * 32, WIDGET_TOKEN_SECRET="t" * 32)
     done = omnisales(env, tmp_path, "serve", "--port", str(free_port()))
     assert_one_line_failure(done, "MONGO_URI")
     assert not (tmp_path / "mongo").exists()  # no embedded database was started
@@ -122,7 +124,7 @@ def test_production_serves_without_seeding_or_printing_the_key(
 ) -> None:
     name = f"p_{uuid.uuid4().hex[:12]}"
     env = env_of(tmp_path, ENVIRONMENT="production", API_SECRET_KEY=KEY, MONGO_URI=mongo.uri,
-                 DB_NAME=name)
+                 DB_NAME=name, WIDGET_IDENTITY_SECRET="i" * 32, WIDGET_TOKEN_SECRET="t" * 32)
     client: MongoClient[dict[str, Any]] = MongoClient(mongo.uri)
     try:
         with served(env, tmp_path) as (_, log):

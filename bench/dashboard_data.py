@@ -37,12 +37,12 @@ def _actions(rng: random.Random, route: str, payment_id: str, step: int) -> list
                 [{"type": "payment_confirmation", "payment_id": payment_id, "total": 899.0}],
                 [{"type": "payment_status", "payment_id": payment_id, "status": "paid",
                   "total": 899.0}]][min(step, 2)]
-    return {"fulfillment": [{"type": "order_status", "order_id": "ORD-1002",
-                             "status": "shipped"}],
-            "inventory": [{"type": "stock", "sku": "CAM-00003", "quantity": 4}],
-            "loyalty": [{"type": "points", "balance": 1200}],
-            "post_purchase": [{"type": "return", "return_id": "RET-1", "status": "opened"}],
-            }.get(route, [])
+    others: dict[str, list[Doc]] = {
+        "fulfillment": [{"type": "order_status", "order_id": "ORD-1002", "status": "shipped"}],
+        "inventory": [{"type": "stock", "sku": "CAM-00003", "quantity": 4}],
+        "loyalty": [{"type": "points", "balance": 1200}],
+        "post_purchase": [{"type": "return", "return_id": "RET-1", "status": "opened"}]}
+    return others.get(route, [])
 
 
 def _session(rng: random.Random, n: int, at: datetime, out: list[Doc], tickets: list[Doc],

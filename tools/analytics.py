@@ -10,12 +10,22 @@ large the archive has grown.
 
 from __future__ import annotations
 
-import json
+import heapq
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tools.analytics_span import LEAST_KEPT, PAID, STEPS, bin_ms, empty, merge, span
+from tools.analytics_span import (
+    LEAST_KEPT,
+    PAID,
+    STEPS,
+    bin_ms,
+    empty,
+    merge,
+    pack,
+    span,
+    unpack,
+)
 from tools.store import Store, now
 
 CACHE = "analytics_hours"
@@ -80,14 +90,16 @@ async def _kept(store: Store, spans: list[tuple[timedelta, datetime]]
         if mine:
             async for doc in cache.find({"_id": {"$gte": _key(size, mine[0]),
                                                  "$lte": _key(size, mine[-1])}}):
-                found[doc["_id"]] = json.loads(doc["figures"])
+                found[doc["_id"]] = unpack(doc["figures"], doc["sessions"])
     out = []
     for size, at in spans:
         key = _key(size, at)
         if key not in found:
             found[key] = await span(store, at, at + size)
-            await cache.replace_one({"_id": key}, {"_id": key, "figures": json.dumps(
-                found[key], separators=(",", ":")), "built_at": now()}, upsert=True)
+            figures, sessions = pack(found[key])
+            await cache.replace_one({"_id": key}, {"_id": key, "figures": figures,
+                                                   "sessions": sessions, "built_at": now()},
+                                    upsert=True)
         out.append(found[key])
     return out
 
@@ -162,7 +174,8 @@ def _shape(parts: dict[str, dict[str, Any]], least: int) -> dict[str, Any]:
         "latency_by_route": [
             {"route": route, "turns": sum(bins.values()), "p50_ms": _percentile(bins, 0.5),
              "p95_ms": _percentile(bins, 0.95)} for route, bins in sorted(total["routes"].items())],
-        "least_confident": total["least"][:least],
+        "least_confident": heapq.nsmallest(
+            least, total["least"], key=lambda row: (row["confidence"], row["at"])),
     }
 
 

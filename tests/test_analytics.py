@@ -8,7 +8,7 @@ from typing import Any
 
 from graph.session import TurnResult
 from tools import transcripts
-from tools.analytics import CACHE, figures, plan
+from tools.analytics import CACHE, figures, keep_up, plan
 from tools.charts import bar_chart, figure_charts, funnel_chart
 from tools.context import session_key
 from tools.store import Store
@@ -149,3 +149,12 @@ def test_a_ragged_period_is_kept_hours_and_minutes_with_only_open_minutes_live()
     # Nothing is kept that has not been over for a while: the archive may still be writing it.
     kept, live = plan(at, at + hour, closed_before=at + hour)
     assert not [span for span in kept if span[0] == hour] and live
+
+
+async def test_keep_up_keeps_the_closed_hours_once(store: Store) -> None:
+    await _archive(store)
+    later = DAY + timedelta(days=1, minutes=10)
+    assert await keep_up(store, days=1, clock=lambda: later) == 24
+    assert await keep_up(store, days=1, clock=lambda: later) == 0
+    day = await figures(store, DAY, DAY + timedelta(days=1), clock=lambda: later)
+    assert _funnel(day) == [4, 3, 1, 1, 1] and await store.db[CACHE].count_documents({}) == 24

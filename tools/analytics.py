@@ -110,7 +110,10 @@ async def keep_up(store: Store, days: int = 7, clock: Any = now) -> int:
     The first page of a period then reads kept hours only; returns how many were computed.
     """
     end = _utc(clock())
-    spans, _ = plan(end - timedelta(days=days), end, end)
+    step = SIZES[0].total_seconds()  # from the whole hour the period's first minute is in
+    start = datetime.fromtimestamp(
+        math.floor((end - timedelta(days=days)).timestamp() / step) * step, UTC)
+    spans, _ = plan(start, end, end)
     hours = [(size, at) for size, at in spans if size == SIZES[0]]
     before = await store.db[CACHE].estimated_document_count()
     await _kept(store, hours)

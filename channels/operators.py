@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from litestar import Request, get, post
 from pydantic import BaseModel, StringConstraints, ValidationError
 
+from channels.auth import authenticated
 from channels.errors import ApiError
-from channels.guards import api_key
 from channels.inbox import WhatsAppInbox
 from channels.web import MESSAGE_MAX
 from channels.whatsapp import format_reply
@@ -33,7 +33,7 @@ class OperatorReply(BaseModel):
 
 
 async def _store(request: Request[Any, Any, Any]) -> Store:
-    await api_key(request)  # an operator's session cookie plugs in here (the dashboard's issue)
+    await authenticated(request)  # an operator's session cookie plugs in here (the dashboard's)
     return request.app.state.omnisales.store  # type: ignore[no-any-return]
 
 

@@ -26,6 +26,7 @@ COPY channels ./channels
 COPY checkpoints ./checkpoints
 COPY evals ./evals
 COPY ops ./ops
+COPY replay ./replay
 RUN pip install --no-cache-dir --no-deps . && python -m compileall -q /opt/venv
 
 # --- run: the virtual environment alone, as an unprivileged user --------------------------------

@@ -83,8 +83,9 @@ async def holding_turn(saver: ArchivedSaver, log: TurnLog) -> dict[str, Any]:
     saved = saver.held(log.thread) or {}
     language = detect(log.text, saved.get("language"))
     line = CALL_BACK_LINE if log.channel == "voice" else HOLDING_LINE
-    result = {"reply": gettext_for(language)(line), "agent_used": "human",
-              "actions": [], "awaiting_confirmation": False, "answered_by": "holding",
+    # The handoff route's, said by the server itself: within what clients know of both fields.
+    result = {"reply": gettext_for(language)(line), "agent_used": "handoff",
+              "actions": [], "awaiting_confirmation": False, "answered_by": "offline",
               "language": language, "mode": "human"}
     await saver.store.db[COLLECTION].insert_one(
         log.entry(result, route=None, routed_by="human", confidence=None, tokens=0))

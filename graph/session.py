@@ -103,13 +103,12 @@ async def _turn(graph: Graph, customer_id: str, session_id: str, message: str,
     context = Context(customer_id=customer_id, channel=channel, session_id=session_id,
                       store_id=store_id, source=source, trace=TurnTrace())
     saver = graph.checkpointer
+    log = TurnLog(thread, channel, customer_id, session_id, message)
     if not isinstance(saver, SessionSaver):  # another saver (Studio, tools): no lock to take
         waiting = any(task.interrupts for task in (await graph.aget_state(config)).tasks)
         payload, context = _input(waiting, message, context)
-        yield _Run(payload, config, context, TurnLog(thread, channel, customer_id, session_id,
-                                                     message), None)
+        yield _Run(payload, config, context, log, None)
         return
-    log = TurnLog(thread, channel, customer_id, session_id, message)
     async with saver.turn(thread) as waiting:
         payload, context = _input(waiting, message, context)
         log.text = spoken(message, context.pin)

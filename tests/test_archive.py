@@ -19,8 +19,9 @@ from tests.api_support import (
     webhook,
 )
 from tests.api_support import api_settings as with_secrets
+from tools import transcripts
 from tools.context import session_key
-from tools.store import Doc
+from tools.store import Doc, Store
 from tools.transcripts import COLLECTION, TTL_INDEX, entry
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -126,3 +127,16 @@ async def test_the_archive_expires_after_the_configured_days(settings: Any, seed
     async with running_api(longer, seeded, monkeypatch) as api:
         indexes = await api.store.db[COLLECTION].index_information()
         assert indexes[TTL_INDEX]["expireAfterSeconds"] == 30 * 86_400
+
+
+async def test_the_archive_queue_is_bounded_and_batched(store: Store, monkeypatch: Any) -> None:
+    monkeypatch.setattr(transcripts, "MAX_WAITING", 3)
+    archive = transcripts.Archive(store)
+    now = datetime.now(UTC)
+    for i in range(5):  # all within the writer's gathering time: one insert, two dropped
+        archive.append(entry("turn", "k", "web", "u", "s", at=now, text=str(i), reply="r",
+                             actions=[{"type": "odd", "when": now, "ids": {1, 2}}]))
+    await archive.flush()
+    kept = await store.db[COLLECTION].find({}).to_list()
+    assert [d["text"] for d in kept] == ["0", "1", "2"] and archive.dropped == 2
+    assert kept[0]["actions"][0]["ids"] == "{1, 2}"  # a value BSON cannot hold, as text

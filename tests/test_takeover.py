@@ -6,6 +6,7 @@ import asyncio
 import functools
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from tests.api_support import (
     text_message,
     webhook,
 )
+from tools import takeover
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 PERSON = "I want to talk to a person"
@@ -75,6 +77,10 @@ async def test_a_handoff_lists_the_ticket_and_holds_the_assistant(api: Api) -> N
     assert await api.store.db["gateway_charges"].count_documents({}) == 0
     texts = [m["text"] for m in await _history(api)]
     assert "pay for my cart" in texts and "yes" in texts  # kept for the person to read
+    held_entry = await api.store.db["transcripts"].find_one({"text": "pay for my cart"})
+    assert held_entry is not None
+    assert (held_entry["mode"], held_entry["routed_by"], held_entry["route"]) == (
+        "human", "human", None)
 
 
 async def test_an_operator_reply_reaches_history_and_events(api: Api, monkeypatch: Any) -> None:
@@ -116,7 +122,7 @@ async def test_a_streamed_turn_while_a_person_has_the_session_is_the_holding_lin
     assert kinds == ["token", "response"]
     response = events[-1][1]
     assert response["mode"] == "human" and response["reply"] == events[0][1]["text"]
-    assert response["agent_used"] == "human" and response["actions"] == []  # no product search
+    assert response["agent_used"] == "handoff" and response["actions"] == []  # no product search
 
 
 def _events(raw: str) -> list[tuple[str, dict[str, Any]]]:
@@ -139,7 +145,10 @@ async def test_events_resume_after_the_last_event_id(api: Api, monkeypatch: Any)
     assert _events(raw.text) == []  # a new client read the history: nothing is repeated
     entry = await api.store.db["transcripts"].find_one({"kind": "operator", "text": "first"})
     assert entry is not None
-    await _reply(api, ticket_id, "second")
+    # Written by another server process: the stream reads the shared database, not this one.
+    ticket = await takeover.ticket(api.store, ticket_id)
+    assert ticket is not None
+    await takeover.record_operator(api.store, ticket, "second", datetime.now(UTC))
     resumed = await api.client.get("/chat/events", params=params,
                                    headers=AUTH | {"Last-Event-ID": str(entry["_id"])})
     assert [d["text"] for k, d in _events(resumed.text)] == ["second"]

@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
-from pymongo.errors import PyMongoError
 
 from tools.store import Doc, Store
 
@@ -169,7 +168,7 @@ class Archive:
                      for _ in range(min(BATCH, len(self._waiting)))]
             try:
                 await self.store.db[COLLECTION].insert_many(batch, ordered=False)
-            except PyMongoError as exc:
+            except Exception as exc:  # the writer lives on: the next batch may well go in
                 log.error("%s archive entries not written: %s", len(batch), type(exc).__name__)
 
     async def flush(self) -> None:

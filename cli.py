@@ -1,4 +1,4 @@
-"""The `omnisales` command: serve, seed, chat, ask, route, and receive a return."""
+"""The `omnisales` command: serve, seed, chat, ask, route, receive a return, add an operator."""
 
 from __future__ import annotations
 
@@ -46,7 +46,35 @@ def _parser() -> argparse.ArgumentParser:
     actions = returns.add_subparsers(dest="action", required=True, parser_class=_Parser)
     receive = actions.add_parser("receive", help="a return's parcel arrived: refund it")
     receive.add_argument("return_id")
+    operator = commands.add_parser("operator", help="the dashboard's operators")
+    operator_actions = operator.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add = operator_actions.add_parser("add", help="add an operator (or set a new password); "
+                                      "the password is read from stdin")
+    add.add_argument("email")
+    add.add_argument("--role", choices=["admin", "agent"], default="agent")
     return parser
+
+
+def _password() -> str:
+    """The new password: asked twice on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != first:
+            raise ValueError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+async def _operator_add(settings: Settings, email: str, role: str, password: str) -> None:
+    from app import open_app
+    from tools import operators
+
+    async with open_app(settings, checkpointer=False) as app:
+        created = await operators.add(app.store, email, password, role)  # type: ignore[arg-type]
+    print(json.dumps({"operator": operators.clean_email(email), "role": role,
+                      "created": created}))
 
 
 async def _receive(settings: Settings, return_id: str) -> int:
@@ -148,6 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             job = _chat(settings, args.user, args.session)
         elif args.command == "returns":
             return asyncio.run(_receive(settings, args.return_id))
+        elif args.command == "operator":
+            job = _operator_add(settings, args.email, args.role, _password())
         else:
             job = _route(settings)
         asyncio.run(job)
@@ -158,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"omnisales: invalid settings: {exc.errors()[0]['msg']}", file=sys.stderr)
     except (EmbeddedDatabaseError, PyMongoError) as exc:
         print(f"omnisales: database unreachable: {type(exc).__name__}", file=sys.stderr)
-    except StartError as exc:
+    except (StartError, ValueError) as exc:  # ValueError: a bad email or password
         print(f"omnisales: {exc}", file=sys.stderr)
     return 1
 

@@ -21,6 +21,8 @@ from pymongo.errors import PyMongoError
 
 from app import App, open_app
 from channels import (
+    admin,
+    admin_base,
     conversations,
     docs,
     operators,
@@ -50,6 +52,7 @@ from launcher import (
 from pos_api import ROUTES as POS_ROUTES
 from settings import Settings
 from tools.customers import customer_for_phone
+from tools.operators import DEV_EMAIL, dev_password
 from tools.settle import settle_forever
 
 log = logging.getLogger("omnisales.api")
@@ -266,7 +269,9 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
         route_handlers=[chat, chat_stream, health, whatsapp_verify, whatsapp_inbound,
                         superu_turn, *POS_ROUTES, pos_returns.receive, docs.assets_router(),
                         conversations.chat_history, conversations.chat_events,
-                        *operators.ROUTES, *widget.routes(settings.environment == "development")],
+                        *operators.ROUTES, *widget.routes(settings.environment == "development"),
+                        *admin.routes()],
+        template_config=admin_base.template_config(),
         lifespan=[lifespan],
         before_send=[security_headers(settings.environment == "production")],
         exception_handlers={Exception: error_response},
@@ -303,6 +308,8 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
         print(f"Docs:    http://{host}:{port}/docs")
         if settings.environment == "development":
             print(f"Widget:  http://{host}:{port}/ (a demo shop page)")
+            print(f"Admin:   http://{host}:{port}/admin (sign in as {DEV_EMAIL}, password "
+                  f"{dev_password(settings.data_dir)})")
         # A production key is the operator's own: never printed (README, Configuration).
         print("API key: as set in API_SECRET_KEY" if settings.environment == "production"
               else f"API key: {key}", flush=True)

@@ -1,0 +1,209 @@
+"""The operators' dashboard in a real browser, beside a customer's widget, on a served API."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from pymongo import MongoClient
+
+from channels.whatsapp import format_reply
+from checkpoints.embedded import EmbeddedServer
+from tests.test_server_process import OMNISALES, ROOT, FakeGraph, environment, served
+from tests.test_widget_browser import IDENTITY, SIGNING, WAIT_MS, browser, chat, say
+
+pytestmark = pytest.mark.slow
+__all__ = ["browser"]  # the widget tests' Chromium (Debian's), shared as a fixture
+
+ARTEFACTS = ROOT / ".artifacts" / "dashboard"
+DOCS = ROOT / "docs"
+EMAIL = "sam@shop.example"
+PASSWORD = "a long operator password"
+
+
+@dataclass
+class Served:
+    base: str
+    db: Any
+    graph: FakeGraph
+
+
+@pytest.fixture(scope="module")
+def omnisales(mongo: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[Served]:
+    """`omnisales serve` on a fresh database, its WhatsApp sends going to a fake Graph API.
+
+    The operator is added as a shop would add one: `omnisales operator add`, password on stdin.
+    """
+    graph = FakeGraph()
+    name = f"d_{uuid.uuid4().hex[:12]}"
+    workdir = tmp_path_factory.mktemp("dashboard")
+    env = environment(mongo.uri, name, workdir, graph.url) | {
+        "WIDGET_IDENTITY_SECRET": IDENTITY, "WIDGET_TOKEN_SECRET": SIGNING}
+    client: MongoClient[dict[str, Any]] = MongoClient(mongo.uri, tz_aware=True)
+    try:
+        added = subprocess.run([str(OMNISALES), "operator", "add", EMAIL, "--role", "admin"],
+                               input=PASSWORD + "\n", text=True, capture_output=True,
+                               env=env, cwd=workdir, timeout=120)
+        assert added.returncode == 0, added.stderr
+        with served(env, workdir) as (base, log):
+            yield Served(base, client[name], graph)
+        assert "Admin:   http://127.0.0.1:" in log.read_text()  # the login printed at start
+    finally:
+        client.drop_database(name)
+        client.close()
+        graph.close()
+
+
+def _page(browser: Browser, name: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1366, "height": 820}, locale="en-US")
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on("console", lambda m: errors.append(m.text) if m.type == "error"
+              and "Failed to load resource" not in m.text else None)
+    # Answers the page did not expect (the refusals the tests provoke are 401 and 403).
+    opened.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 404
+              and not r.url.endswith("/favicon.ico") else None)
+    yield opened
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    opened.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=True)
+    context.close()
+    assert errors == [], errors  # no script error, no refused script or style (the CSP)
+
+
+@pytest.fixture
+def operator(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    yield from _page(browser, f"{request.node.name}-operator")
+
+
+@pytest.fixture
+def customer(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    yield from _page(browser, f"{request.node.name}-customer")
+
+
+def sign_in(page: Page, base: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base}/admin")
+    expect(page).to_have_url(f"{base}/admin/login")
+    page.get_by_label("Email").fill(EMAIL)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def shot(page: Page, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+
+
+def test_an_operator_takes_a_handoff_and_answers_in_the_customers_widget(
+    omnisales: Served, operator: Page, customer: Page,
+) -> None:
+    sign_in(operator, omnisales.base)
+    expect(operator.get_by_role("heading", name="Live conversations")).to_be_visible()
+
+    customer.goto(f"{omnisales.base}/?as=demo-bob")
+    bob = chat(customer)
+    say(bob, "where is my order ORD-1003?")
+    expect(bob.locator(".card", has_text="Order ORD-1003")).to_be_visible(timeout=WAIT_MS)
+    customer.goto(f"{omnisales.base}/?as=guest")
+    frame = chat(customer)
+    say(frame, "I want to talk to a person about a refund")
+    expect(frame.locator(".message.assistant").last).to_contain_text("TCK-", timeout=WAIT_MS)
+
+    # The live table updates by itself: the guest's conversation appears, waiting for a person.
+    row = operator.locator("tr.conversation", has_text="guest-")
+    expect(row.get_by_text("Waiting for a person")).to_be_visible(timeout=WAIT_MS)
+    expect(operator.locator("tr.conversation", has_text="demo-bob")).to_be_visible()
+    shot(operator, ARTEFACTS / "live.png")
+
+    operator.get_by_role("link", name="Handoff queue").click()
+    ticket = operator.locator("tr.ticket", has_text="guest-")
+    expect(ticket).to_contain_text("refund")
+    ticket_id = ticket.get_attribute("data-ticket")
+    shot(operator, DOCS / "dashboard-queue.png")
+    ticket.get_by_role("button", name="Take").click()
+    expect(operator.get_by_role("heading", name="guest-")).to_be_visible()
+    held = omnisales.db["handoff_tickets"].find_one({"ticket_id": ticket_id})
+    assert held and held["taken_by"] == EMAIL
+
+    reply = "Hello, this is Sam from the shop. I can help with your refund."
+    operator.get_by_label("Reply to the customer").fill(reply)
+    operator.get_by_role("button", name="Send").click()
+    expect(frame.locator(".message.operator")).to_contain_text(reply, timeout=WAIT_MS)
+    expect(operator.locator(".msg.operator")).to_contain_text(reply)
+    say(frame, "Thank you, it was order ORD-1004")
+    expect(operator.locator(".msg.customer").last).to_contain_text("ORD-1004", timeout=WAIT_MS)
+    shot(operator, ARTEFACTS / "ticket.png")
+
+    operator.get_by_role("button", name="Close and hand back to the assistant").click()
+    expect(operator.get_by_role("status")).to_contain_text(f"Ticket {ticket_id} closed")
+    # The widget says the person left (a second line after "has joined").
+    expect(frame.locator(".system")).to_have_count(2, timeout=WAIT_MS)
+    closed = omnisales.db["handoff_tickets"].find_one({"ticket_id": ticket_id})
+    assert closed and closed["status"] == "closed"
+
+
+def test_a_failed_whatsapp_send_is_retried_from_the_page(
+    omnisales: Served, operator: Page,
+) -> None:
+    text = "Your order ORD-1002 is on its way."
+    omnisales.db["wa_outbox"].insert_one({
+        "_id": "wamid.browser-failed", "to": "15550000001", "state": "failed", "attempts": 9,
+        "error": "Graph API 503: service unavailable", "queued_at": datetime.now(UTC),
+        "body": format_reply("15550000001", text, [], False)})
+    sign_in(operator, omnisales.base)
+    operator.get_by_role("link", name="Failed sends").click()
+    row = operator.locator("tr.failed-send", has_text=text)
+    expect(row).to_contain_text("service unavailable")
+    shot(operator, ARTEFACTS / "failed.png")
+    row.get_by_role("button", name="Retry").click()
+    expect(operator.get_by_role("status")).to_contain_text("Sending again")
+    deadline = time.monotonic() + 20
+    while not omnisales.graph.sent_to("15550000001"):
+        assert time.monotonic() < deadline, "the retried reply never reached the Graph API"
+        time.sleep(0.1)
+    assert omnisales.graph.sent_to("15550000001")[-1]["text"]["body"] == text
+    operator.reload()
+    expect(operator.locator("tr.failed-send", has_text=text)).to_have_count(0)
+
+
+def test_a_wrong_password_and_a_missing_csrf_token_are_refused(
+    omnisales: Served, operator: Page,
+) -> None:
+    sign_in(operator, omnisales.base, "not the password")
+    expect(operator.get_by_role("alert")).to_have_text("Wrong email or password.")
+    expect(operator).to_have_url(f"{omnisales.base}/admin/login")
+    sign_in(operator, omnisales.base)
+    expect(operator.get_by_role("heading", name="Live conversations")).to_be_visible()
+    # A form whose token was taken out, as a forged cross-site form would be: refused.
+    operator.goto(f"{omnisales.base}/admin/failed")
+    answer = operator.evaluate("""async () => {
+        const r = await fetch('/admin/failed/retry', {method: 'POST',
+            headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+            body: 'id=wamid.any'});
+        return [r.status, (await r.json()).error];
+    }""")
+    assert answer == [403, "csrf"]
+    operator.locator(".who input[name=_csrf]").evaluate("input => input.remove()")
+    operator.get_by_role("button", name="Sign out").click()
+    expect(operator.locator("body")).to_contain_text("security token")
+    operator.goto(f"{omnisales.base}/admin")
+    expect(operator.get_by_role("heading", name="Live conversations")).to_be_visible()
+
+
+def test_the_analytics_page_draws_the_archive(omnisales: Served, operator: Page) -> None:
+    sign_in(operator, omnisales.base)
+    operator.get_by_role("link", name="Analytics").click()
+    expect(operator.get_by_role("heading", name="Analytics")).to_be_visible()
+    expect(operator.locator("svg.chart").first).to_be_visible()
+    shot(operator, DOCS / "dashboard-analytics.png")
+    assert os.path.getsize(DOCS / "dashboard-analytics.png") > 10_000

@@ -12,13 +12,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from pymongo import MongoClient
 
 from channels.whatsapp import format_reply
 from checkpoints.embedded import EmbeddedServer
-from tests.test_server_process import OMNISALES, ROOT, FakeGraph, environment, served
+from tests.api_support import change, dumps, text_message, wa_signature, webhook
+from tests.test_server_process import (
+    API_KEY,
+    APP_SECRET,
+    BOB_WA,
+    OMNISALES,
+    PHONE_NUMBER_ID,
+    ROOT,
+    FakeGraph,
+    environment,
+    served,
+)
 from tests.test_widget_browser import IDENTITY, SIGNING, WAIT_MS, browser, chat, say
 
 pytestmark = pytest.mark.slow
@@ -100,8 +112,31 @@ def sign_in(page: Page, base: str, password: str = PASSWORD) -> None:
 
 
 def shot(page: Page, path: Path) -> None:
+    """The page down to its content (at least 560 px tall), as the README shows it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": 1366, "height": 560})
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 820})
+
+
+def more_handoffs(served: Served) -> None:
+    """Two more customers ask for a person: Alice through the shop's backend, Bob on WhatsApp."""
+    asked = httpx.post(f"{served.base}/chat", timeout=30, headers={
+        "Authorization": f"Bearer {API_KEY}"}, json={
+        "user_id": "demo-alice", "session_id": "returns",
+        "message": "My laptop arrived with a cracked screen, I want to speak to a human"})
+    assert asked.json()["mode"] == "human"
+    message = text_message("wamid.dash-1", BOB_WA, "I want to talk to a person about my order")
+    payload = webhook(change([message], names={BOB_WA: "Bob"}))
+    payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = PHONE_NUMBER_ID
+    raw = dumps(payload)
+    sent = httpx.post(f"{served.base}/webhook/whatsapp", content=raw, timeout=10, headers={
+        "Content-Type": "application/json", "X-Hub-Signature-256": wa_signature(raw, APP_SECRET)})
+    assert sent.status_code == 200
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while not served.db["handoff_tickets"].count_documents({"channel": "whatsapp"}):
+        assert time.monotonic() < deadline, "the WhatsApp handoff never opened a ticket"
+        time.sleep(0.1)
 
 
 def test_an_operator_takes_a_handoff_and_answers_in_the_customers_widget(
@@ -125,7 +160,9 @@ def test_an_operator_takes_a_handoff_and_answers_in_the_customers_widget(
     expect(operator.locator("tr.conversation", has_text="demo-bob")).to_be_visible()
     shot(operator, ARTEFACTS / "live.png")
 
+    more_handoffs(omnisales)
     operator.get_by_role("link", name="Handoff queue").click()
+    expect(operator.locator("tr.ticket")).to_have_count(3)
     ticket = operator.locator("tr.ticket", has_text="guest-")
     expect(ticket).to_contain_text("refund")
     ticket_id = ticket.get_attribute("data-ticket")

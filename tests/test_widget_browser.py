@@ -244,7 +244,18 @@ def test_a_guest_asks_for_a_person_and_the_operator_reply_appears(
     assert answered.status_code in (200, 201), answered.text
     expect(frame.locator(".message.operator")).to_contain_text(reply, timeout=WAIT_MS)
     expect(frame.locator(".system")).to_contain_text("has joined")
+    expect(frame.locator("#status")).to_have_text("You're chatting with our team")
     shot(page, "operator")
+    closed = httpx.post(f"{omnisales.base}/admin/api/tickets/{ticket['ticket_id']}/close",
+                        headers=auth, timeout=10)
+    assert closed.status_code in (200, 201), closed.text
+    expect(frame.locator(".system").last).to_contain_text("back to the assistant",
+                                                          timeout=WAIT_MS)
+    expect(frame.locator("#status")).to_have_text("Online · replies in seconds")
+    back = omnisales.db["transcripts"].find_one({"kind": "mode", "mode": "assistant",
+                                                "ticket_id": ticket["ticket_id"]})
+    assert back is not None and back.get("text")
+    expect(frame.locator(".message.assistant").last).to_contain_text(back["text"])
 
 
 def test_a_listed_shop_origin_frames_the_widget_with_its_own_sign_in(
@@ -290,6 +301,10 @@ def test_the_widget_is_usable_by_keyboard(omnisales: Served, page: Page) -> None
     page.keyboard.type("I want to check out")
     page.keyboard.press("Enter")
     expect(frame.locator(".confirm .pay")).to_be_visible(timeout=WAIT_MS)
+    buttons = frame.locator("button")
+    for i in range(buttons.count()):  # every control says what it does to a screen reader
+        button = buttons.nth(i)
+        assert (button.get_attribute("aria-label") or button.inner_text()).strip(), i
     page.keyboard.press("Shift+Tab")  # back from the message box: the newest buttons first
     assert frame.locator(":focus").inner_text() == "Cancel"
     page.keyboard.press("Enter")

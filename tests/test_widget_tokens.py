@@ -23,6 +23,7 @@ from tests.api_support import (
     assert_error,
     frozen_rate_window,
     running_api,
+    until,
 )
 from tools.store import Store
 
@@ -269,6 +270,11 @@ async def test_a_token_reads_only_its_own_history(api: Api) -> None:
     alice = await token_for(api)
     assert (await chat_as(api, alice, "where is my order ORD-1002?")).status_code == 200
     auth = {"Authorization": f"Bearer {alice}"}
+
+    async def archived() -> bool:  # the archive gathers its writes for a moment
+        return await api.store.db["transcripts"].count_documents({"user_id": "demo-alice"}) > 0
+
+    await until(archived, 10, "the turn archived")
     own = await api.client.get("/chat/history", params={"session_id": "w1"}, headers=auth)
     assert own.status_code == 200, own.text
     assert [m["role"] for m in own.json()["messages"]] == ["customer", "assistant"]

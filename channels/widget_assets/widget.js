@@ -129,7 +129,10 @@ async function watchEvents() {
             if (!state.announced) { state.mode = "assistant"; setMode("human"); }
             addMessage("operator", data.text, data.actions, { at: data.at });
           }
-          else if (event === "mode") setMode(data.mode);
+          else if (event === "mode") {
+            setMode(data.mode);
+            if (data.text) addMessage("assistant", data.text, [], { at: data.at });  // "I'm back"
+          }
         }
       }
     } catch { /* dropped: connect again */ }
@@ -262,7 +265,7 @@ function closeConfirmations() {
 function setMode(mode, announce = true) {
   if (!mode || mode === state.mode) return;
   state.mode = mode;
-  if (announce) log.append(h("p", { class: "system" }, t(state.lang, mode === "human" ? "joined" : "left")));
+  if (announce) log.append(h("p", { class: "system" }, t(state.lang, mode === "human" ? "joined" : "handback")));
   state.announced = announce && mode === "human";
   $("status").textContent = t(state.lang, mode === "human" ? "human" : "online");
   document.body.classList.toggle("human", mode === "human");

@@ -1,43 +1,17 @@
-"""Who a request acts for on the conversation routes: the API key's holder, naming a customer."""
+"""Who a request acts for on the conversation routes: the customer it names or its token's."""
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
 
 from litestar import Request
 
 from channels.auth import caller
 from channels.errors import ApiError
-from channels.limits import RateLimits, retry_after
 from channels.web import IDENTIFIER_PATTERN
 
 Req = Request[Any, Any, Any]
 IDENTIFIER_MAX = 64
-
-
-def _address(request: Req) -> str:
-    return f"address:{request.client.host if request.client else 'unknown'}"
-
-
-async def api_key(request: Req) -> None:
-    """Check the bearer API key; a failure counts against the client's address, as on `/chat`.
-
-    An address past its limit is refused before its key is read, so that a guesser cannot tell
-    a right guess from a wrong one by the answer.
-    """
-    app = request.app.state.omnisales
-    limits: RateLimits = request.app.state.limits
-    per_address = app.settings.rate_limit_per_address
-    if await limits.count(_address(request)) >= per_address:
-        raise ApiError(429, "rate_limited", "too many requests; slow down", str(retry_after()))
-    scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(key.encode(),
-                                                             app.settings.api_key.encode()):
-        wait = await limits.hit(_address(request), per_address)
-        if wait is not None:
-            raise ApiError(429, "rate_limited", "too many requests; slow down", str(wait))
-        raise ApiError(401, "unauthorized", "a valid API key is required")
 
 
 def identifier(request: Req, name: str) -> str:

@@ -17,9 +17,8 @@ from litestar import Request, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 
-from channels.auth import client_address
+from channels.auth import authenticated, client_address
 from channels.errors import ApiError
-from channels.guards import api_key
 from channels.limits import RateLimits, retry_after
 from tools import operators
 from tools.operators import Operator
@@ -86,11 +85,11 @@ async def api_caller(request: Req) -> str:
     operator's session (POSTs with its CSRF token in `X-CSRF-Token`).
     """
     if request.headers.get("authorization"):
-        await api_key(request)
+        await authenticated(request)
         return "api"
     operator = await operator_of(request)
     if operator is None:
-        await api_key(request)  # 401 (counted against the address) with the API's answer
+        await authenticated(request)  # 401 (counted against the address) with the API's answer
         return "api"
     if request.method == "POST":
         check_csrf(operator, request.headers.get(CSRF_HEADER))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import PyMongoError
 
 from checkpoints.saver import SessionSaver
 from graph.i18n import N_, gettext_for
@@ -14,6 +16,8 @@ from graph.language import detect
 from tools import takeover
 from tools.store import Doc, Store, now
 from tools.transcripts import COLLECTION, Archive, entry
+
+logger = logging.getLogger(__name__)
 
 # Said, in the customer's language, to each message while a person has the conversation.
 HOLDING_LINE = N_("Thank you, a colleague has your message and will answer you here as soon "
@@ -99,9 +103,13 @@ async def archive_turn(saver: ArchivedSaver, log: TurnLog, result: dict[str, Any
     opened = next((a for a in result["actions"] if a.get("type") == "handoff_ticket"
                    and a.get("status") == "open"), None)
     if opened is not None:
-        await takeover.enter_human(saver.store, log.thread, log.where,
-                                   ticket_id=opened["ticket_id"], language=result["language"],
-                                   at=now())
+        try:
+            await takeover.enter_human(saver.store, log.thread, log.where,
+                                       ticket_id=opened["ticket_id"],
+                                       language=result["language"], at=now())
+        except PyMongoError as exc:  # the turn stands; its next one finds the ticket and retries
+            logger.error("session not handed to a person (ticket %s): %s", opened["ticket_id"],
+                       type(exc).__name__)
     saver.archive.append(log.entry(
         result, route=values.get("route"),
         routed_by="confirmation" if resumed else values.get("routed_by"),

@@ -9,6 +9,7 @@ from typing import Any
 from graph import extract
 from tools.cart_names import NUMBER_WORDS as _NUMBER_WORDS
 from tools.catalog_data import CATEGORIES, CATEGORY_SYNONYMS
+from tools.glossary import with_english
 
 Call = tuple[str, dict[str, Any]]
 READ_MAX = 300
@@ -53,7 +54,8 @@ def matching(text: str, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
     """The items a message names, by SKU or by words of their names (name words first)."""
     if sku := extract.sku(text):
         return [i for i in items if str(i.get("sku", "")).upper() == sku.upper()]
-    said = {_stem(w) for w in _WORD.findall(text[:READ_MAX])} - _STOP
+    # Shop words of other languages count as their English: "die Ladegeräte" are the chargers.
+    said = {_stem(w) for w in _WORD.findall(with_english(text[:READ_MAX]))} - _STOP
     if not said:
         return []
     by_name = [i for i in items

@@ -78,7 +78,9 @@ def use_case(text: str) -> str | None:
     text = with_english(text[:PARSED_CHARS])  # "programar", "coder": coding
     words = set(terms(text)) | {w for w in re.findall(r"[a-z0-9-]+", text.lower())}
     words |= {"coding"} if words & {"programming", "developer", "code", "software"} else set()
-    return next((use for use in USE_TAGS if stem(use) in words or use in words), None)
+    spaced = f" {' '.join(re.findall(r'[a-z0-9]+', text.lower()))} "  # "noise cancelling"
+    return next((use for use in USE_TAGS if stem(use) in words or use in words
+                 or f" {use.replace('-', ' ')} " in spaced), None)
 
 
 def quantity(text: str, default: int = 1) -> int:

@@ -25,8 +25,10 @@ from graph.routing_examples import read_lines
 # classifier gives one of them stays there (a payment question with the payment agent, which
 # then prepares nothing); any other goes to the general agent.
 ANSWERS_POLICY: frozenset[Route] = frozenset({"general", "payment", "post_purchase"})
-# An order id or a SKU names something to act on: "can I return ORD-1001" is a request.
-_NAMED = re.compile(r"\bord(?:er)?[\s#-]*\d{3,8}\b|\b[A-Za-z]{3}-\d{5}\b", re.IGNORECASE)
+# An order id, a SKU or a postcode names something to act on: "can I return ORD-1001" and "how
+# long would delivery take to 10001?" are requests (a return, an estimate), not the rules.
+_NAMED = re.compile(r"\bord(?:er)?[\s#-]*\d{3,8}\b|\b[A-Za-z]{3}-\d{5}\b|\b\d{5}(?:-\d{4})?\b",
+                    re.IGNORECASE)
 
 
 def _lines(kind: str, language: str) -> set[str]:

@@ -164,6 +164,18 @@ def names_other(text: str, memory: Memory) -> bool:
     return named is not None and named != focus.get("category", named)
 
 
+def _other_kind(text: str, memory: Memory) -> bool:
+    """The words name another kind of product than the last list's.
+
+    "The cheapest keyboard?" after headphones is a new search, not the cheapest pair shown.
+    """
+    kinds = {p.strip(): v for p, v in words("product").items()}
+    named = category_of(" ".join(kinds.get(w, w) for w in normalise(text[:READ_MAX]).split()))
+    listed = {p.get("category") for p in shown(memory)} | {
+        (memory.get("listing") or {}).get("filters", {}).get("category")}
+    return named is not None and named not in listed
+
+
 def resolve(text: str, memory: Memory, among: Sequence[Product] = (),
             loose: bool = False, default_focus: bool = False) -> Reference:
     """What the customer's words refer to, from the memory (and `among`, e.g. the cart's lines).
@@ -187,7 +199,8 @@ def resolve(text: str, memory: Memory, among: Sequence[Product] = (),
     if spec := _spec(folded):
         return Reference(tuple(names if len(names) > 1 else listed), "spec", spec[0], spec[1])
     for kind, cheapest in (("cheaper", True), ("pricier", False)):
-        if found(folded, kind) and not found(folded, "cheaper_search"):
+        if found(folded, kind) and not found(folded, "cheaper_search") and not _other_kind(
+                text, memory):
             picked = _by_price(names if len(names) > 1 else listed, cheapest)
             if picked:
                 return Reference(tuple(picked), kind)
@@ -207,23 +220,24 @@ def resolve(text: str, memory: Memory, among: Sequence[Product] = (),
 
 
 def cheaper_search(text: str, memory: Memory) -> dict[str, Any] | None:
-    """For "something cheaper": the last list's search again, priced below what was shown.
+    """For "something cheaper": the last list's search again, cheapest first, below a price.
 
-    Below the product in focus when there is one, else below the cheapest product listed.
+    Below the product in focus when there is one, else below the list's top pick (what was
+    recommended first): the cheaper ones of the same kind, whether listed already or not.
     """
     if not said(text, "cheaper_search"):
         return None
     listing = memory.get("listing", {})
     focus = memory.get("focus")
-    prices = [float(p["price"]) for p in ([focus] if focus and "price" in focus else shown(memory))
-              if "price" in p]
-    if not prices:
+    priced = [p for p in ([focus] if focus and "price" in focus else shown(memory)) if "price" in p]
+    if not priced:
         return None
     filters = listing.get("filters", {})
     query = listing.get("query") or str((focus or {}).get("name", ""))
     category = filters.get("category") or (focus or {}).get("category")
-    return {"query": query, "category": category, "use_case": filters.get("use_case"),
-            "budget": round(min(prices) - 0.01, 2)}
+    return {"query": query, "category": category,
+            "use_case": filters.get("use_case") or extract.use_case(query),
+            "cheaper_than": float(priced[0]["price"]), "sort": "price_asc"}
 
 
 def names_of(products: Sequence[Product], limit: int = 4) -> list[str]:

@@ -15,6 +15,7 @@ import functools
 import re
 from typing import Literal
 
+from graph.extract import category
 from graph.language import LANGUAGES, Language
 from graph.memory import Memory
 from graph.routes import Route
@@ -23,7 +24,8 @@ from graph.routing_examples import read_lines
 
 CUES_DIR = _EXAMPLES.with_name("cues")
 Subject = Literal["product", "order"]
-CueKind = Literal["refer", "order", "join", "ask", "courtesy", "closing", "pay", "redeem"]
+CueKind = Literal["refer", "order", "join", "ask", "courtesy", "closing", "pay", "redeem",
+                  "price"]
 # The routes that act only on the other kind of subject: a product's questions are not an
 # order's (where it is, returning it), an order's are not a product's (its specs, its stock).
 # Every other route fits either: points, payment, a call, a person, a thank-you are asked for
@@ -40,6 +42,14 @@ _ORDER_AGENTS: frozenset[Route] = frozenset({"fulfillment", "post_purchase"})
 # conversation cases of tests/test_route_context.py were run, which measure them (0.97 of 64).
 UNFIT = 0.25
 TOPIC_PRIOR = 0.3
+# A short message the classifier is unsure of ("until when exactly?", "ok and who's the
+# carrier", "how much is that worth?") leaves its subject to the conversation: the open topic
+# weighs double. A short message that says what it wants ("track my order", "any offers?") is
+# one the classifier is sure of, and stays a fresh request.
+ELLIPTIC_WORDS = 6
+UNSURE = 0.6
+ELLIPTIC_PRIOR = 2 * TOPIC_PRIOR
+_PRODUCT_TOPICS: frozenset[Route] = frozenset({"recommendation", "inventory"})
 _PUNCTUATION = " ¡¿!?,.;:-"
 _SKU = re.compile(r"\b[A-Za-z]{3}-\d{5}\b")
 _ORDER_ID = re.compile(r"\bord(?:er)?[\s#-]*\d{3,8}\b", re.IGNORECASE)
@@ -103,14 +113,23 @@ def subject(text: str, language: Language, memory: Memory) -> Subject | None:
     return None
 
 
-def weigh(scores: dict[Route, float], about: Subject | None,
-          topic: Route | None) -> dict[Route, float]:
+def elliptical(text: str, language: Language, confidence: float) -> bool:
+    """A short message the classifier is unsure of, which is not only thanks or a goodbye."""
+    language = language if language in LANGUAGES else "en"
+    if len(re.findall(r"\w+", text)) > ELLIPTIC_WORDS or confidence >= UNSURE:
+        return False
+    return not any(cues(kind, language).fullmatch(text.strip(_PUNCTUATION))
+                   for kind in ("courtesy", "closing"))
+
+
+def weigh(scores: dict[Route, float], about: Subject | None, topic: Route | None,
+          prior: float = TOPIC_PRIOR) -> dict[Route, float]:
     """The classifier's scores with the memory's say: unfit routes scaled, the topic favoured."""
     unfit = UNFITS[about] if about is not None else frozenset()
     weighed = {route: score * (UNFIT if route in unfit else 1.0)
                for route, score in scores.items()}
     if topic is not None and topic in weighed and topic != "general" and topic not in unfit:
-        weighed[topic] += TOPIC_PRIOR
+        weighed[topic] += prior
     total = sum(weighed.values()) or 1.0
     return {route: score / total for route, score in weighed.items()}
 
@@ -124,3 +143,22 @@ def product_warranty(text: str, language: Language, memory: Memory) -> bool:
     return (bool(_WARRANTY.search(text)) and not _RULES.search(text)
             and bool(memory.get("focus")) and memory.get("topic") in _PRODUCT_AGENTS
             and subject(text, language, memory) == "product")
+
+
+def product_price(text: str, language: Language, memory: Memory, confidence: float) -> bool:
+    """A price question while a product is what the talk is about: that product's price.
+
+    "How much is it?" after a stock check, "how much is the Nikon?" after a list of cameras.
+    A price of something else is one the classifier is sure of ("how much is shipping for it?").
+    """
+    language = language if language in LANGUAGES else "en"
+    return (confidence < UNSURE and cues("price", language).search(text) is not None
+            and memory.get("topic") in _PRODUCT_TOPICS
+            and bool(memory.get("focus") or (memory.get("listing") or {}).get("items")))
+
+
+def asks_price_alone(text: str, language: Language) -> bool:
+    """A short price question naming no kind of product: "¿cuánto cuesta?", "was kostet die?"."""
+    language = language if language in LANGUAGES else "en"
+    return (len(re.findall(r"\w+", text)) <= ELLIPTIC_WORDS
+            and cues("price", language).search(text) is not None and category(text) is None)

@@ -27,7 +27,17 @@ from graph.memory import Memory, for_prompt, merge
 from graph.multi import Request, requests
 from graph.policy_talk import ANSWERS_POLICY, asks_policy, follows_policy
 from graph.prompts import ROUTER_PROMPT
-from graph.route_context import product_warranty, refers_back, request_part, subject, weigh
+from graph.route_context import (
+    ELLIPTIC_PRIOR,
+    TOPIC_PRIOR,
+    elliptical,
+    product_price,
+    product_warranty,
+    refers_back,
+    request_part,
+    subject,
+    weigh,
+)
 from graph.routes import Route
 from graph.state import State
 from graph.till import STAFF_CHANNEL, STAFF_ONLY_REPLY, asks_for_till_work
@@ -94,19 +104,33 @@ class Router:
             # (and with nothing asked, never a reason to start a payment).
             return Decision(topic if topic and topic != "general" else "general", 1.0,
                             "follow_up"), True
-        follows = topic is not None and refers_back(text, language)
         if follows_policy(text, language, memory):  # stays with the agent that answered
             return Decision(memory.get("topic") or "general", 1.0, "policy"), True
 
-        def route_of(words: str) -> tuple[Route, float]:
+        def scores_of(words: str) -> dict[Route, float]:
             # Shop words of other languages weigh as their English: "relojes para correr".
-            scores = self.classifier.scores(with_english(request_part(words, language)))
-            if topic is not None and refers_back(words, language):
-                scores = weigh(scores, subject(words, language, memory), topic)
+            return self.classifier.scores(with_english(request_part(words, language)))
+
+        def route_of(words: str, scores: dict[Route, float] | None = None) -> tuple[Route, float]:
+            scores = scores or scores_of(words)
+            if topic is not None:
+                # A pronoun names its subject ("is it in stock?"); a short unsure message with
+                # none leaves it to the open topic, which then weighs double.
+                points = refers_back(words, language)
+                short = not points and elliptical(words, language, max(scores.values()))
+                if short or points:
+                    scores = weigh(scores, subject(words, language, memory), topic,
+                                   ELLIPTIC_PRIOR if short else TOPIC_PRIOR)
             return best(scores)
 
-        route, confidence = route_of(text)
-        if product_warranty(text, language, memory):  # that product's months, not the policy
+        own = scores_of(text)
+        sure = max(own.values())
+        follows = topic is not None and (refers_back(text, language)
+                                         or elliptical(text, language, sure))
+        route, confidence = route_of(text, own)
+        if product_warranty(text, language, memory) or product_price(text, language, memory,
+                                                                      sure):
+            # That product's months or price, not the shop's policy or delivery.
             return Decision("recommendation", 1.0, "context"), True
         if asks_policy(text, language):
             # A question about the shop's rules: answered from the policy by an agent that has

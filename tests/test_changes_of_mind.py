@@ -156,3 +156,21 @@ async def test_a_cancel_with_more_words_drops_the_terms_in_other_languages(
     assert not dropped["awaiting_confirmation"]
     assert [a["status"] for a in dropped["actions"]] == ["cancelled"]
     assert await turn("yes") and await _charged(seeded) == 0
+
+
+@pytest.mark.parametrize(("ask", "change"), [
+    ("Ich möchte meinen Warenkorb bezahlen", "Nimm bitte die Ladegeräte raus, ich will nur die "
+                                             "Tastatur"),
+    ("quiero pagar mi carrito", "quita los cargadores, solo quiero el teclado"),
+    ("je veux payer mon panier", "enlève les chargeurs"),
+    ("pay for my cart", "remove the chargers please"),
+])
+async def test_the_chargers_named_in_any_language_leave_the_terms(
+        turn: Say, seeded: Store, ask: str, change: str) -> None:
+    await _cart(seeded)
+    assert (await turn(ask))["awaiting_confirmation"]
+    changed = await turn(change)
+    assert changed["awaiting_confirmation"], changed["reply"]
+    terms = [a for a in changed["actions"] if a["type"] == "payment_confirmation"][-1]
+    assert [item["sku"] for item in terms["items"]] == ["KEY-00001"], terms
+    assert terms["total"] == 118.99 and await _charged(seeded) == 0

@@ -116,10 +116,11 @@ def test_a_new_request_is_no_reference(text: str) -> None:
     "anything cheaper?", "algo más barato?", "quelque chose de moins cher ?",
     "etwas Günstigeres?", "kuch sasta dikhao"])
 def test_something_cheaper_searches_below_what_was_shown(text: str) -> None:
+    # Below the list's top pick, cheapest first, for the same use; below the focus if any.
     assert cheaper_search(text, listing()) == {
-        "query": "laptop for coding", "category": "laptops", "use_case": None,
-        "budget": 649.98}
-    assert cheaper_search(text, listing(focus=DELL))["budget"] == 899.98  # type: ignore[index]
+        "query": "laptop for coding", "category": "laptops", "use_case": "coding",
+        "cheaper_than": 899.99, "sort": "price_asc"}
+    assert cheaper_search(text, listing(focus=APPLE))["cheaper_than"] == 999.99  # type: ignore[index]
     assert resolve(text, listing()).product is None  # a search, not a pick
 
 

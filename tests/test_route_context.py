@@ -35,6 +35,9 @@ AFTER: dict[str, Memory] = {
     "order": learned({}, "fulfillment", [ORDER]),
     "stock": learned({}, "inventory", [STOCK]),
     "points": learned({}, "loyalty", [{"type": "points", "balance": 1200}]),
+    "warranty": learned({}, "post_purchase", [{"type": "warranty", "order_id": "ORD-1004",
+                                               "items": [{"sku": "MON-00001", "name": "Asus"}]}]),
+    "handoff": learned({}, "handoff", [{"type": "handoff_ticket", "ticket_id": "TCK-1"}]),
 }
 
 # (what was shown, what the customer says next, where it must go)
@@ -108,6 +111,37 @@ CASES: list[tuple[str, str, Route]] = [
     # After points: no product or order to refer to.
     ("points", "and where is my order?", "fulfillment"),
     ("points", "can I redeem them?", "loyalty"),
+    # Short questions that name no subject of their own carry on the open topic.
+    ("warranty", "until when exactly?", "post_purchase"),
+    ("warranty", "and how long is left?", "post_purchase"),
+    ("warranty", "¿hasta cuándo exactamente?", "post_purchase"),
+    ("warranty", "jusqu'à quand ?", "post_purchase"),
+    ("warranty", "bis wann genau?", "post_purchase"),
+    ("warranty", "kab tak?", "post_purchase"),
+    ("order", "ok and who's the carrier", "fulfillment"),
+    ("order", "and the tracking number?", "fulfillment"),
+    ("order", "¿y la empresa de transporte?", "fulfillment"),
+    ("points", "how much is that worth?", "loyalty"),
+    ("points", "and in dollars?", "loyalty"),
+    ("points", "¿y cuánto vale eso?", "loyalty"),
+    ("points", "und wie viel ist das wert?", "loyalty"),
+    ("handoff", "fine. how long will that take?", "handoff"),
+    ("handoff", "vale, ¿cuánto tardarán?", "handoff"),
+    # Short requests that say what they want stay fresh requests.
+    ("warranty", "track my order", "fulfillment"),
+    ("warranty", "any offers?", "loyalty"),
+    ("warranty", "thanks!", "general"),
+    ("points", "recommend a laptop", "recommendation"),
+    ("handoff", "my points balance", "loyalty"),
+    # The price of the product in focus, in any language; a delivery price stays delivery's.
+    ("list", "how much is the ZenBook?", "recommendation"),
+    ("list", "what does the MacBook cost?", "recommendation"),
+    ("stock", "¿cuánto cuesta?", "recommendation"),
+    ("stock", "combien il coûte ?", "recommendation"),
+    ("stock", "was kostet der?", "recommendation"),
+    ("stock", "kitne ka hai?", "recommendation"),
+    ("product", "how much is shipping for it?", "fulfillment"),
+    ("list", "how much is express delivery?", "fulfillment"),
     # A bare answer goes to the agent that asked.
     ("list", "yes", "recommendation"),
     ("order", "ok", "fulfillment"),

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tools.calls import PROACTIVE
+from tools.calls import LIVE_STATES, PROACTIVE
 from tools.context import ToolContext
 from tools.registry import not_found
-
-# A job in these states may still ring the customer: `requesting` is being sent right now.
-LIVE_STATES = ("requesting", "queued", "scheduled")
 
 
 async def stop_calls(ctx: ToolContext) -> dict[str, Any]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dateparser
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, format_timedelta
 from dateparser.search import search_dates
 
 DEFAULT_TIMEZONE = "America/New_York"
@@ -33,6 +33,19 @@ _TIME_CLUE = re.compile(
     r"jeudi|vendredi|samedi|dimanche|morgen|stunde|minute|heute|abend|montag|dienstag|mittwoch|"
     r"donnerstag|freitag|samstag|sonntag|kal|ghante|ghanta|baje|कल|घंटे|बजे", re.IGNORECASE)
 DEFAULT_HOUR = 10  # a day named without a time: mid-morning, when the shop's staff are in
+EARLIEST_BARE_HOUR = 8  # nobody asks for a call at "3" meaning 3 in the morning
+# Words that name a day or a span from now: a new time with one of them is read whole.
+_DAY_OR_SPAN = re.compile(
+    r"hour|minute|tomorrow|today|tonight|monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday|mañana|hora|minuto|hoy|lunes|martes|miércoles|jueves|viernes|sábado|domingo|"
+    r"demain|heure|aujourd|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|morgen|stunde|"
+    r"heute|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|kal\b|parso|ghant|"
+    r"कल|घंटे", re.IGNORECASE)
+# An hour said alone to move a booked call: "make it 11", "11:30 instead", "à 15h", "um 14 Uhr".
+_HOUR_ALONE = re.compile(r"(?<![\d:.,])(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?(?![\d:.,])",
+                         re.IGNORECASE)
+# Within this, a call time is said from now ("in 1 hour, 1:40 AM"), as the customer asked it.
+SOON = timedelta(hours=6)
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -43,10 +56,15 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(DEFAULT_TIMEZONE)
 
 
+def _clock_hour(hour: str) -> int:
+    """A bare hour as a call time: 1 to 7 without am or pm is the afternoon ("friday at 3")."""
+    return int(hour) + 12 if 1 <= int(hour) <= EARLIEST_BARE_HOUR - 1 else int(hour)
+
+
 def _normalised(text: str) -> str:
     """The words with bare hours written as clock times, as dateparser reads them."""
     text = _HOUR_WORD.sub(lambda m: f"{m.group(1)}:00", text)
-    return _BARE_HOUR.sub(lambda m: f"{m.group(1)} {m.group(2)}:00", text)
+    return _BARE_HOUR.sub(lambda m: f"{m.group(1)} {_clock_hour(m.group(2))}:00", text)
 
 
 def parse_words(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
@@ -79,11 +97,32 @@ def parse_words(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
     return at
 
 
+def moved(text: str, booked: datetime, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """The new time for a call booked at `booked`, from words that may name only an hour.
+
+    "Friday at 3" or "in two hours" is read whole; "make it 11" keeps the booked day, and an
+    hour without am or pm is the one of the two nearest the booked time (11 after 10am is 11am).
+    """
+    if _DAY_OR_SPAN.search(text):
+        return parse_words(text, now, tz)
+    match = _HOUR_ALONE.search(_HOUR_WORD.sub(lambda m: f"{m.group(1)}:00", text))
+    if match is None or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
+        return None
+    hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+    local = booked.astimezone(tz)
+    if half:
+        hour = hour % 12 + (12 if half.lower().startswith("p") else 0)
+    elif hour < 12:  # 11 or 23: the one nearer the booked hour
+        hour = min((hour, hour + 12), key=lambda h: abs(h - local.hour))
+    return local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
 def say(at: datetime, now: datetime, tz: ZoneInfo, language: str = "en") -> str:
     """A call time in words, in the customer's language: "tomorrow at 10:00 AM".
 
     Today and tomorrow by name (CLDR's relative days), a later day by weekday and date; the
     clock time in the customer's zone, as their locale writes it. Never an ISO timestamp.
+    A time within a few hours is said from now too: "in 1 hour, 1:40 AM".
     """
     locale_name = LOCALES.get(language, "en_US")
     try:
@@ -92,6 +131,11 @@ def say(at: datetime, now: datetime, tz: ZoneInfo, language: str = "en") -> str:
         locale = Locale.parse("en_US")
     local, today = at.astimezone(tz), now.astimezone(tz).date()
     clock = format_time(local, "short", tzinfo=tz, locale=locale)
+    if timedelta(0) < at - now <= SOON:
+        # Hinglish is written in Latin script: its span in English words, as customers write it.
+        span = format_timedelta(at - now, add_direction=True,
+                                locale="en_US" if language == "hi" else locale)
+        return f"{span} ({clock})".replace("\u202f", " ").replace("\u00a0", " ")
     days = (local.date() - today).days
     # Babel keeps CLDR's relative day names ("tomorrow", "demain") in its locale data only.
     relative = locale._data["date_fields"]["day"]["relative"]  # noqa: SLF001

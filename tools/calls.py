@@ -25,6 +25,9 @@ from tools.store import ActionInFlightError, Doc
 PURPOSES = ("abandoned_cart", "promotion", "callback")
 # A callback is the customer's own request, so it is allowed even when they opted out of calls.
 PROACTIVE = frozenset({"abandoned_cart", "promotion"})
+# A job in these states may still ring the customer (`requesting` is being sent right now); a
+# stopped or moved one is `cancelled`.
+LIVE_STATES = ("requesting", "queued", "scheduled")
 MAX_AHEAD = timedelta(days=30)
 # "now" computed by the model or a client may trail the server clock by a little.
 PAST_GRACE = timedelta(minutes=2)
@@ -83,7 +86,8 @@ async def _request_call(ctx: ToolContext, job: Doc) -> Doc:
             "provider_status": answer.get("status")}
 
 
-async def initiate_call(ctx: ToolContext, purpose: str, when: str | None = None) -> dict[str, Any]:
+async def initiate_call(ctx: ToolContext, purpose: str, when: str | None = None,
+                        replaces: str | None = None) -> dict[str, Any]:
     """Schedule a phone call to the customer at the number on their account.
 
     A callback is one the customer asks for; abandoned_cart and promotion calls are never made
@@ -93,6 +97,8 @@ async def initiate_call(ctx: ToolContext, purpose: str, when: str | None = None)
         purpose: abandoned_cart, promotion or callback.
         when: When to call: an ISO date and time (UTC if no zone), or the customer's words
             ("in an hour", "tomorrow at 10"), read in their time zone; now if omitted.
+        replaces: The call_id of a call booked earlier that this one moves ("make it 11
+            instead"): that call is cancelled once this one is booked.
     """
     purpose = purpose.strip().lower()
     if purpose not in PURPOSES:
@@ -144,4 +150,10 @@ async def initiate_call(ctx: ToolContext, purpose: str, when: str | None = None)
     if result["status"] == "failed":
         # Free the key so that asking again retries; the failed job stays on record.
         await ctx.store.actions.delete_one({"key": key, "state": "done"})
+    elif replaces and replaces != result["call_id"]:  # moved: the earlier time is dropped
+        await ctx.store.call_jobs.update_one(
+            {"call_id": replaces, "customer_id": ctx.customer_id,
+             "status": {"$in": list(LIVE_STATES)}},
+            {"$set": {"status": "cancelled", "cancelled_at": now, "cancelled_by": "customer",
+                      "replaced_by": result["call_id"]}})
     return result

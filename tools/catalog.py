@@ -143,6 +143,9 @@ async def recommend_products(
         return error("sort is one of relevance, price_asc or price_desc")
     words = set(terms(query)) - _FILLER
     use = set(terms(use_case or ""))
+    whole = _TAG_BY_TERM.get((use_case or "").lower().strip())
+    if whole:  # a tag of several words ("noise-cancelling") is one use, as the products say
+        use.add(stem(whole))
     if category:
         category = _CATEGORY_BY_TERM.get(stem(category.lower().strip()), category.lower().strip())
         if category not in CATEGORIES:
@@ -161,7 +164,7 @@ async def recommend_products(
                                   ("screen_in", min_screen_in), ("battery_h", min_battery_h))
                 if v is not None}
     fits = spec_fits(max_cents, min_cents, (colour or "").lower().strip() or None, minimums)
-    tag = next((_TAG_BY_TERM[w] for w in sorted(use | words) if w in _TAG_BY_TERM), None)
+    tag = whole or next((_TAG_BY_TERM[w] for w in sorted(use | words) if w in _TAG_BY_TERM), None)
     wheres = _wheres(category, tag, words)
     figures = await read_figures(ctx, wheres)
     ceiling = max_cents if max_cents is not None else (
@@ -176,7 +179,11 @@ async def recommend_products(
     scored = sorted(((score(doc, words - {stem(category or "")}, use, liked, band,
                              budget_cents), doc) for doc in candidates),
                     key=lambda pair: pair[0][0], reverse=True)
-    ranked = by_price([(reasons, doc) for (_, reasons), doc in scored], sort)
+    pairs = [(reasons, doc) for (_, reasons), doc in scored]
+    # Cheapest first among the products for the use asked ("noise cancelling"), then the rest:
+    # a cheaper pair without it is no cheaper noise-cancelling pair.
+    ranked = (by_price([p for p in pairs if tag in p[1].get("tags", ())], sort)
+              + by_price([p for p in pairs if tag not in p[1].get("tags", ())], sort))
     names = by_price([(["the one you asked for"] if match.exact else [], doc)
                       for match, doc in by_name], sort)
     seen = {doc["sku"] for _, doc in names}

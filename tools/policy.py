@@ -99,6 +99,9 @@ async def search_policy(ctx: ToolContext, question: str,
     # The best section, and the next when it answers a good part of the question too ("cards,
     # and your hours": payment and hours).
     kept = [s for score, _, s in scored if score and score >= best * KEEP_RATIO][:MAX_SECTIONS]
+    tied = [s for score, _, s in scored if best and score == best and s["key"].startswith("store-")]
+    if len(tied) > 1:  # no one store named ("what stores do you have?"): the list of them all
+        kept = [s for s in document["sections"] if s["key"] == "stores"] or kept
     if any(s["key"].startswith("store-") for s in kept):  # a store's section has its hours
         kept = [s for s in kept if s["key"] != "hours"]
     return {"type": "policy", "language": lang, "sections": [

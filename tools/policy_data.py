@@ -146,8 +146,21 @@ def _store_section(store: dict[str, Any]) -> tuple[str, str, dict[str, str]]:
             {lang: f"{store['name']} {label[lang]}: {place}; {OPEN[lang]}." for lang in LANGUAGES})
 
 
+def _stores_section() -> tuple[str, str, dict[str, str]]:
+    """Every store in one line: "what stores do you have?" asks for the list, not one store."""
+    label = {"en": "Our stores", "es": "Nuestras tiendas", "fr": "Nos magasins",
+             "de": "Unsere Läden", "hi": "हमारे स्टोर"}
+    places = "; ".join(f"{store['name']} ({STREETS[store['_id']]}, {store['city']} "
+                       f"{store['postcode']})" for store in STORES)
+    keywords = ("stores shops branches locations all list which tiendas sucursales cuáles "
+                "magasins boutiques quels filialen geschäfte läden welche dukaan dukane kaun")
+    return ("stores", keywords,
+            {lang: f"{label[lang]}: {places}. {OPEN[lang][:1].upper()}{OPEN[lang][1:]}."
+             for lang in LANGUAGES})
+
+
 def policy_document() -> dict[str, Any]:
     """The demo shop's policy document as it is stored: one section per topic and store."""
-    sections = [*_SECTIONS, *(_store_section(store) for store in STORES)]
+    sections = [*_SECTIONS, _stores_section(), *(_store_section(store) for store in STORES)]
     return {"_id": SHOP_ID, "languages": list(LANGUAGES), "sections": [
         {"key": key, "keywords": keywords, "text": text} for key, keywords, text in sections]}

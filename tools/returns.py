@@ -191,12 +191,14 @@ async def refund_cancelled(ctx: ToolContext, doc: Doc) -> dict[str, Any]:
             "confirmation_id": doc["_id"]}
 
 
-async def check_warranty(ctx: ToolContext, order_id: str, sku: str | None = None) -> dict[str, Any]:
-    """Check whether the items of an order are still under warranty, and until when.
+async def check_warranty(ctx: ToolContext, order_id: str, sku: str | None = None,
+                         item: str | None = None) -> dict[str, Any]:
+    """Check whether the items of an order are still under warranty, for how long and until when.
 
     Args:
         order_id: The order the items came in, e.g. ORD-1004.
         sku: One item of the order, e.g. MON-00001; every item if omitted.
+        item: The customer's words for the item when no SKU is known, e.g. "the headset".
     """
     order = await owned_order(ctx, order_id)
     if order is None:
@@ -204,6 +206,8 @@ async def check_warranty(ctx: ToolContext, order_id: str, sku: str | None = None
     lines = _lines(order, sku)
     if not lines:
         return error(f"order {order['order_id']} has no item {sku}")
+    if not sku and item:  # "is my Sennheiser headset under warranty?": that item alone
+        lines = matching_lines(lines, item) or lines
     names = {line["sku"]: line["name"] for line in lines}
     rows = await ctx.store.warranties.find(
         {"order_id": order["order_id"], "customer_id": ctx.customer_id,
@@ -213,5 +217,6 @@ async def check_warranty(ctx: ToolContext, order_id: str, sku: str | None = None
     at = ctx.services.clock()
     return {"type": "warranty", "order_id": order["order_id"], "items": [
         {"sku": w["sku"], "name": names[w["sku"]], "expires": w["expires"].date().isoformat(),
+         "months": round((w["expires"] - w["starts"]).days / 30) if w.get("starts") else None,
          "active": w["expires"] > at, "days_left": max(0, (w["expires"] - at).days)}
         for w in rows]}

@@ -21,7 +21,7 @@ import contextlib
 import json
 import logging
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
@@ -38,7 +38,6 @@ BATCH = 500  # entries a background insert carries at most
 GATHER_S = 0.1
 MAX_WAITING = 10_000  # entries waiting to be written; past it new ones are dropped and logged
 EVENT_KINDS = ("operator", "mode")
-Role = Literal["customer", "assistant", "operator"]
 
 
 def indexes(retention_days: int) -> list[IndexModel]:
@@ -97,9 +96,11 @@ def messages_of(doc: Doc) -> list[dict[str, Any]]:
 
 async def history(store: Store, session_key: str, limit: int = HISTORY_LIMIT
                   ) -> list[dict[str, Any]]:
-    """The session's newest `limit` messages, oldest first: one indexed read of `limit` entries.
+    """The session's newest `limit` messages, oldest first: one read on the session's index.
 
     An entry holds at most two messages, so the newest `limit` entries always hold them.
+    MongoDB reads just those from the index; the embedded server reads every entry of the
+    session and sorts them (`python -m bench.archive`: the archive's size does not matter).
     """
     docs = await store.db[COLLECTION].find(
         {"session_key": session_key}, {"session_key": 0, "user_id": 0, "session_id": 0},

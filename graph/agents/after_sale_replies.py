@@ -56,9 +56,11 @@ def _warranty(_: Gettext, result: Result, language: str) -> str:
                  "repair, or ask a colleague to look at it with you. Which would you prefer?"
                  ).format(item=result["name"], date=say_date(result["expires"], language))
     items = result.get("items", [])
-    lines = [(_("your {item} is covered until {date}") if i["active"] else
-              _("the warranty on your {item} ended on {date}")).format(
-        item=i["name"], date=say_date(i["expires"], language)) for i in items]
+    lines = [(_("the warranty on your {item} ended on {date}") if not i["active"] else
+              _("your {item} has a {months}-month warranty and is covered until {date}")
+              if i.get("months") else _("your {item} is covered until {date}")).format(
+        item=i["name"], months=i.get("months"), date=say_date(i["expires"], language))
+        for i in items]
     if any(i["active"] for i in items):
         return _("Good news: {lines}. If something is wrong with it, tell me what and I'll open "
                  "a claim.").format(lines="; ".join(lines))

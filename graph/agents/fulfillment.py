@@ -104,9 +104,16 @@ def render(turn: Turn, results: list[dict[str, Any]]) -> str:
         method = _(_METHODS[result["method"]]) if result["method"] in _METHODS else ""
         window = {"method": method, "earliest": day(result["earliest"], lang),
                   "latest": day(result["latest"], lang)}
-        said = (_("{method} to {postcode}: between {earliest} and {latest}.").format(
-            postcode=result["postcode"], **window) if result.get("postcode")
-            else _("{method}: between {earliest} and {latest}.").format(**window))
+        days = result.get("business_days") or 0
+        if not days:  # a pickup: ready the day it ships
+            said = _("{method}: ready on {earliest}.").format(**window)
+        elif result.get("postcode"):
+            said = _("{method} to {postcode} takes up to {days} business days: between "
+                     "{earliest} and {latest}.").format(postcode=result["postcode"], days=days,
+                                                        **window)
+        else:
+            said = _("{method} takes up to {days} business days: between {earliest} and "
+                     "{latest}.").format(days=days, **window)
         return said + " " + _("Shall I check faster options, or is there something you'd like "
                               "to order?")
     return _("Which order do you mean? Order numbers look like ORD-1002.")

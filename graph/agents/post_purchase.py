@@ -127,7 +127,8 @@ def plan(turn: Turn) -> list[Call]:
     if COMPLAINT_WORDS.search(text):  # an apology and a person who will put it right
         calls.append(("open_handoff_ticket", {"reason": f"complaint: {text[:400]}"}))
     if (held := _order_asked_about(turn)) is not None:  # "how long is the warranty on it?"
-        return [*calls, ("check_warranty", {"order_id": held, "sku": extract.sku(text)})]
+        return [*calls, ("check_warranty", {"order_id": held, "sku": extract.sku(text),
+                                             "item": text[:300] if names_an_item(text) else None})]
     if asks_about_rules(text) and not FAULT_WORDS.search(text):
         return [*calls, ("search_policy", {"question": text[:500],
                                            "language": said_language(turn)})]
@@ -146,10 +147,29 @@ def plan(turn: Turn) -> list[Call]:
     elif FAULT_WORDS.search(text):
         calls.append(("claim_warranty", {"order_id": order_id, "sku": sku, "issue": text[:500]}))
     elif WARRANTY_WORDS.search(text):
-        calls.append(("check_warranty", {"order_id": order_id, "sku": sku}))
+        calls.append(("check_warranty", {"order_id": order_id, "sku": sku, "item": item}))
+    elif (again := _warranty_asked_again(turn)) is not None:
+        calls.append(again)
     else:
         calls.extend(_policy_follow_up(turn))
     return calls
+
+
+def _warranty_asked_again(turn: Turn) -> Call | None:
+    """A follow-up of a warranty answer that names nothing new ("until when exactly?").
+
+    It asks about the same cover: the same order and, when one item was answered, that item.
+    """
+    if extract.order_id(turn.text) or _policy_follow_up(turn):
+        return None
+    last = next((result for message in reversed(turn.history)
+                 if isinstance(message, ToolMessage)
+                 and (result := parse_result(message)).get("type")), {})
+    if last.get("type") != "warranty" or not last.get("items"):
+        return None
+    items = last["items"]
+    return ("check_warranty", {"order_id": last["order_id"],
+                               "sku": items[0]["sku"] if len(items) == 1 else None})
 
 AGENT = Agent("post_purchase", POST_PURCHASE_PROMPT,
               (initiate_return, check_warranty, claim_warranty, search_policy,

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from graph.agents.base import Agent, Call, Turn, first_error
+from langchain_core.messages import ToolMessage
+
+from graph.agents.base import Agent, Call, Turn, first_error, parse_result
 from graph.agents.speech import gettext_of, language_of
 from tools.call_prefs import stop_calls
-from tools.call_time import parse_words, say, zone
+from tools.call_time import moved, parse_words, say, zone
 from tools.calls import initiate_call
 
 PROACTIVE_CALL_PROMPT = """You schedule phone calls: a call-back the customer asks for, a call
@@ -36,6 +38,8 @@ def plan(turn: Turn) -> list[Call]:
     text = turn.text
     if STOP.search(text):
         return [("stop_calls", {})]
+    if (move := _moved_call(turn)) is not None:
+        return [move]
     if not CALL.search(text):
         return []  # no call is booked unless the customer asks for one
     purpose = "callback"
@@ -47,6 +51,25 @@ def plan(turn: Turn) -> list[Call]:
     # no time in them, the call is for now.
     said = parse_words(text, turn.now, zone(None)) is not None
     return [("initiate_call", {"purpose": purpose, "when": text[:300] if said else None})]
+
+
+def _moved_call(turn: Turn) -> Call | None:
+    """A new time for the call booked in this conversation ("actually make it 11 instead").
+
+    The call keeps its purpose and moves: the earlier time is cancelled by the tool.
+    """
+    booked = next((result for message in reversed(turn.history)
+                   if isinstance(message, ToolMessage)
+                   and (result := parse_result(message)).get("type") == "call_scheduled"
+                   and result.get("status") != "failed"), None)
+    if booked is None:
+        return None
+    tz = zone(booked.get("timezone"))
+    at = moved(turn.text, datetime.fromisoformat(booked["scheduled_for"]), turn.now, tz)
+    if at is None:
+        return None
+    return ("initiate_call", {"purpose": booked["purpose"], "when": at.isoformat(),
+                              "replaces": booked["call_id"]})
 
 
 def _when(result: dict[str, Any], now: datetime, language: str, _: Callable[[str], str]) -> str:

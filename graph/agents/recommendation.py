@@ -11,7 +11,7 @@ from graph.language import Language
 from graph.problems import problem
 from graph.reference_replies import product_notes, question
 from graph.references import Reference, cheaper_search, resolve
-from graph.route_context import cues, product_warranty
+from graph.route_context import asks_price_alone, cues, product_warranty
 from graph.wording import cart_text, highlights, money
 from tools.cart import add_to_cart, remove_from_cart, set_cart_quantity, view_cart
 from tools.cart_names import add_named_to_cart
@@ -64,7 +64,9 @@ def plan(turn: Turn) -> list[Call]:
     if ref.product is not None:
         return [("get_product_details", {"sku": ref.product["sku"]})]
     focus, language = turn.memory.get("focus") or {}, turn.memory.get("language", "en")
-    if not ref.items and focus.get("sku") and product_warranty(text, language, turn.memory):
+    if not ref.items and focus.get("sku") and (product_warranty(text, language, turn.memory)
+                                               or asks_price_alone(text, language)):
+        # "How long is the warranty?", "¿cuánto cuesta?": the product in focus's own details.
         return [("get_product_details", {"sku": focus["sku"]})]
     if ref.unclear:
         return []  # the reply asks which, naming them

@@ -46,13 +46,51 @@ def _parser() -> argparse.ArgumentParser:
     actions = returns.add_subparsers(dest="action", required=True, parser_class=_Parser)
     receive = actions.add_parser("receive", help="a return's parcel arrived: refund it")
     receive.add_argument("return_id")
+    _replay_parser(commands)
+    _operator_parser(commands)
+    return parser
+
+
+def _replay_parser(commands: Any) -> None:
+    replay = commands.add_parser(
+        "replay", help="say archived conversations again to the current or a changed assistant")
+    replay.add_argument("--since", help="first instant (ISO 8601, UTC unless it says)")
+    replay.add_argument("--until", help="instant after the period (default: now)")
+    replay.add_argument("--days", type=int, default=7, help="the period, without --since")
+    replay.add_argument("--channel", choices=["web", "whatsapp", "voice"])
+    replay.add_argument("--sample", type=int, help="replay this many conversations at random")
+    replay.add_argument("--seed", type=int, default=0, help="the random pick's seed")
+    version = replay.add_mutually_exclusive_group()
+    version.add_argument("--model", help="openrouter/<model> or ollama/<model> instead")
+    version.add_argument("--offline", action="store_true", help="no model: the offline agents")
+    replay.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+async def _replay(settings: Settings, args: argparse.Namespace) -> int:
+    from app import open_app
+    from graph.llm import build_models, model_http
+    from replay.options import period, version_settings
+    from replay.run import replay
+    from replay.table import table
+
+    start, end = period(args.since, args.until, args.days)
+    changed, version = version_settings(settings, args.model, args.offline)
+    async with open_app(settings, checkpointer=False) as app, model_http() as http:
+        models = [] if args.offline else build_models(changed, http)
+        report = await replay(app.store, changed, start=start, end=end, channel=args.channel,
+                              sample=args.sample, seed=args.seed, models=models,
+                              version=version)
+    print(json.dumps(report, ensure_ascii=False) if args.json else table(report))
+    return 0
+
+
+def _operator_parser(commands: Any) -> None:
     operator = commands.add_parser("operator", help="the dashboard's operators")
     operator_actions = operator.add_subparsers(dest="action", required=True, parser_class=_Parser)
     add = operator_actions.add_parser("add", help="add an operator (or set a new password); "
                                       "the password is read from stdin")
     add.add_argument("email")
     add.add_argument("--role", choices=["admin", "agent"], default="agent")
-    return parser
 
 
 def _password() -> str:
@@ -174,6 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             job = _ask(settings, args.user, args.session, args.channel, args.message)
         elif args.command == "chat":
             job = _chat(settings, args.user, args.session)
+        elif args.command == "replay":
+            return asyncio.run(_replay(settings, args))
         elif args.command == "returns":
             return asyncio.run(_receive(settings, args.return_id))
         elif args.command == "operator":
@@ -188,7 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"omnisales: invalid settings: {exc.errors()[0]['msg']}", file=sys.stderr)
     except (EmbeddedDatabaseError, PyMongoError) as exc:
         print(f"omnisales: database unreachable: {type(exc).__name__}", file=sys.stderr)
-    except (StartError, ValueError) as exc:  # ValueError: a bad email or password
+    except ValueError as exc:  # a bad period, model, email or password on the command line
+        print(f"omnisales: {exc}", file=sys.stderr)
+    except StartError as exc:
         print(f"omnisales: {exc}", file=sys.stderr)
     return 1
 

@@ -1,0 +1,1 @@
+"""Replay archived conversations against the current graph, or a changed one, on a shop copy."""

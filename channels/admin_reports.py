@@ -1,35 +1,25 @@
 """The dashboard's analytics and replay pages: figures for a period and channel, drawn as SVG bars.
 
-The figures come from `tools.analytics` and the replay report from `tools.replay` when those
-modules are present; until then the analytics page shows the archive's own counts
-(`overview`), and the replay page says how to run a replay.
+The figures are `tools.analytics.figures`; the replay is `replay.run.replay` (as `omnisales
+replay` runs it) on a sample of the period's conversations, against the running settings.
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request, get, post
 from litestar.response import Template
 
 from channels.admin_base import page, signed_in
 from channels.operator_auth import store_of
-from tools import dashboard
-from tools.store import Store, now
-from tools.transcripts import COLLECTION as ARCHIVE
+from replay.run import replay
+from tools import analytics, dashboard
+from tools.store import now
 
 Req = Request[Any, Any, Any]
 PERIODS = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
-
-
-def _optional(name: str) -> Any:
-    """A module of another part of the product, if this build has it."""
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
 
 
 def bars(counts: dict[str, Any]) -> list[dict[str, Any]]:
@@ -40,31 +30,36 @@ def bars(counts: dict[str, Any]) -> list[dict[str, Any]]:
             for k, v in sorted(numbers.items(), key=lambda kv: -kv[1])]
 
 
-async def _counts(store: Store, match: dict[str, Any], field: str) -> dict[str, int]:
-    rows = await (await store.db[ARCHIVE].aggregate([
-        {"$match": match}, {"$group": {"_id": f"${field}", "n": {"$sum": 1}}}])).to_list()
-    return {str(r["_id"] or "—"): int(r["n"]) for r in rows}
-
-
-async def overview(store: Store, since: datetime, until: datetime, channel: str | None
-                   ) -> dict[str, Any]:
-    """The archive's own counts for the period: turns, sessions, by channel, route, model."""
-    match: dict[str, Any] = {"kind": "turn", "at": {"$gte": since, "$lt": until}}
-    if channel:
-        match["channel"] = channel
-    sessions = await (await store.db[ARCHIVE].aggregate([
-        {"$match": match}, {"$group": {"_id": "$session_key"}}, {"$count": "n"}])).to_list()
-    by_channel = await _counts(store, match, "channel")
-    tickets: dict[str, Any] = {"created_at": {"$gte": since, "$lt": until}}
-    if channel:
-        tickets["channel"] = channel
-    return {"figures": {"sessions": sessions[0]["n"] if sessions else 0,
-                        "turns": sum(by_channel.values()),
-                        "handoffs": await store.handoff_tickets.count_documents(tickets)},
-            "charts": {"Turns by channel": by_channel,
-                       "Turns by route": await _counts(store, match, "route"),
-                       "Answered by": await _counts(store, match, "answered_by"),
-                       "Languages": await _counts(store, match, "language")}}
+def view(figures: dict[str, Any]) -> dict[str, Any]:
+    """`tools.analytics.figures` as the page draws them: headline figures, charts, tables."""
+    funnel = figures["funnel"]
+    sessions = funnel[0]["sessions"] if funnel else 0
+    paid = funnel[-1]["sessions"] if funnel else 0
+    revenue = figures["revenue"]
+    currency = revenue["currency"]
+    handoffs = figures["handoffs"]
+    return {
+        "figures": [("Sessions", f"{sessions:,}"), ("Turns", f"{figures['turns']:,}"),
+                    ("Paid orders", f"{revenue['orders']:,}"),
+                    (f"Revenue ({currency})", f"{revenue['total_cents'] / 100:,.2f}"),
+                    ("Conversion", f"{(paid / sessions if sessions else 0):.1%}"),
+                    ("Handoff rate", f"{handoffs['rate']:.1%}")],
+        "charts": {
+            "Funnel (sessions)": {s["step"].replace("_", " "): s["sessions"] for s in funnel},
+            f"Revenue by channel ({currency})": {
+                c["channel"]: c["revenue_cents"] / 100 for c in figures["by_channel"]},
+            f"Revenue by agent ({currency})": {
+                a["agent"]: a["revenue_cents"] / 100 for a in figures["by_agent"]
+                if a["revenue_cents"]},
+            "Handoff reasons": {r["reason"][:40]: r["count"] for r in handoffs["reasons"]},
+            "Turns answered by": {m["answered_by"]: m["turns"] for m in figures["answered_by"]},
+            "Languages (turns)": {m["language"]: m["turns"] for m in figures["languages"]},
+            "p95 turn latency by route (ms)": {
+                r["route"]: r["p95_ms"] for r in figures["latency_by_route"]}},
+        "by_channel": figures["by_channel"], "by_agent": figures["by_agent"],
+        "latency": figures["latency_by_route"], "least": figures["least_confident"],
+        "currency": currency,
+    }
 
 
 def _period(request: Req) -> tuple[str, datetime, datetime, str | None]:
@@ -77,26 +72,51 @@ def _period(request: Req) -> tuple[str, datetime, datetime, str | None]:
 
 
 @get("/admin/analytics", include_in_schema=False)
-async def analytics(request: Req) -> Template:
+async def analytics_page(request: Req) -> Template:
     """What the assistant sells and where customers give up, for a period and a channel."""
     operator = await signed_in(request)
     period, since, until, channel = _period(request)
-    module = _optional("tools.analytics")
-    figures = await overview(store_of(request), since, until, channel)
-    extra = None
-    if module is not None and hasattr(module, "figures"):
-        extra = await module.figures(store_of(request), since, until, channel)
+    shown = view(await analytics.figures(store_of(request), since, until, channel))
     return page("analytics.html", operator, tab="analytics", period=period, periods=PERIODS,
-                channel=channel or "", channels=dashboard.CHANNELS, overview=figures,
-                extra=extra, bars=bars, built=module is not None)
+                channel=channel or "", channels=dashboard.CHANNELS, bars=bars, **shown)
+
+
+REPLAY_MOST = 20  # conversations one replay from the page may take (it runs in the request)
 
 
 @get("/admin/replay", include_in_schema=False)
-async def replay(request: Req) -> Template:
-    """The replay of archived conversations against a change (`omnisales replay`)."""
+async def replay_page(request: Req) -> Template:
+    """The replay's form: which period, channel and how many conversations."""
     operator = await signed_in(request)
-    module = _optional("tools.replay")
-    return page("replay.html", operator, tab="replay", built=module is not None)
+    return page("replay.html", operator, tab="replay", periods=PERIODS, period="7d", channel="",
+                channels=dashboard.CHANNELS, sample=5, report=None, most=REPLAY_MOST)
 
 
-ROUTES = [analytics, replay]
+@post("/admin/replay", include_in_schema=False, status_code=200)
+async def replay_run(request: Req) -> Template:
+    """Replay a sample of the period's conversations on a throwaway copy of the shop.
+
+    Against the running settings and models: turn by turn where the route, the actions and the
+    money differ from what happened, and the funnel each version reached.
+    """
+    operator = await signed_in(request)
+    form = await request.form()
+    period = str(form.get("period") or "7d")
+    period = period if period in PERIODS else "7d"
+    channel = str(form.get("channel") or "") or None
+    channel = channel if channel in dashboard.CHANNELS else None
+    try:
+        sample = min(max(int(str(form.get("sample") or 5)), 1), REPLAY_MOST)
+    except ValueError:
+        sample = 5
+    app = request.app.state.omnisales
+    end = now()
+    report = await replay(app.store, app.settings, start=end - timedelta(days=PERIODS[period]),
+                          end=end, channel=channel, sample=sample, models=app.models,
+                          version="current settings")
+    return page("replay.html", operator, tab="replay", periods=PERIODS, period=period,
+                channel=channel or "", channels=dashboard.CHANNELS, sample=sample,
+                report=report, most=REPLAY_MOST)
+
+
+ROUTES = [analytics_page, replay_page, replay_run]

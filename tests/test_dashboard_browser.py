@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 import uuid
@@ -237,10 +236,39 @@ def test_a_wrong_password_and_a_missing_csrf_token_are_refused(
     expect(operator.get_by_role("heading", name="Live conversations")).to_be_visible()
 
 
-def test_the_analytics_page_draws_the_archive(omnisales: Served, operator: Page) -> None:
+def test_analytics_show_the_paid_order_of_a_checkout_and_replay_reports(
+    omnisales: Served, operator: Page, customer: Page,
+) -> None:
+    customer.goto(f"{omnisales.base}/?as=demo-alice")
+    frame = chat(customer)
+    say(frame, "I need a laptop for coding under $1000")
+    products = frame.locator(".product")
+    expect(products.first).to_be_visible(timeout=WAIT_MS)
+    products.first.locator(".add").click()
+    frame.locator(".card", has_text="Your cart").last.get_by_role(
+        "button", name="Check out").click()
+    frame.locator(".confirm .pay").click(timeout=WAIT_MS)
+    expect(frame.locator(".badge.paid")).to_have_text("Paid", timeout=WAIT_MS)
+    (paid,) = omnisales.db["payments"].find({"customer_id": "demo-alice", "status": "paid"})
+
     sign_in(operator, omnisales.base)
     operator.get_by_role("link", name="Analytics").click()
-    expect(operator.get_by_role("heading", name="Analytics")).to_be_visible()
-    expect(operator.locator("svg.chart").first).to_be_visible()
+    figure = operator.locator(".figure", has_text="Paid orders")
+    deadline = time.monotonic() + 20  # the archive writes the paying turn within a moment
+    while figure.locator(".value").inner_text() == "0":
+        assert time.monotonic() < deadline, "the paid order never reached the analytics"
+        operator.reload()
+    expect(figure.locator(".value")).to_have_text("1")
+    revenue = operator.locator(".figure", has_text="Revenue").locator(".value").inner_text()
+    assert revenue == f"{paid['total_cents'] / 100:,.2f}"
+    expect(operator.locator("svg.chart", has_text="paid")).to_be_visible()
     shot(operator, DOCS / "dashboard-analytics.png")
-    assert os.path.getsize(DOCS / "dashboard-analytics.png") > 10_000
+
+    operator.get_by_role("link", name="Replay").click()
+    operator.get_by_label("Conversations").fill("3")
+    operator.get_by_role("button", name="Replay").click()
+    replayed = operator.locator(".figure", has_text="Conversations").locator(".value")
+    expect(replayed).to_be_visible(timeout=60_000)
+    assert 1 <= int(replayed.inner_text()) <= 3  # as many as the archive holds, up to 3
+    expect(operator.locator("h2.section", has_text="demo-alice")).to_be_visible()
+    shot(operator, ARTEFACTS / "replay.png")

@@ -17,7 +17,15 @@ import cli
 from channels.operator_auth import COOKIE, FAILS_PER_EMAIL
 from channels.whatsapp import format_reply
 from settings import Settings
-from tests.api_support import API_KEY, Api, assert_error, concurrently, until
+from tests.api_support import (
+    API_KEY,
+    Api,
+    api_settings,
+    assert_error,
+    concurrently,
+    running_api,
+    until,
+)
 from tools import operators
 from tools.store import Store
 
@@ -224,3 +232,48 @@ def test_operator_add_reads_the_password_from_stdin(
     doc, checked, count = asyncio.run(stored())
     assert doc["role"] == "admin" and doc["password"].startswith("$argon2")
     assert checked is not None and count == 1
+
+
+async def test_the_development_login_printed_at_start_signs_in(api: Api) -> None:
+    password = operators.dev_password(api.app.state.omnisales.settings.data_dir)
+    assert (await sign_in(api.client, "admin@localhost", "not it")).status_code == 401
+    signed = await sign_in(api.client, "admin@localhost", password)
+    assert signed.status_code == 303
+    page = await api.client.get("/admin/queue")
+    assert "admin@localhost · admin" in page.text
+
+
+async def test_analytics_and_replay_pages(api: Api) -> None:
+    await api.chat("I need a laptop for coding under $1000", session="shop-1")
+    await operators.add(api.store, "sam@shop.test", PASSWORD)
+    await sign_in(api.client, "sam@shop.test")
+    page = await api.client.get("/admin/analytics", params={"period": "1d", "channel": "web"})
+    assert page.status_code == 200 and "Funnel (sessions)" in page.text
+    assert "I need a laptop for coding under $1000" in page.text  # among the least confident
+    assert_error(await api.client.post("/admin/replay", data={"sample": "1"}), 403, "csrf")
+
+    async def archived() -> bool:
+        return bool(await api.store.db["transcripts"].count_documents({"session_id": "shop-1"}))
+
+    await until(archived, 10, "the turn was never archived")
+    ran = await api.client.post("/admin/replay", data={
+        "_csrf": _token(page.text), "period": "1d", "sample": "1"})
+    assert ran.status_code == 200 and "Funnel of each version" in ran.text
+    assert "recommendation → recommendation" in ran.text
+    assert await api.store.db["payments"].count_documents({"customer_id": "demo-alice"}) == 0
+
+
+async def test_production_cookies_are_secure_and_there_is_no_development_login(
+        settings: Settings, seeded: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    production = api_settings(settings, environment="production",
+                              widget_identity_secret="i" * 40, widget_token_secret="t" * 40)
+    async with running_api(production, seeded, monkeypatch) as api:
+        api.client.follow_redirects = False
+        api.client.base_url = "https://testserver.local"  # a Secure cookie goes over HTTPS only
+        password = operators.dev_password(production.data_dir)
+        assert (await sign_in(api.client, "admin@localhost", password)).status_code == 401
+        assert await api.store.db["operators"].count_documents({}) == 0
+        await operators.add(api.store, "sam@shop.test", PASSWORD)
+        signed = await sign_in(api.client, "sam@shop.test")
+        cookie = next(c for c in signed.headers.get_list("set-cookie") if c.startswith(COOKIE))
+        assert "Secure" in cookie and "HttpOnly" in cookie

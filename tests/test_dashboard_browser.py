@@ -180,6 +180,14 @@ def test_an_operator_takes_a_handoff_and_answers_in_the_customers_widget(
     expect(operator.locator(".msg.customer").last).to_contain_text("ORD-1004", timeout=WAIT_MS)
     shot(operator, ARTEFACTS / "ticket.png")
 
+    # The conversation as archived: per turn, the route and how it was decided, the agent.
+    operator.get_by_role("link", name=held["session_id"]).click()
+    turns = operator.locator("table.turns tbody tr")
+    expect(turns.first).to_contain_text("handoff")
+    expect(operator.locator("tr.op")).to_contain_text(reply)
+    shot(operator, ARTEFACTS / "conversation.png")
+    operator.go_back()
+
     operator.get_by_role("button", name="Close and hand back to the assistant").click()
     expect(operator.get_by_role("status")).to_contain_text(f"Ticket {ticket_id} closed")
     # The widget says the person left (a second line after "has joined").

@@ -1,8 +1,9 @@
 """What the operators' dashboard shows: live conversations, one transcript, the queue, failed sends.
 
 Each view is one bounded, indexed query: the live list reads the archive's newest turns (at
-most `LIVE_SCAN`, of the last `LIVE_HOURS`) by its `at` index; a transcript by `(session_key, at)`; the queue by
-`(status, created_at)`; failed sends by `(state, queued_at)` (`tools.operators.indexes`).
+most `LIVE_SCAN`, of the last `LIVE_HOURS`) by its `at` index; a transcript by
+`(session_key, at)`; the queue by `(status, created_at)`; failed sends by `(state, queued_at)`
+(`tools.store.INDEXES`).
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ from launcher import (
 from pos_api import ROUTES as POS_ROUTES
 from settings import Settings
 from tools.customers import customer_for_phone
-from tools.operators import DEV_EMAIL, dev_password
+from tools.operators import DEV_EMAIL, ensure_dev_operator
 from tools.settle import settle_forever
 
 log = logging.getLogger("omnisales.api")
@@ -308,8 +308,10 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
         print(f"Docs:    http://{host}:{port}/docs")
         if settings.environment == "development":
             print(f"Widget:  http://{host}:{port}/ (a demo shop page)")
+            password = ensure_dev_operator(settings.mongo_uri, settings.db_name,
+                                           settings.data_dir)
             print(f"Admin:   http://{host}:{port}/admin (sign in as {DEV_EMAIL}, password "
-                  f"{dev_password(settings.data_dir)})")
+                  f"{password})")
         # A production key is the operator's own: never printed (README, Configuration).
         print("API key: as set in API_SECRET_KEY" if settings.environment == "production"
               else f"API key: {key}", flush=True)

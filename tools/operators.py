@@ -164,3 +164,29 @@ def dev_password(data_dir: Path) -> str:
     path.write_text(password)
     path.chmod(0o600)
     return password
+
+
+def ensure_dev_operator(uri: str, db_name: str, data_dir: Path) -> str:
+    """Create `admin@localhost` (or set its password again) before a development server starts.
+
+    Synchronous, as `server.serve` runs before the event loop; the password is the one kept in
+    DATA_DIR, which is returned to be printed.
+    """
+    from pymongo import MongoClient
+
+    password = dev_password(data_dir)
+    client: MongoClient[Doc] = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
+    try:
+        accounts = client[db_name][OPERATORS]
+        found = accounts.find_one({"_id": DEV_EMAIL})
+        try:
+            current = found is not None and _hasher.verify(str(found["password"]), password)
+        except (VerificationError, InvalidHashError):
+            current = False
+        if not current:
+            accounts.update_one({"_id": DEV_EMAIL}, {
+                "$set": {"password": _hasher.hash(password), "role": "admin", "updated_at": now()},
+                "$setOnInsert": {"created_at": now()}}, upsert=True)
+    finally:
+        client.close()
+    return password

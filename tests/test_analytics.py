@@ -8,7 +8,7 @@ from typing import Any
 
 from graph.session import TurnResult
 from tools import transcripts
-from tools.analytics import CACHE, figures
+from tools.analytics import CACHE, figures, plan
 from tools.charts import bar_chart, funnel_chart
 from tools.context import session_key
 from tools.store import Store
@@ -131,3 +131,17 @@ def test_bar_chart_draws_each_number_beside_its_bar() -> None:
     assert ">3 ms<" in svg and ">1.50 ms<" in svg
     funnel = funnel_chart([{"step": "product_shown", "sessions": 4}])
     assert "product shown" in funnel and ">4<" in funnel
+
+
+def test_a_ragged_period_is_kept_hours_and_minutes_with_only_open_minutes_live() -> None:
+    at = DAY + timedelta(hours=10)
+    kept, live = plan(at + timedelta(minutes=2, seconds=30), at + timedelta(hours=2, minutes=7),
+                      closed_before=at + timedelta(hours=2, minutes=20))
+    five, hour = timedelta(minutes=5), timedelta(hours=1)
+    assert kept == [(five, at + five * i) for i in range(1, 12)] + [
+        (hour, at + hour), (five, at + 2 * hour)]
+    assert live == [(at + timedelta(minutes=2, seconds=30), at + five),
+                    (at + 2 * hour + five, at + 2 * hour + timedelta(minutes=7))]
+    # Nothing is kept that has not been over for a while: the archive may still be writing it.
+    kept, live = plan(at, at + hour, closed_before=at + hour)
+    assert not [span for span in kept if span[0] == hour] and live

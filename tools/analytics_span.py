@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from tools.store import Store
@@ -22,6 +22,8 @@ SHOWN_TYPES = ("product_list", "product")
 # Latencies are kept as counts in bins 10% wide (from 1 ms), so that hours add up exactly and a
 # percentile read off the sum is within 10% of the true one.
 BIN_BASE = 1.1
+LEAST_KEPT = 20  # the least confidently routed messages a span keeps, per channel
+LEAST_FIELDS = ("confidence", "at", "text", "route", "routed_by", "session_key")
 
 # What a turn's actions were: a cart action that added something is its own kind.
 _KINDS = {"$map": {"input": {"$ifNull": ["$actions", []]}, "as": "a", "in": {"$cond": [
@@ -38,7 +40,9 @@ def _turns_pipeline(start: datetime, end: datetime) -> list[dict[str, Any]]:
         {"$match": {"at": {"$gte": start, "$lt": end}, "kind": "turn"}},
         {"$project": {"c": "$channel", "s": "$session_key", "r": {"$ifNull": ["$route", "none"]},
                       "a": {"$ifNull": ["$agent", "none"]}, "m": "$answered_by",
-                      "l": "$language", "lat": "$latency_ms", "kinds": _KINDS}},
+                      "l": "$language", "lat": "$latency_ms", "kinds": _KINDS,
+                      "least": [f"${name}" for name in LEAST_FIELDS],
+                      "confidence": 1}},
         {"$facet": {
             "sessions": [{"$group": {"_id": {"c": "$c", "s": "$s"}, "shown": _any(*SHOWN_TYPES),
                                      "carted": _any("cart_add"),
@@ -48,6 +52,9 @@ def _turns_pipeline(start: datetime, end: datetime) -> list[dict[str, Any]]:
             "languages": [{"$group": {"_id": {"c": "$c", "k": "$l"}, "n": {"$sum": 1}}}],
             "agents": [{"$group": {"_id": {"c": "$c", "k": "$a"}, "n": {"$sum": 1}, "asked": {
                 "$sum": {"$cond": [{"$in": ["payment_confirmation", "$kinds"]}, 1, 0]}}}}],
+            "least": [{"$match": {"confidence": {"$exists": True}}}, {"$group": {
+                "_id": "$c", "rows": {"$topN": {"n": LEAST_KEPT, "sortBy": {"confidence": 1},
+                                                "output": "$least"}}}}],
         }},
     ]
 
@@ -55,7 +62,7 @@ def _turns_pipeline(start: datetime, end: datetime) -> list[dict[str, Any]]:
 def empty() -> dict[str, Any]:
     """The figures of a channel in a span where nothing happened."""
     return {"turns": 0, "sessions": {}, "routes": {}, "models": {}, "languages": {},
-            "agents": {}, "handoffs": {}, "revenue_cents": 0, "orders": 0}
+            "agents": {}, "handoffs": {}, "revenue_cents": 0, "orders": 0, "least": []}
 
 
 def _bin(ms: float | None) -> str:
@@ -65,6 +72,12 @@ def _bin(ms: float | None) -> str:
 def bin_ms(key: str) -> float:
     """The upper edge of a latency bin, in milliseconds."""
     return round(BIN_BASE ** int(key), 1)
+
+
+def _least(values: list[Any]) -> dict[str, Any]:
+    row = dict(zip(LEAST_FIELDS, values, strict=False))
+    at = row["at"] if row["at"].tzinfo else row["at"].replace(tzinfo=UTC)
+    return row | {"at": at.isoformat().replace("+00:00", "Z"), "text": row.get("text") or ""}
 
 
 def _agent(part: dict[str, Any], name: str) -> dict[str, int]:
@@ -105,6 +118,8 @@ async def span(store: Store, start: datetime, end: datetime) -> dict[str, dict[s
         agent = _agent(one, str(row["_id"]["k"]))
         agent["turns"] += row["n"]
         agent["asked"] += row["asked"]
+    for row in facets["least"]:
+        part(row["_id"])["least"] = [_least(values) for values in row["rows"]]
     await _payments(store, start, end, part)
     tickets = await store.handoff_tickets.aggregate([
         {"$match": {"created_at": {"$gte": start, "$lt": end}}},
@@ -161,4 +176,6 @@ def merge(into: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
         agent = _agent(into, name)
         for key, n in figures.items():
             agent[key] += n
+    into["least"] = sorted(into["least"] + other["least"],
+                           key=lambda row: (row["confidence"], row["at"]))[:LEAST_KEPT]
     return into

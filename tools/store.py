@@ -44,6 +44,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("customer_id", ASCENDING), ("created_at", DESCENDING)]),
         # The settler's: charges begun and never settled.
         IndexModel([("status", ASCENDING), ("charging_at", ASCENDING)]),
+        # The dashboard's revenue of a period (`tools.analytics`): paid payments by settling.
+        IndexModel([("status", ASCENDING), ("settled_at", ASCENDING)]),
     ],
     "loyalty_ledger": [IndexModel([("customer_id", ASCENDING), ("at", ASCENDING)])],
     "returns": [IndexModel([("return_id", ASCENDING)], unique=True),
@@ -61,7 +63,9 @@ INDEXES: dict[str, list[IndexModel]] = {
     "handoff_tickets": [IndexModel([("ticket_id", ASCENDING)], unique=True),
                         IndexModel([("customer_id", ASCENDING)]),
                         # The operators' queue: open tickets, oldest first.
-                        IndexModel([("status", ASCENDING), ("created_at", ASCENDING)])],
+                        IndexModel([("status", ASCENDING), ("created_at", ASCENDING)]),
+                        # The dashboard's handoffs of a period (`tools.analytics`).
+                        IndexModel([("created_at", ASCENDING)])],
     # Claims (`tools.claims`): by key, and those whose lease ran out for the settler.
     "actions": [IndexModel([("key", ASCENDING)], unique=True),
                 IndexModel([("state", ASCENDING), ("lease_until", ASCENDING)])],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.template.config import TemplateConfig
@@ -26,8 +26,10 @@ class SignIn(Exception):
     """The request has no signed-in operator: the dashboard answers with the login form."""
 
 
-def to_login(request: Req, exc: Exception) -> Redirect:
-    """The answer to `SignIn`: the login form."""
+def to_login(request: Req, exc: Exception) -> Response[str]:
+    """The answer to `SignIn`: the login form (the whole page, when htmx was polling a part)."""
+    if request.headers.get("hx-request"):
+        return Response("", headers={"HX-Redirect": "/admin/login"})
     return Redirect("/admin/login", status_code=303)
 
 

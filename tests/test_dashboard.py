@@ -168,6 +168,8 @@ async def test_sign_out_ends_the_session(api: Api) -> None:
     assert await api.store.db["operator_sessions"].count_documents({}) == 0
     api.client.cookies.set(COOKIE, cookie or "", path="/admin")
     assert (await api.client.get("/admin/queue")).headers["location"] == "/admin/login"
+    polled = await api.client.get("/admin/queue/rows", headers={"HX-Request": "true"})
+    assert polled.headers["hx-redirect"] == "/admin/login" and polled.text == ""
     assert_error(await api.client.get("/admin/api/tickets"), 401)
 
 

@@ -170,9 +170,12 @@ def ensure_dev_operator(uri: str, db_name: str, data_dir: Path) -> str:
     """Create `admin@localhost` (or set its password again) before a development server starts.
 
     Synchronous, as `server.serve` runs before the event loop; the password is the one kept in
-    DATA_DIR, which is returned to be printed.
+    DATA_DIR, which is returned to be printed. A database that refuses here is left for the
+    server's own start to report: the operator is then made at its first sign-in
+    (`check_password`).
     """
     from pymongo import MongoClient
+    from pymongo.errors import PyMongoError
 
     password = dev_password(data_dir)
     client: MongoClient[Doc] = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000)
@@ -187,6 +190,8 @@ def ensure_dev_operator(uri: str, db_name: str, data_dir: Path) -> str:
             accounts.update_one({"_id": DEV_EMAIL}, {
                 "$set": {"password": _hasher.hash(password), "role": "admin", "updated_at": now()},
                 "$setOnInsert": {"created_at": now()}}, upsert=True)
+    except PyMongoError:
+        pass
     finally:
         client.close()
     return password

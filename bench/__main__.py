@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bench import (
     archive,
+    dashboard,
     durability,
     graph_turns,
     http,
@@ -60,6 +61,7 @@ async def run() -> list[Measure]:
     rows += await parsers.measure()
     rows += await durability.measure()
     rows += await archive.measure()
+    rows += await dashboard.measure()
     return rows
 
 

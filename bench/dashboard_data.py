@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
+from pymongo.errors import AutoReconnect
+
 from tools.context import session_key
 from tools.store import Doc, Store
 from tools.transcripts import COLLECTION, entry
@@ -37,12 +39,12 @@ def _actions(rng: random.Random, route: str, payment_id: str, step: int) -> list
                 [{"type": "payment_confirmation", "payment_id": payment_id, "total": 899.0}],
                 [{"type": "payment_status", "payment_id": payment_id, "status": "paid",
                   "total": 899.0}]][min(step, 2)]
-    return {"fulfillment": [{"type": "order_status", "order_id": "ORD-1002",
-                             "status": "shipped"}],
-            "inventory": [{"type": "stock", "sku": "CAM-00003", "quantity": 4}],
-            "loyalty": [{"type": "points", "balance": 1200}],
-            "post_purchase": [{"type": "return", "return_id": "RET-1", "status": "opened"}],
-            }.get(route, [])
+    others: dict[str, list[Doc]] = {
+        "fulfillment": [{"type": "order_status", "order_id": "ORD-1002", "status": "shipped"}],
+        "inventory": [{"type": "stock", "sku": "CAM-00003", "quantity": 4}],
+        "loyalty": [{"type": "points", "balance": 1200}],
+        "post_purchase": [{"type": "return", "return_id": "RET-1", "status": "opened"}]}
+    return others.get(route, [])
 
 
 def _session(rng: random.Random, n: int, at: datetime, out: list[Doc], tickets: list[Doc],
@@ -82,6 +84,16 @@ def _session(rng: random.Random, n: int, at: datetime, out: list[Doc], tickets: 
                          "currency": "USD", "created_at": paid, "settled_at": paid})
 
 
+async def _insert(store: Store, name: str, docs: list[Doc]) -> None:
+    for attempt in range(3):  # a loaded machine's missed heartbeat resets the connection
+        try:  # a retry skips the entries the last attempt inserted (their `_id` is set)
+            await store.insert_new(name, docs)
+            return
+        except AutoReconnect:
+            if attempt == 2:
+                raise
+
+
 async def fill(store: Store, start: int, stop: int, seed: int = 7) -> str:
     """Archive entries `start` to `stop` (about), their sessions spread over the last 30 days.
 
@@ -102,10 +114,9 @@ async def fill(store: Store, start: int, stop: int, seed: int = 7) -> str:
             if len(docs) - begun > longest[1]:
                 longest = (docs[-1]["session_key"], len(docs) - begun)
             n += 1
-        await store.db[COLLECTION].insert_many(docs, ordered=False)
-        for name, more in (("handoff_tickets", tickets), ("payments", payments)):
-            if more:
-                await store.db[name].insert_many(more, ordered=False)
+        for name, more in ((COLLECTION, docs), ("handoff_tickets", tickets),
+                           ("payments", payments)):
+            await _insert(store, name, more)
         written += len(docs)
     return longest[0]
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from graph.session import TurnResult
 from tools import transcripts
-from tools.analytics import CACHE, figures, plan
-from tools.charts import bar_chart, funnel_chart
+from tools.analytics import CACHE, figures, keep_up, plan
+from tools.charts import bar_chart, figure_charts, funnel_chart
 from tools.context import session_key
 from tools.store import Store
 from tools.transcripts import COLLECTION, entry
@@ -102,6 +102,10 @@ async def test_figures_of_hand_made_entries(store: Store) -> None:
     edge = await figures(store, DAY + timedelta(hours=10, minutes=54),
                          DAY + timedelta(hours=11, minutes=4))
     assert _funnel(edge) == [1, 0, 1, 0, 0] and edge["turns"] == 1
+    charts = figure_charts(day)
+    assert ">1,299 USD<" in charts["revenue_by_channel"]
+    assert ">85.7 %<" in charts["answered_by"] and "openrouter/qwen-3.5" in charts["answered_by"]
+    assert all(svg.startswith("<svg") for svg in charts.values())
 
 
 async def test_the_funnel_of_a_customer_who_searches_adds_and_pays(
@@ -128,7 +132,7 @@ def test_bar_chart_draws_each_number_beside_its_bar() -> None:
     svg = bar_chart([("web <b>", 3), ("whatsapp", 1.5)], title="Sessions & more", unit="ms")
     assert svg.startswith("<svg") and svg.count("<rect") == 2
     assert "web &lt;b&gt;" in svg and "<b>" not in svg and "Sessions &amp; more" in svg
-    assert ">3 ms<" in svg and ">1.50 ms<" in svg
+    assert ">3 ms<" in svg and ">1.5 ms<" in svg
     funnel = funnel_chart([{"step": "product_shown", "sessions": 4}])
     assert "product shown" in funnel and ">4<" in funnel
 
@@ -145,3 +149,12 @@ def test_a_ragged_period_is_kept_hours_and_minutes_with_only_open_minutes_live()
     # Nothing is kept that has not been over for a while: the archive may still be writing it.
     kept, live = plan(at, at + hour, closed_before=at + hour)
     assert not [span for span in kept if span[0] == hour] and live
+
+
+async def test_keep_up_keeps_the_closed_hours_once(store: Store) -> None:
+    await _archive(store)
+    later = DAY + timedelta(days=1, minutes=10)
+    assert await keep_up(store, days=1, clock=lambda: later) == 24
+    assert await keep_up(store, days=1, clock=lambda: later) == 0
+    day = await figures(store, DAY, DAY + timedelta(days=1), clock=lambda: later)
+    assert _funnel(day) == [4, 3, 1, 1, 1] and await store.db[CACHE].count_documents({}) == 24

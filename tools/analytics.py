@@ -10,12 +10,22 @@ large the archive has grown.
 
 from __future__ import annotations
 
-import json
+import heapq
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tools.analytics_span import LEAST_KEPT, PAID, STEPS, bin_ms, empty, merge, span
+from tools.analytics_span import (
+    LEAST_KEPT,
+    PAID,
+    STEPS,
+    bin_ms,
+    empty,
+    merge,
+    pack,
+    span,
+    unpack,
+)
 from tools.store import Store, now
 
 CACHE = "analytics_hours"
@@ -80,14 +90,16 @@ async def _kept(store: Store, spans: list[tuple[timedelta, datetime]]
         if mine:
             async for doc in cache.find({"_id": {"$gte": _key(size, mine[0]),
                                                  "$lte": _key(size, mine[-1])}}):
-                found[doc["_id"]] = json.loads(doc["figures"])
+                found[doc["_id"]] = unpack(doc["figures"], doc["sessions"])
     out = []
     for size, at in spans:
         key = _key(size, at)
         if key not in found:
             found[key] = await span(store, at, at + size)
-            await cache.replace_one({"_id": key}, {"_id": key, "figures": json.dumps(
-                found[key], separators=(",", ":")), "built_at": now()}, upsert=True)
+            figures, sessions = pack(found[key])
+            await cache.replace_one({"_id": key}, {"_id": key, "figures": figures,
+                                                   "sessions": sessions, "built_at": now()},
+                                    upsert=True)
         out.append(found[key])
     return out
 
@@ -98,7 +110,10 @@ async def keep_up(store: Store, days: int = 7, clock: Any = now) -> int:
     The first page of a period then reads kept hours only; returns how many were computed.
     """
     end = _utc(clock())
-    spans, _ = plan(end - timedelta(days=days), end, end)
+    step = SIZES[0].total_seconds()  # from the whole hour the period's first minute is in
+    start = datetime.fromtimestamp(
+        math.floor((end - timedelta(days=days)).timestamp() / step) * step, UTC)
+    spans, _ = plan(start, end, end)
     hours = [(size, at) for size, at in spans if size == SIZES[0]]
     before = await store.db[CACHE].estimated_document_count()
     await _kept(store, hours)
@@ -162,7 +177,8 @@ def _shape(parts: dict[str, dict[str, Any]], least: int) -> dict[str, Any]:
         "latency_by_route": [
             {"route": route, "turns": sum(bins.values()), "p50_ms": _percentile(bins, 0.5),
              "p95_ms": _percentile(bins, 0.95)} for route, bins in sorted(total["routes"].items())],
-        "least_confident": total["least"][:least],
+        "least_confident": heapq.nsmallest(
+            least, total["least"], key=lambda row: (row["confidence"], row["at"])),
     }
 
 

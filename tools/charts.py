@@ -12,7 +12,7 @@ NUMBER = 90  # pixels right of the longest bar for its number
 
 
 def _number(value: float, unit: str) -> str:
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{text} {unit}".strip()
 
 
@@ -53,3 +53,31 @@ def funnel_chart(funnel: Sequence[Mapping[str, Any]]) -> str:
     """The `funnel` of `tools.analytics.figures` as bars of sessions, step by step."""
     return bar_chart([(str(s["step"]).replace("_", " "), float(s["sessions"])) for s in funnel],
                      title="Funnel (sessions)")
+
+
+def figure_charts(figures: Mapping[str, Any]) -> dict[str, str]:
+    """Every chart of `tools.analytics.figures`, by name, each with its numbers beside its bars."""
+    return {
+        "funnel": funnel_chart(figures["funnel"]),
+        "revenue_by_channel": bar_chart(
+            [(c["channel"], c["revenue_cents"] / 100) for c in figures["by_channel"]],
+            title="Revenue by channel", unit=figures["revenue"]["currency"]),
+        "conversion_by_channel": bar_chart(
+            [(c["channel"], round(c["conversion"] * 100, 1)) for c in figures["by_channel"]],
+            title="Conversion by channel (paid sessions)", unit="%"),
+        "revenue_by_agent": bar_chart(
+            [(a["agent"], a["revenue_cents"] / 100) for a in figures["by_agent"]],
+            title="Revenue by agent", unit=figures["revenue"]["currency"]),
+        "answered_by": bar_chart(
+            [(m["answered_by"], round(m["share"] * 100, 1)) for m in figures["answered_by"]],
+            title="Turns answered by", unit="%"),
+        "languages": bar_chart(
+            [(lang["language"], lang["turns"]) for lang in figures["languages"]],
+            title="Turns by language"),
+        "latency_p95": bar_chart(
+            [(r["route"], r["p95_ms"]) for r in figures["latency_by_route"]],
+            title="p95 turn latency by route", unit="ms"),
+        "handoff_reasons": bar_chart(
+            [(r["reason"], r["count"]) for r in figures["handoffs"]["reasons"]],
+            title="Handoffs by reason"),
+    }

@@ -206,6 +206,15 @@ async def test_a_conversation_shows_live_with_its_turns(api: Api) -> None:
     one = await api.client.get("/admin/conversation", params={
         "channel": "web", "user": "demo-alice", "session": "live-1"})
     assert "how many points do I have?" in one.text and "loyalty" in one.text
+    await api.chat("<script>alert(1)</script> hello", user="demo-bob", session="live-2")
+
+    async def written() -> bool:
+        return bool(await api.store.db["transcripts"].count_documents({"session_id": "live-2"}))
+
+    await until(written, 10, "the turn was never archived")
+    rows = await api.client.get("/admin/conversations/rows")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; hello" in rows.text  # a customer's words
+    assert "<script>alert" not in rows.text  # never run on the operator's page
 
 
 def test_operator_add_reads_the_password_from_stdin(

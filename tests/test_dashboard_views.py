@@ -31,6 +31,7 @@ async def test_the_newest_sessions_come_first_with_their_flags(store: Store) -> 
     ])
     await store.db[SESSIONS].insert_one({"_id": doc_id(session_key("whatsapp", "cy", "c"), ""),
                                          "mode": "human", "ticket_id": "TCK-1"})
+    await store.handoff_tickets.insert_one({"ticket_id": "TCK-1", "status": "open"})
     rows = await dashboard.live(store, "openrouter/main")
     assert [(r["user_id"], r["channel"]) for r in rows] == [
         ("cy", "whatsapp"), ("ann", "web"), ("bo", "web")]
@@ -41,6 +42,9 @@ async def test_the_newest_sessions_come_first_with_their_flags(store: Store) -> 
     assert bo["confirming"] and not bo["failed_over"]
     assert [r["user_id"] for r in await dashboard.live(store, "openrouter/main", "whatsapp")
             ] == ["cy"]
+    await store.handoff_tickets.update_one({"ticket_id": "TCK-1"}, {"$set": {"taken_by": "sam"}})
+    (cy,) = await dashboard.live(store, "openrouter/main", "whatsapp")
+    assert not cy["waiting"] and cy["held_by"] == "sam" and cy["mode"] == "human"
 
 
 async def test_a_transcript_reads_oldest_first_with_each_turns_tools(store: Store) -> None:

@@ -73,17 +73,22 @@ async def live(store: Store, primary: str, channel: str | None = None,
     keys = [doc_id(row["_id"], "") for row in rows]
     sessions = {d["_id"]: d for d in await store.db[SESSIONS].find(
         {"_id": {"$in": keys}}, {"mode": 1, "ticket_id": 1}).to_list()}
+    held = {t["ticket_id"]: t.get("taken_by") for t in await store.handoff_tickets.find(
+        {"ticket_id": {"$in": [s["ticket_id"] for s in sessions.values() if s.get("ticket_id")]}},
+        {"ticket_id": 1, "taken_by": 1}).to_list()}
     out = []
     for row, key in zip(rows, keys, strict=True):
         last, session = row["last"], sessions.get(key) or {}
         human = session.get("mode") == "human"
+        holder = held.get(session.get("ticket_id")) if human else None
         others = sorted(str(a) for a in row["answered"] if a not in (None, primary, "offline"))
         out.append({
             "key": row["_id"], "channel": last["channel"], "user_id": last["user_id"],
             "session_id": last["session_id"], "language": last.get("language") or "",
             "mode": "human" if human else "assistant", "turns": row["turns"],
             "text": last.get("text", ""), "reply": last.get("reply", ""), "at": last["at"],
-            "ago": waited(last["at"]), "waiting": human, "ticket_id": session.get("ticket_id"),
+            "ago": waited(last["at"]), "waiting": human and not holder, "held_by": holder,
+            "ticket_id": session.get("ticket_id"),
             "confirming": pending_confirmation(last.get("actions") or []),
             "failed_over": others})
     return out

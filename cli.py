@@ -1,4 +1,4 @@
-"""The `omnisales` command: serve, seed, chat, ask, route, and receive a return."""
+"""The `omnisales` command: serve, seed, chat, ask, route, receive a return, add an operator."""
 
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     receive = actions.add_parser("receive", help="a return's parcel arrived: refund it")
     receive.add_argument("return_id")
     _replay_parser(commands)
+    _operator_parser(commands)
     return parser
 
 
@@ -83,6 +84,36 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> int:
                               version=version)
     print(json.dumps(report, ensure_ascii=False) if args.json else table(report))
     return 0
+
+
+def _operator_parser(commands: Any) -> None:
+    operator = commands.add_parser("operator", help="the dashboard's operators")
+    operator_actions = operator.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add = operator_actions.add_parser("add", help="add an operator (or set a new password); "
+                                      "the password is read from stdin")
+    add.add_argument("email")
+    add.add_argument("--role", choices=["admin", "agent"], default="agent")
+
+
+def _password() -> str:
+    """The new password: asked twice on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != first:
+            raise ValueError("the two passwords differ")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+async def _operator_add(settings: Settings, email: str, role: str, password: str) -> None:
+    from tools import operators
+
+    async with _open(settings, checkpointer=False) as app:
+        created = await operators.add(app.store, email, password, role)  # type: ignore[arg-type]
+    print(json.dumps({"operator": operators.clean_email(email), "role": role,
+                      "created": created}))
 
 
 @contextlib.asynccontextmanager
@@ -211,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_replay(settings, args))
         elif args.command == "returns":
             return asyncio.run(_receive(settings, args.return_id))
+        elif args.command == "operator":
+            job = _operator_add(settings, args.email, args.role, _password())
         else:
             job = _route(settings)
         asyncio.run(job)
@@ -225,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"omnisales: {settings_error(exc)}", file=sys.stderr)
     except (EmbeddedDatabaseError, PyMongoError) as exc:
         print(f"omnisales: database unreachable: {type(exc).__name__}", file=sys.stderr)
-    except ValueError as exc:  # a bad period or model given on the command line
+    except ValueError as exc:  # a bad period, model, email or password on the command line
         print(f"omnisales: {exc}", file=sys.stderr)
     except StartError as exc:
         print(f"omnisales: {exc}", file=sys.stderr)

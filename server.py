@@ -22,6 +22,8 @@ from pymongo.errors import PyMongoError
 
 from app import App, open_app
 from channels import (
+    admin,
+    admin_base,
     conversations,
     docs,
     operators,
@@ -57,6 +59,7 @@ from ops.web import count_unrouted, metrics_endpoint, request_context
 from pos_api import ROUTES as POS_ROUTES
 from settings import Settings
 from tools.customers import customer_for_phone
+from tools.operators import DEV_EMAIL, ensure_dev_operator
 from tools.settle import settle_forever
 
 log = logging.getLogger("omnisales.api")
@@ -275,7 +278,8 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
                         superu_turn, *POS_ROUTES, pos_returns.receive, docs.assets_router(),
                         conversations.chat_history, conversations.chat_events,
                         *operators.ROUTES, *widget.routes(settings.environment == "development"),
-                        metrics_endpoint],
+                        metrics_endpoint, *admin.routes()],
+        template_config=admin_base.template_config(),
         lifespan=[lifespan],
         middleware=[request_context],
         plugins=tracing.plugins(),  # OpenTelemetry when OTEL_EXPORTER_OTLP_ENDPOINT is set
@@ -319,6 +323,10 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
         print(f"Docs:    http://{host}:{port}/docs")
         if settings.environment == "development":
             print(f"Widget:  http://{host}:{port}/ (a demo shop page)")
+            password = ensure_dev_operator(settings.mongo_uri, settings.db_name,
+                                           settings.data_dir)
+            print(f"Admin:   http://{host}:{port}/admin (sign in as {DEV_EMAIL}, password "
+                  f"{password})")
         # A production key is the operator's own: never printed (README, Configuration).
         print("API key: as set in API_SECRET_KEY" if settings.environment == "production"
               else f"API key: {key}", flush=True)

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from litestar import Request, get, post
 from pydantic import BaseModel, StringConstraints, ValidationError
 
-from channels.auth import authenticated
 from channels.errors import ApiError
 from channels.inbox import WhatsAppInbox
+from channels.operator_auth import api_caller
 from channels.web import MESSAGE_MAX
 from channels.whatsapp import format_reply
 from graph.i18n import N_, gettext_for
@@ -33,7 +33,7 @@ class OperatorReply(BaseModel):
 
 
 async def _store(request: Request[Any, Any, Any]) -> Store:
-    await authenticated(request)  # an operator's session cookie plugs in here (the dashboard's)
+    await api_caller(request)  # the API key, or an operator's session (with its CSRF token)
     return request.app.state.omnisales.store  # type: ignore[no-any-return]
 
 
@@ -67,15 +67,20 @@ async def reply_ticket(request: Request[Any, Any, Any], ticket_id: str) -> dict[
         body = OperatorReply.model_validate_json(await request.body())
     except ValidationError:
         raise ApiError(422, "invalid_request", "invalid fields: text") from None
-    ticket = await _ticket(store, ticket_id)
+    return await send_reply(request, store, await _ticket(store, ticket_id), body.text)
+
+
+async def send_reply(request: Request[Any, Any, Any], store: Store, ticket: Doc, text: str
+                     ) -> dict[str, Any]:
+    """Archive an operator's `text` and deliver it on the ticket's channel (the API's answer)."""
     if ticket["status"] != "open":
         raise ApiError(409, "ticket_closed", "this ticket is closed; the customer is with the "
                        "assistant again")
     at = now()
-    doc = await takeover.record_operator(store, ticket, body.text, at)
-    delivered = await _deliver(request, store, ticket, body.text, f"operator:{doc['_id']}")
-    return {"ticket_id": ticket_id, "status": "open", "delivered_by": delivered,
-            "message": {"role": "operator", "text": body.text,
+    doc = await takeover.record_operator(store, ticket, text, at)
+    delivered = await _deliver(request, store, ticket, text, f"operator:{doc['_id']}")
+    return {"ticket_id": ticket["ticket_id"], "status": "open", "delivered_by": delivered,
+            "message": {"role": "operator", "text": text,
                         "at": at.isoformat().replace("+00:00", "Z"), "actions": []}}
 
 
@@ -83,7 +88,12 @@ async def reply_ticket(request: Request[Any, Any, Any], ticket_id: str) -> dict[
 async def close_ticket(request: Request[Any, Any, Any], ticket_id: str) -> dict[str, Any]:
     """Close the ticket: the session goes back to the assistant, which tells the customer."""
     store = await _store(request)
-    ticket = await _ticket(store, ticket_id)
+    return await close(request, store, await _ticket(store, ticket_id))
+
+
+async def close(request: Request[Any, Any, Any], store: Store, ticket: Doc) -> dict[str, Any]:
+    """Close the ticket and give its session back to the assistant (the API's answer)."""
+    ticket_id = ticket["ticket_id"]
     at = now()
     if await takeover.close(store, ticket_id, at):
         text: list[str] = []

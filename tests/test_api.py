@@ -179,7 +179,7 @@ async def test_chat_body_over_64_kb_is_413(api: Api) -> None:
 
 
 async def test_unknown_route_and_method_answer_the_error_shape(api: Api) -> None:
-    missing = await api.client.get("/admin")
+    missing = await api.client.get("/no-such-page")  # /admin is the dashboard now
     assert missing.status_code == 404 and set(missing.json()) == {"error", "detail",
                                                                    "request_id"}
     wrong_method = await api.client.get("/chat")

@@ -83,7 +83,11 @@ INDEXES: dict[str, list[IndexModel]] = {
     # The WhatsApp inbox (`channels.inbox`): the sweep reads unfinished messages by state; a
     # sender's texts are answered oldest first. The outbox's sweep likewise.
     "wa_inbound": [IndexModel([("state", ASCENDING)]), IndexModel([("sender", ASCENDING)])],
-    "wa_outbox": [IndexModel([("state", ASCENDING)])],
+    "wa_outbox": [IndexModel([("state", ASCENDING)]),
+                  # The dashboard's failed sends, newest first.
+                  IndexModel([("state", ASCENDING), ("queued_at", DESCENDING)])],
+    # Operators' sign-ins (`tools.operators`) expire on their own.
+    "operator_sessions": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
     # Rate-limit windows (`channels.limits`, shared by workers) expire on their own.
     "rate_limits": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0)],
 }

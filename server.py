@@ -58,6 +58,7 @@ from ops.openapi import describe
 from ops.web import count_unrouted, metrics_endpoint, request_context
 from pos_api import ROUTES as POS_ROUTES
 from settings import Settings
+from tools.analytics import keep_up_forever
 from tools.customers import customer_for_phone
 from tools.operators import DEV_EMAIL, ensure_dev_operator
 from tools.settle import settle_forever
@@ -267,7 +268,9 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
                                             whatsapp_turn, api.state.limits)
             background = [
                 asyncio.create_task(api.state.inbox.workers.run(), name="inbox workers"),
-                asyncio.create_task(settle_forever(app.services), name="settler")]
+                asyncio.create_task(settle_forever(app.services), name="settler"),
+                # The analytics page then reads hours already kept (tools/analytics.py).
+                asyncio.create_task(keep_up_forever(app.store), name="analytics")]
             try:
                 yield
             finally:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graph.session import TurnResult
 from tools import transcripts
-from tools.analytics import CACHE, figures, keep_up, plan
+from tools.analytics import CACHE, figures, keep_up, keep_up_forever, plan
 from tools.charts import bar_chart, figure_charts, funnel_chart
 from tools.context import session_key
 from tools.store import Store
@@ -158,3 +159,17 @@ async def test_keep_up_keeps_the_closed_hours_once(store: Store) -> None:
     assert await keep_up(store, days=1, clock=lambda: later) == 0
     day = await figures(store, DAY, DAY + timedelta(days=1), clock=lambda: later)
     assert _funnel(day) == [4, 3, 1, 1, 1] and await store.db[CACHE].count_documents({}) == 24
+
+
+async def test_the_server_keeps_the_hours_in_the_background(seeded: Store) -> None:
+    """`keep_up_forever` computes the closed hours in rounds while the server runs."""
+    task = asyncio.create_task(keep_up_forever(seeded, every_s=0.05, first_s=0))
+    try:
+        for _ in range(200):
+            if await seeded.db[CACHE].estimated_document_count():
+                break
+            await asyncio.sleep(0.05)
+        assert await seeded.db[CACHE].estimated_document_count() > 0
+        assert not task.done()
+    finally:
+        task.cancel()

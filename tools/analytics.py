@@ -10,7 +10,9 @@ large the archive has grown.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
+import logging
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +29,11 @@ from tools.analytics_span import (
     unpack,
 )
 from tools.store import Store, now
+
+log = logging.getLogger(__name__)
+# How often the server keeps the hours that closed since (`keep_up_forever`).
+KEEP_UP_EVERY_S = 300.0
+KEEP_UP_FIRST_S = 60.0
 
 CACHE = "analytics_hours"
 # Kept spans: whole hours, and five minutes at a period's ragged edges and in the running hour.
@@ -118,6 +125,23 @@ async def keep_up(store: Store, days: int = 7, clock: Any = now) -> int:
     before = await store.db[CACHE].estimated_document_count()
     await _kept(store, hours)
     return await store.db[CACHE].estimated_document_count() - before
+
+
+async def keep_up_forever(store: Store, every_s: float = KEEP_UP_EVERY_S,
+                          first_s: float = KEEP_UP_FIRST_S) -> None:
+    """`keep_up` a minute after start and then every few minutes, for the server's lifetime.
+
+    The first round waits so that a starting server serves before it computes. Several servers
+    may run it at once: a kept hour is the same whoever computed it. A failed round (the
+    database away) is logged and tried again at the next.
+    """
+    await asyncio.sleep(first_s)
+    while True:
+        try:
+            await keep_up(store)
+        except Exception as exc:  # the next round tries again; the server goes on
+            log.warning("keeping the analytics' hours failed: %s", type(exc).__name__)
+        await asyncio.sleep(every_s)
 
 
 def _percentile(bins: dict[str, int], q: float) -> float:

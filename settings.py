@@ -120,16 +120,7 @@ class Settings(BaseSettings):
     @cached_property
     def api_key(self) -> str:
         """The bearer key for `/chat`: configured, or generated once and kept in DATA_DIR."""
-        if self.api_secret_key is not None:
-            return self.api_secret_key.get_secret_value()
-        path = self.data_dir / "api_key"
-        if path.exists():
-            return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(32)
-        path.write_text(key)
-        path.chmod(0o600)
-        return key
+        return self._kept(self.api_secret_key, "api_key")
 
     @cached_property
     def identity_secret(self) -> str:
@@ -145,14 +136,7 @@ class Settings(BaseSettings):
         """A configured secret, or one generated once and kept in DATA_DIR (development)."""
         if configured is not None:
             return configured.get_secret_value()
-        path = self.data_dir / name
-        if path.exists():
-            return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        secret = secrets.token_urlsafe(32)
-        path.write_text(secret)
-        path.chmod(0o600)
-        return secret
+        return kept_secret(self.data_dir, name)
 
     @property
     def llm_mode(self) -> Literal["openrouter", "ollama", "offline"]:
@@ -162,3 +146,15 @@ class Settings(BaseSettings):
         if self.ollama_base_url:
             return "ollama"
         return "offline"
+
+
+def kept_secret(data_dir: Path, name: str, size: int = 32) -> str:
+    """A secret generated once into `data_dir/name` (readable by its owner alone), then reused."""
+    path = data_dir / name
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(size)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret

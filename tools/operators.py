@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo import ReturnDocument
 
+from settings import kept_secret
 from tools.store import Doc, Store, now
 
 OPERATORS = "operators"
@@ -153,17 +154,9 @@ async def take(store: Store, ticket_id: str, email: str, at: datetime) -> Doc | 
     return mine
 
 
-
 def dev_password(data_dir: Path) -> str:
     """The development operator's password: generated once, kept in DATA_DIR (never production)."""
-    path = data_dir / "admin_password"
-    if path.exists():
-        return path.read_text().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    password = secrets.token_urlsafe(12)
-    path.write_text(password)
-    path.chmod(0o600)
-    return password
+    return kept_secret(data_dir, "admin_password", 12)
 
 
 def ensure_dev_operator(uri: str, db_name: str, data_dir: Path) -> str:

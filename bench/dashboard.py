@@ -3,15 +3,14 @@
 `python -m bench.dashboard [--archive N] [--small N]` runs it alone. The archive is grown in
 one database between the two measures: 30 days of sessions on three channels, with routes,
 actions, languages, models, latencies and confidences as the product writes them, handoff
-tickets and paid payments. Each view is timed as the dashboard calls it (`tools.dashboard` when
-it is there; the same queries otherwise), its p95 against 300 ms and against the small archive.
+tickets and paid payments. Each view is timed as the dashboard calls it (`tools.dashboard`,
+`tools.analytics`), its p95 against 300 ms and against the small archive.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -20,7 +19,7 @@ from typing import Any
 
 from bench.common import Measure, embedded_database, median, percentile, timed_ms
 from bench.dashboard_data import fill
-from tools import analytics, transcripts
+from tools import analytics, dashboard, transcripts
 from tools.store import Store
 from tools.transcripts import COLLECTION
 
@@ -31,16 +30,10 @@ View = Callable[[], Awaitable[Any]]
 
 
 def _views(store: Store, key: str) -> dict[str, View]:
-    """The dashboard's queries: its own module's when merged, the same queries otherwise."""
-    try:
-        dashboard: Any = importlib.import_module("tools.dashboard")
-    except ImportError:
-        dashboard = importlib.import_module("bench.dashboard_views")
-    views = importlib.import_module("bench.dashboard_views")
+    """The dashboard's queries, as its pages make them."""
     end = datetime.now(UTC)
     return {
         "live": lambda: dashboard.live(store, "openrouter"),
-        "live_bounded": lambda: views.live_bounded(store, "openrouter"),
         "conversation": lambda: dashboard.transcript(store, key),
         "tickets": lambda: dashboard.queue(store),
         "analytics_week": lambda: analytics.figures(store, end - timedelta(days=7), end),

@@ -47,6 +47,21 @@ async def test_the_newest_sessions_come_first_with_their_flags(store: Store) -> 
     assert not cy["waiting"] and cy["held_by"] == "sam" and cy["mode"] == "human"
 
 
+async def test_the_list_reaches_back_through_the_day_until_it_has_enough(store: Store) -> None:
+    # Sessions spread over the day: the first minutes hold one, the list must still show four,
+    # and a session's count and failover flag cover its whole day, not the minutes read.
+    await store.db[COLLECTION].insert_many([
+        _turn("dee", "d", "hi", 3), _turn("eve", "e", "hi", 25), _turn("fay", "f", "hi", 200),
+        _turn("gus", "g", "first", 60 * 20, answered_by="ollama/backup"),
+        _turn("gus", "g", "again", 60 * 10), _turn("hal", "h", "hi", 60 * 23),
+    ])
+    rows = await dashboard.live(store, "openrouter/main", limit=4)
+    assert [r["user_id"] for r in rows] == ["dee", "eve", "fay", "gus"]
+    assert rows[3]["turns"] == 2 and rows[3]["failed_over"] == ["ollama/backup"]
+    assert [r["user_id"] for r in await dashboard.live(store, "openrouter/main", limit=2)
+            ] == ["dee", "eve"]
+
+
 async def test_a_transcript_reads_oldest_first_with_each_turns_tools(store: Store) -> None:
     await store.db[COLLECTION].insert_many([
         _turn("ann", "a", "second", 1, actions=[{"type": "points", "balance": 1200}]),

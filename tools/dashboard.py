@@ -1,9 +1,9 @@
 """What the operators' dashboard shows: live conversations, one transcript, the queue, failed sends.
 
-Each view is one bounded, indexed query: the live list reads the archive's newest turns (at
-most `LIVE_SCAN`, of the last `LIVE_HOURS`) by its `at` index; a transcript by
-`(session_key, at)`; the queue by `(status, created_at)`; failed sends by `(state, queued_at)`
-(`tools.store.INDEXES`).
+Each view is a bounded, indexed query: the live list reads the archive's newest minutes by its
+`at` index (widened until it has its sessions, at most `LIVE_HOURS`), then those sessions' turns
+by `(session_key, at)`; a transcript by `(session_key, at)`; the queue by
+`(status, created_at)`; failed sends by `(state, queued_at)` (`tools.store.INDEXES`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from tools.transcripts import COLLECTION as ARCHIVE
 
 LIVE_HOURS = 24
 LIVE_LIMIT = 50
-# Turns the live view reads at most, newest first: its cost stays the same on a busy day.
-LIVE_SCAN = 2000
+LIVE_FIRST_WINDOW = timedelta(minutes=10)  # the live list's first read; widened as needed
 TRANSCRIPT_LIMIT = 500
 FAILED_LIMIT = 100
 CHANNELS = ("web", "whatsapp", "voice")
@@ -50,6 +49,28 @@ def pending_confirmation(actions: list[Doc]) -> bool:
     return any(str(a.get("type", "")).endswith("confirmation") for a in actions or [])
 
 
+async def _newest(store: Store, channel: str | None, limit: int) -> list[Doc]:
+    """The last turn of each of the `limit` sessions that spoke last, newest first.
+
+    Read from the newest minutes only, widened fourfold until they hold `limit` sessions or
+    reach the day: each read is a range of the `at` index, so a busy day costs what its last
+    minutes hold, not what the whole day does.
+    """
+    window = LIVE_FIRST_WINDOW
+    while True:
+        match: Doc = {"at": {"$gte": now() - window}, "kind": "turn"}
+        if channel:
+            match["channel"] = channel
+        rows = await (await store.db[ARCHIVE].aggregate([
+            {"$match": match}, {"$sort": {"at": DESCENDING}},
+            {"$group": {"_id": "$session_key", "last": {"$first": "$$ROOT"}}},
+            {"$sort": {"last.at": DESCENDING}}, {"$limit": limit},
+        ])).to_list()
+        if len(rows) >= limit or window >= timedelta(hours=LIVE_HOURS):
+            return [row["last"] for row in rows]
+        window = min(window * 4, timedelta(hours=LIVE_HOURS))
+
+
 async def live(store: Store, primary: str, channel: str | None = None,
                limit: int = LIVE_LIMIT) -> list[dict[str, Any]]:
     """The newest sessions across channels (or one), newest first, with their flags.
@@ -61,31 +82,31 @@ async def live(store: Store, primary: str, channel: str | None = None,
         channel: Only this channel's sessions.
         limit: How many sessions.
     """
-    match: Doc = {"at": {"$gte": now() - timedelta(hours=LIVE_HOURS)}, "kind": "turn"}
-    if channel:
-        match["channel"] = channel
-    rows = await (await store.db[ARCHIVE].aggregate([
-        {"$match": match}, {"$sort": {"at": DESCENDING}}, {"$limit": LIVE_SCAN},
-        {"$group": {"_id": "$session_key", "last": {"$first": "$$ROOT"}, "turns": {"$sum": 1},
+    lasts = await _newest(store, channel, limit)
+    names = [last["session_key"] for last in lasts]
+    counted = {row["_id"]: row for row in await (await store.db[ARCHIVE].aggregate([
+        {"$match": {"session_key": {"$in": names}, "kind": "turn",
+                    "at": {"$gte": now() - timedelta(hours=LIVE_HOURS)}}},
+        {"$group": {"_id": "$session_key", "turns": {"$sum": 1},
                     "answered": {"$addToSet": "$answered_by"}}},
-        {"$sort": {"last.at": DESCENDING}}, {"$limit": limit},
-    ])).to_list()
-    keys = [doc_id(row["_id"], "") for row in rows]
+    ])).to_list()}
+    keys = [doc_id(name, "") for name in names]
     sessions = {d["_id"]: d for d in await store.db[SESSIONS].find(
         {"_id": {"$in": keys}}, {"mode": 1, "ticket_id": 1}).to_list()}
     held = {t["ticket_id"]: t.get("taken_by") for t in await store.handoff_tickets.find(
         {"ticket_id": {"$in": [s["ticket_id"] for s in sessions.values() if s.get("ticket_id")]}},
         {"ticket_id": 1, "taken_by": 1}).to_list()}
     out = []
-    for row, key in zip(rows, keys, strict=True):
-        last, session = row["last"], sessions.get(key) or {}
+    for last, key in zip(lasts, keys, strict=True):
+        session = sessions.get(key) or {}
+        seen = counted.get(last["session_key"]) or {"turns": 1, "answered": []}
         human = session.get("mode") == "human"
         holder = held.get(session.get("ticket_id")) if human else None
-        others = sorted(str(a) for a in row["answered"] if a not in (None, primary, "offline"))
+        others = sorted(str(a) for a in seen["answered"] if a not in (None, primary, "offline"))
         out.append({
-            "key": row["_id"], "channel": last["channel"], "user_id": last["user_id"],
+            "key": last["session_key"], "channel": last["channel"], "user_id": last["user_id"],
             "session_id": last["session_id"], "language": last.get("language") or "",
-            "mode": "human" if human else "assistant", "turns": row["turns"],
+            "mode": "human" if human else "assistant", "turns": seen["turns"],
             "text": last.get("text", ""), "reply": last.get("reply", ""), "at": last["at"],
             "ago": waited(last["at"]), "waiting": human and not holder, "held_by": holder,
             "ticket_id": session.get("ticket_id"),

@@ -94,14 +94,16 @@ async def _insert(store: Store, name: str, docs: list[Doc]) -> None:
                 raise
 
 
-async def fill(store: Store, start: int, stop: int, seed: int = 7) -> str:
-    """Archive entries `start` to `stop` (about), their sessions spread over the last 30 days.
+async def fill(store: Store, start: int, stop: int, seed: int = 7, *,
+               ago: timedelta = timedelta(0), spread: timedelta = SPREAD) -> str:
+    """Archive entries `start` to `stop` (about), their sessions spread over `spread`.
 
+    The sessions start within [now - ago - spread, now - ago): by default the last 30 days.
     Returns the key of the longest session of this part, for the one-conversation view.
     """
     rng = random.Random(seed + start)
     now = datetime.now(UTC)
-    origin = now - SPREAD
+    origin = now - ago - spread
     written, n, longest = start, start, ("", 0)
     while written < stop:
         docs: list[Doc] = []
@@ -109,7 +111,7 @@ async def fill(store: Store, start: int, stop: int, seed: int = 7) -> str:
         payments: list[Doc] = []
         while len(docs) < min(BATCH, stop - written):
             begun = len(docs)
-            at = origin + (SPREAD - GAP * 20) * rng.random()
+            at = origin + (spread - GAP * 20) * rng.random()
             _session(rng, n, at, docs, tickets, payments, now)
             if len(docs) - begun > longest[1]:
                 longest = (docs[-1]["session_key"], len(docs) - begun)

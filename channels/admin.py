@@ -1,9 +1,10 @@
-"""The operators' dashboard at `/admin`: server-rendered pages (Jinja), polled by htmx.
+"""The operators' dashboard at `/admin`: server-rendered pages (Jinja), kept live by htmx.
 
 Pages: live conversations, one conversation, the handoff queue and a ticket, failed WhatsApp
 sends, analytics and replay. Every page needs a signed-in operator (`channels.operator_auth`);
 every form posts the session's CSRF token. Actions are plain forms answered with a redirect, so
-that the polled tables never swallow what an operator is typing.
+that the live tables, fetched again when `/admin/events` says something changed
+(`channels.admin_events`), never swallow what an operator is typing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from litestar.static_files import create_static_files_router
 
 from channels import admin_reports, operators
 from channels.admin_base import ASSETS, SignIn, page, signed_in, to_login
+from channels.admin_events import admin_events
 from channels.errors import ApiError
 from channels.operator_auth import ROUTES as AUTH_ROUTES
 from channels.operator_auth import store_of
@@ -41,7 +43,7 @@ def _channel(request: Req) -> str | None:
 
 @get("/admin", include_in_schema=False)
 async def conversations(request: Req) -> Template:
-    """Live conversations, newest first; the table refreshes itself every few seconds."""
+    """Live conversations, newest first; the table fetches its rows again on each change."""
     operator = await signed_in(request)
     channel = _channel(request)
     rows = await dashboard.live(store_of(request), _primary(request), channel)
@@ -51,7 +53,7 @@ async def conversations(request: Req) -> Template:
 
 @get("/admin/conversations/rows", include_in_schema=False)
 async def conversation_rows(request: Req) -> Template:
-    """The live table's rows (polled by htmx)."""
+    """The live table's rows (fetched again on each change)."""
     operator = await signed_in(request)
     rows = await dashboard.live(store_of(request), _primary(request), _channel(request))
     return page("_conversation_rows.html", operator, rows=rows)
@@ -86,7 +88,7 @@ async def queue(request: Req) -> Template:
 
 @get("/admin/queue/rows", include_in_schema=False)
 async def queue_rows(request: Req) -> Template:
-    """The queue's rows (polled by htmx)."""
+    """The queue's rows (fetched again on each change)."""
     operator = await signed_in(request)
     return page("_queue_rows.html", operator, tickets=await dashboard.queue(store_of(request)))
 
@@ -111,7 +113,7 @@ async def ticket(request: Req, ticket_id: str) -> Template:
 
 @get("/admin/tickets/{ticket_id:str}/messages", include_in_schema=False)
 async def ticket_messages(request: Req, ticket_id: str) -> Template:
-    """The ticket's conversation (polled by htmx)."""
+    """The ticket's conversation (fetched again on each change)."""
     operator = await signed_in(request)
     found = await _ticket(request, ticket_id)
     entries = await dashboard.transcript(store_of(request), found["session_key"])
@@ -198,7 +200,8 @@ def routes() -> list[Any]:
     static = create_static_files_router("/admin/static", [ASSETS / "static"],
                                         name="admin_static")
     pages = [conversations, conversation_rows, conversation, queue, queue_rows, ticket,
-             ticket_messages, take, reply, close, failed, retry, *admin_reports.ROUTES]
+             ticket_messages, take, reply, close, failed, retry, admin_events,
+             *admin_reports.ROUTES]
     return [*AUTH_ROUTES, static, Router("", route_handlers=pages,
                                          exception_handlers={SignIn: to_login})]
 

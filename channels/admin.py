@@ -160,7 +160,7 @@ async def reply(request: Req, ticket_id: str) -> Redirect:
         return _back(where, "This ticket is closed.")
     if not await accounts.take(store_of(request), found["ticket_id"], operator.email, now()):
         return _back(where, "Another operator took this ticket.")
-    await operators.send_reply(request, store_of(request), found, text)
+    await operators.send_reply(request, store_of(request), found, text, operator.email)
     return _back(where)
 
 

@@ -32,9 +32,10 @@ class OperatorReply(BaseModel):
                                            max_length=MESSAGE_MAX)]
 
 
-async def _store(request: Request[Any, Any, Any]) -> Store:
-    await api_caller(request)  # the API key, or an operator's session (with its CSRF token)
-    return request.app.state.omnisales.store  # type: ignore[no-any-return]
+async def _store(request: Request[Any, Any, Any]) -> tuple[Store, str]:
+    """The shop's database and who calls: `api` (the API key) or a signed-in operator's email."""
+    caller = await api_caller(request)  # an operator's session's POST needs its CSRF token
+    return request.app.state.omnisales.store, caller
 
 
 async def _ticket(store: Store, ticket_id: str) -> Doc:
@@ -47,7 +48,7 @@ async def _ticket(store: Store, ticket_id: str) -> Doc:
 @get("/admin/api/tickets")
 async def list_tickets(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """The handoff tickets in `status` (`open` by default), oldest first."""
-    store = await _store(request)
+    store, _ = await _store(request)
     status = request.query_params.get("status", "open")
     if status not in STATUSES:
         raise ApiError(422, "invalid_request", "status must be open or closed")
@@ -62,22 +63,25 @@ async def reply_ticket(request: Request[Any, Any, Any], ticket_id: str) -> dict[
     Web: the message joins the conversation's history and events. WhatsApp: it is sent through
     the outbox (retried, sent once). Voice: the ticket asks for a call-back with it.
     """
-    store = await _store(request)
+    store, caller = await _store(request)
     try:
         body = OperatorReply.model_validate_json(await request.body())
     except ValidationError:
         raise ApiError(422, "invalid_request", "invalid fields: text") from None
-    return await send_reply(request, store, await _ticket(store, ticket_id), body.text)
+    return await send_reply(request, store, await _ticket(store, ticket_id), body.text, caller)
 
 
-async def send_reply(request: Request[Any, Any, Any], store: Store, ticket: Doc, text: str
-                     ) -> dict[str, Any]:
-    """Archive an operator's `text` and deliver it on the ticket's channel (the API's answer)."""
+async def send_reply(request: Request[Any, Any, Any], store: Store, ticket: Doc, text: str,
+                     by: str) -> dict[str, Any]:
+    """Archive `by`'s `text` and deliver it on the ticket's channel (the API's answer).
+
+    `by` is the operator's email, or `api` for the shop's backend with the API key.
+    """
     if ticket["status"] != "open":
         raise ApiError(409, "ticket_closed", "this ticket is closed; the customer is with the "
                        "assistant again")
     at = now()
-    doc = await takeover.record_operator(store, ticket, text, at)
+    doc = await takeover.record_operator(store, ticket, text, at, by)
     delivered = await _deliver(request, store, ticket, text, f"operator:{doc['_id']}")
     return {"ticket_id": ticket["ticket_id"], "status": "open", "delivered_by": delivered,
             "message": {"role": "operator", "text": text,
@@ -87,7 +91,7 @@ async def send_reply(request: Request[Any, Any, Any], store: Store, ticket: Doc,
 @post("/admin/api/tickets/{ticket_id:str}/close", status_code=200)
 async def close_ticket(request: Request[Any, Any, Any], ticket_id: str) -> dict[str, Any]:
     """Close the ticket: the session goes back to the assistant, which tells the customer."""
-    store = await _store(request)
+    store, _ = await _store(request)
     return await close(request, store, await _ticket(store, ticket_id))
 
 

@@ -157,6 +157,9 @@ async def test_the_holder_replies_from_the_page_and_the_customer_reads_it(api: A
                                               "role": "operator", "text": "Hello, Sam here."}
     page = await api.client.get(f"/admin/tickets/{ticket}")
     assert "Hello, Sam here." in page.text and "You" in page.text
+    archived = await api.store.db["transcripts"].find_one({"kind": "operator"})
+    assert archived and archived["by"] == "sam@shop.test"  # who wrote it, for the shop
+    assert "sam@shop.test" not in history.text  # never for the customer
 
 
 async def test_sign_out_ends_the_session(api: Api) -> None:

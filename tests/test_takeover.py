@@ -105,6 +105,8 @@ async def test_an_operator_reply_reaches_history_and_events(api: Api, monkeypatc
     assert events[1][1]["text"]  # the assistant says it is back
     roles = [(m["role"], m["text"]) for m in await _history(api)]
     assert ("operator", "Hello Alice, I am Sam. Let me look.") in roles
+    archived = await api.store.db["transcripts"].find_one({"kind": "operator"})
+    assert archived and archived["by"] == "api"  # the shop's backend wrote it with the API key
     assert roles[-1] == ("assistant", events[1][1]["text"])
     back = (await api.chat("where is my order ORD-1002?")).json()
     assert back["mode"] == "assistant" and back["agent_used"] == "fulfillment"
@@ -148,7 +150,7 @@ async def test_events_resume_after_the_last_event_id(api: Api, monkeypatch: Any)
     # Written by another server process: the stream reads the shared database, not this one.
     ticket = await takeover.ticket(api.store, ticket_id)
     assert ticket is not None
-    await takeover.record_operator(api.store, ticket, "second", datetime.now(UTC))
+    await takeover.record_operator(api.store, ticket, "second", datetime.now(UTC), "api")
     resumed = await api.client.get("/chat/events", params=params,
                                    headers=AUTH | {"Last-Event-ID": str(entry["_id"])})
     assert [d["text"] for k, d in _events(resumed.text)] == ["second"]

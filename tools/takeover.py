@@ -130,9 +130,12 @@ async def ask_call_back(store: Store, ticket_id: str, text: str, at: datetime) -
         "text": text, "at": at, "state": "to_call"}}})
 
 
-async def record_operator(store: Store, ticket: Doc, text: str, at: datetime) -> Doc:
-    """Archive an operator's message to the ticket's customer; the entry written."""
+async def record_operator(store: Store, ticket: Doc, text: str, at: datetime, by: str) -> Doc:
+    """Archive a person's message to the ticket's customer, and who wrote it; the entry written.
+
+    `by` is the operator's email (`api` for the shop's backend): the customer never sees it.
+    """
     doc = entry("operator", ticket["session_key"], **where_of(ticket), at=at, text=text,
-                ticket_id=ticket["ticket_id"])
+                ticket_id=ticket["ticket_id"], by=by)
     await store.db[ARCHIVE].insert_one(doc)
     return doc

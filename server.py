@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from collections.abc import AsyncIterator
@@ -301,6 +302,14 @@ def create_app(settings: Settings | None = None, *, mongo_uri: str | None = None
     return api
 
 
+class Stopped(Exception):
+    """SIGTERM reached the server after uvicorn had shut it down."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise Stopped
+
+
 def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
           workers: int = 1) -> None:
     """Serve the API under uvicorn; several workers share state through MongoDB.
@@ -341,11 +350,16 @@ def serve(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000,
             run_workers(uvicorn.Config("server:create_app", factory=True, host=host, port=port,
                                        workers=workers, **uvicorn_options(settings)))
             return
+        # Uvicorn shuts down on SIGTERM, then raises the signal again for the handler it found:
+        # Python's default would end the process here, before the embedded server is stopped.
+        signal.signal(signal.SIGTERM, _stopped)
         try:
             uvicorn.run(create_app(settings), host=host, port=port, **uvicorn_options(settings))
         except SystemExit as exc:  # uvicorn's exit when the application did not start
             if exc.code:
                 raise StartError("the API did not start (its log line is above)") from None
+        except Stopped:
+            pass  # shut down as asked: the embedded server stops below
     finally:
         if embedded is not None:
             forget(settings.data_dir, embedded)

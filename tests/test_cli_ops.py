@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pymongo import MongoClient
 
@@ -149,3 +150,44 @@ def test_library_settings_in_dotenv_reach_the_environment(tmp_path: Path,
     assert os.environ["LANGSMITH_PROJECT"] == "from-the-shell"
     assert "OTEL_EXPORTER_OTLP_ENDPOINT" not in os.environ
     assert "API_SECRET_KEY" not in os.environ
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stopped_server_stops_the_embedded_database_it_started(
+        tmp_path: Path, stop: signal.Signals) -> None:
+    # `docker stop`, systemd and Ctrl-C: the server shuts down, and so does its database, which
+    # would otherwise hold DATA_DIR's files and a port until someone found and killed it.
+    from tests.test_server_process import free_port
+    port = free_port()
+    serve = subprocess.Popen([str(OMNISALES), "serve", "--port", str(port)],
+                             env=env_of(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        record = tmp_path / "mongo.json"
+        deadline = time.monotonic() + 90
+        while not _healthy(port):
+            assert serve.poll() is None and time.monotonic() < deadline, serve.communicate()
+            time.sleep(0.3)
+        database = json.loads(record.read_text())["pid"]
+        serve.send_signal(stop)
+        status = serve.wait(timeout=30)
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait()
+    _, err = serve.communicate()
+    assert status in (0, 130), err
+    assert "Traceback" not in err
+    with pytest.raises(ProcessLookupError):
+        for _ in range(50):  # the database's process has gone (not merely been asked to)
+            os.kill(database, 0)
+            time.sleep(0.1)
+    assert not record.exists()
+
+
+def _healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -2,9 +2,9 @@
 
 Each conversation is said again, in the order they happened, by the same customer on the same
 channel, to a graph built on a throwaway copy of the shop (`replay.sandbox`) put back as it was
-at the period's start where it can be (`replay.rewind`): the same graph and
-settings as now, or with other models or another router. Nothing reaches the live shop or
-anyone outside: the copy's own sandbox gateway charges, and the tools' HTTP goes nowhere.
+at the period's start where it can be (`replay.rewind`): the same graph and settings as now, or
+with other models, prompts or another router. Nothing reaches the live shop or anyone outside:
+the copy's own sandbox gateway charges, and the tools' HTTP goes nowhere.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pymongo import ASCENDING, DESCENDING
 
 from graph.builder import build_graph
 from graph.llm import NamedModel
+from graph.prompts import PromptSet
 from graph.session import make_saver, run_turn
 from graph.supervisor import Router
 from replay.compare import FUNNEL, differences, funnel_of, turn_of
@@ -101,7 +102,7 @@ def _summary(conversations: list[dict[str, Any]]) -> dict[str, Any]:
 async def replay(store: Store, settings: Settings, *, start: datetime, end: datetime,
                  channel: str | None = None, sample: int | None = None, seed: int = 0,
                  models: Sequence[NamedModel] = (), router: Router | None = None,
-                 version: str = "current") -> dict[str, Any]:
+                 prompts: PromptSet | None = None, version: str = "current") -> dict[str, Any]:
     """Replay the period's conversations on a copy of the shop; the report as plain data.
 
     Args:
@@ -114,6 +115,7 @@ async def replay(store: Store, settings: Settings, *, start: datetime, end: date
         seed: The random pick's seed, so that a second run replays the same ones.
         models: The models the replayed graph asks (none: offline).
         router: Another router to replay with (a changed routing); None for the product's.
+        prompts: Other prompts for the models (`replay.prompts`); None for the product's.
         version: A name for what was replayed, shown in the report.
 
     Returns:
@@ -128,7 +130,8 @@ async def replay(store: Store, settings: Settings, *, start: datetime, end: date
         saver = make_saver(copy.db)
         await saver.setup()
         services = replay_services(copy, settings, http)
-        graph = build_graph(services, list(models), router=router).compile(checkpointer=saver)
+        graph = build_graph(services, list(models), router=router,
+                            prompts=prompts).compile(checkpointer=saver)
         try:
             for key in keys:
                 conversations.append(await _conversation(store, copy, graph, key, start, end))

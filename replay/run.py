@@ -21,6 +21,7 @@ from graph.llm import NamedModel
 from graph.prompts import PromptSet
 from graph.session import make_saver, run_turn
 from graph.supervisor import Router
+from replay.buttons import said_again
 from replay.compare import FUNNEL, differences, funnel_of, turn_of
 from replay.rewind import rewind
 from replay.sandbox import offline_http, replay_services, shop_copy
@@ -57,26 +58,27 @@ async def chosen(store: Store, start: datetime, end: datetime, channel: str | No
 async def _conversation(original: Store, copy: Store, graph: Any, key: str, start: datetime,
                         end: datetime) -> dict[str, Any]:
     """One conversation said again; its turns and the funnel of each version."""
-    said = await original.db[COLLECTION].find(
+    archived = await original.db[COLLECTION].find(
         {"session_key": key, "kind": "turn", "at": {"$gte": start, "$lt": end}},
     ).sort("at", ASCENDING).to_list()
-    first = said[0]
+    first = archived[0]
     turns, originals, replays = [], [], []
-    for index, doc in enumerate(said, start=1):
+    for index, doc in enumerate(archived, start=1):
         before = turn_of(doc)
         if doc.get("routed_by") == HELD:  # a person had the conversation: nothing to compare
             turns.append({"index": index, "text": doc.get("text", ""), "held": True,
                           "original": before, "replay": None, "differs": []})
             continue
+        said = await said_again(graph, key, doc.get("text", ""))
         await run_turn(graph, customer_id=doc["user_id"], session_id=doc["session_id"],
-                       message=doc.get("text", ""), channel=doc["channel"])
+                       message=said, channel=doc["channel"])
         await graph.checkpointer.archive.flush()
         newest = await copy.db[COLLECTION].find_one({"session_key": key, "kind": "turn"},
                                                     sort=[("at", DESCENDING)])
         after = turn_of(newest)
         originals.append(before)
         replays.append(after)
-        turns.append({"index": index, "text": doc.get("text", ""), "held": False,
+        turns.append({"index": index, "text": doc.get("text", ""), "said": said, "held": False,
                       "original": before, "replay": after,
                       "differs": differences(before, after)})
     return {"session_key": key, "channel": first["channel"], "user_id": first["user_id"],

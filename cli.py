@@ -84,6 +84,9 @@ async def _replay(settings: Settings, args: argparse.Namespace) -> int:
     if args.prompts is not None:
         try:  # a bad file is a usage error, like a bad option: status 2, before any work
             prompts = load_prompts(args.prompts)
+            if changed.llm_mode == "offline":  # the offline agents read no prompt at all
+                raise PromptsError("--prompts: only a model reads prompts, and this replay asks "
+                                   "none (--model, or OPENROUTER_API_KEY or OLLAMA_BASE_URL)")
         except PromptsError as exc:
             print(f"omnisales: {exc}", file=sys.stderr)
             return 2

@@ -115,8 +115,11 @@ def test_the_command_refuses_a_bad_prompt_file_with_status_2(
     assert settings.mongo_uri
     env = {**os.environ, "MONGO_URI": settings.mongo_uri, "DB_NAME": settings.db_name,
            "DATA_DIR": str(settings.data_dir)}
+    good = tmp_path / "good.toml"
+    good.write_text('[agents]\npayment = "Offer the cheapest card."\n', encoding="utf-8")
     for args, said in ((["--prompts", str(path)], "unknown key 'tone'"),
-                       (["--prompts", str(tmp_path / "none.toml")], "no file")):
+                       (["--prompts", str(tmp_path / "none.toml")], "no file"),
+                       (["--prompts", str(good)], "only a model reads prompts")):
         done = subprocess.run([sys.executable, "cli.py", "replay", "--offline", *args],
                               capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
                               check=False)

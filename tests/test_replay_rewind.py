@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graph.session import TurnResult, run_turn
+from replay.cart_before import Seen, from_the_period
 from replay.rewind import rewind
 from replay.sandbox import shop_copy
 from tools.context import Services
@@ -90,3 +91,18 @@ async def test_a_rewind_puts_back_the_stock_of_a_till_sale(seeded: Store, graph:
         before["stock"][("LAP-00003", "store-mall")] - 1)
     after, undone = await _rewound(seeded, {"staff-7"}, start)
     assert after == before and undone["till_sales"] == 1
+
+
+def test_the_cart_before_the_period_from_what_its_turns_showed() -> None:
+    at = datetime(2026, 12, 6, tzinfo=UTC)
+    seen = [Seen(at, {"KEY-1": 1, "ACC-2": 2}),  # "show my cart"
+            Seen(at, {"KEY-1": 3, "ACC-2": 2}),  # "make it 3 keyboards"
+            Seen(at, {"KEY-1": 3, "ACC-2": 2, "LAP-1": 1}, added="LAP-1"),
+            Seen(at, {"KEY-1": 3, "LAP-1": 1}),  # "remove the chargers"
+            Seen(at, {"KEY-1": 4, "LAP-1": 1}, added="KEY-1")]
+    now = {"KEY-1": 4, "LAP-1": 1, "MOU-1": 1}  # a mouse no turn showed: untouched
+    assert from_the_period(seen, now, []) == {"KEY-1": 1, "ACC-2": 2, "MOU-1": 1}
+    # Paid for and so taken out of the cart: it was there, as the payment's lines say.
+    assert from_the_period([], {}, [{"PHN-1": 2}]) == {"PHN-1": 2}
+    # First seen as the period added it: not there before (its earlier count is unknown).
+    assert from_the_period([Seen(at, {"PHN-1": 2}, added="PHN-1")], {"PHN-1": 2}, []) == {}

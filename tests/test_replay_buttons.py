@@ -54,6 +54,7 @@ async def test_a_payment_made_with_the_pay_button_replays_paid_with_no_money_dif
     assert tap["text"] == f"confirm_yes:{terms['confirmation_id']}"
     assert tap["said"].startswith("confirm_yes:CNF-") and tap["said"] != tap["text"]
     assert tap["differs"] == [] and summary["funnel"]["replay"]["paid"] == 1
+    assert f"tapped the replay's own terms: {tap['said']}" in table(report)
     # The copy's payment is paid, under the replay's own confirmation and payment id.
     [replayed] = [p for p in on_copy if p["status"] == "paid"]
     assert replayed["total_cents"] == paid["total_cents"]

@@ -55,10 +55,14 @@ async def _sightings(original: Store, customer: str, match: Doc, newest: bool) -
 
 async def _paid_lines(original: Store, customer: str, since: datetime
                       ) -> list[tuple[datetime, Lines]]:
-    """The lines each cart payment paid since `since` took out of the cart (`tools.fulfil`)."""
-    payments = original.payments.find({"customer_id": customer, "created_at": {"$gte": since},
-                                       "source": "cart", "status": "paid"})
-    return [(p["created_at"], {str(line["sku"]): int(line.get("quantity", 1))
+    """The lines each cart payment paid since `since` took out of the cart (`tools.fulfil`).
+
+    When it was paid (`settled_at`), not asked for: terms shown before a sight of the cart and
+    paid after it took their lines out after it.
+    """
+    payments = original.payments.find({"status": "paid", "settled_at": {"$gte": since},
+                                       "customer_id": customer, "source": "cart"})
+    return [(p["settled_at"], {str(line["sku"]): int(line.get("quantity", 1))
                                for line in p.get("items") or []}) async for p in payments]
 
 

@@ -16,7 +16,8 @@ archive recorded:
 Not undone, because nothing records it: a product the period added more of when no turn had
 shown the cart before (the cart's earlier quantity of it is unknown, so it leaves the cart);
 a cart line removed or changed by the period's first cart action when no earlier turn showed
-it; changes made outside the conversations (staff, imports) and anything another customer did;
+it; a till's stock sync (it overwrites the counts, and the earlier ones are kept nowhere);
+changes made outside the conversations (staff, imports) and anything another customer did;
 a call, message or till sale already sent outside (the copy never sends them again).
 """
 

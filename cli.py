@@ -66,22 +66,36 @@ def _replay_parser(commands: Any) -> None:
     version = replay.add_mutually_exclusive_group()
     version.add_argument("--model", help="openrouter/<model> or ollama/<model> instead")
     version.add_argument("--offline", action="store_true", help="no model: the offline agents")
+    replay.add_argument("--prompts", metavar="FILE", help="a TOML prompt set to replay with: "
+                        "system, router and [agents] prompts, any of them")
     replay.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
 async def _replay(settings: Settings, args: argparse.Namespace) -> int:
     from graph.llm import build_models, model_http
     from replay.options import period, version_settings
+    from replay.prompts import PromptsError, load_prompts
     from replay.run import replay
     from replay.table import table
 
     start, end = period(args.since, args.until, args.days)
     changed, version = version_settings(settings, args.model, args.offline)
+    prompts = None
+    if args.prompts is not None:
+        try:  # a bad file is a usage error, like a bad option: status 2, before any work
+            prompts = load_prompts(args.prompts)
+            if changed.llm_mode == "offline":  # the offline agents read no prompt at all
+                raise PromptsError("--prompts: only a model reads prompts, and this replay asks "
+                                   "none (--model, or OPENROUTER_API_KEY or OLLAMA_BASE_URL)")
+        except PromptsError as exc:
+            print(f"omnisales: {exc}", file=sys.stderr)
+            return 2
+        version = f"{version} with prompts {args.prompts}"
     async with _open(settings, checkpointer=False) as app, model_http() as http:
         models = [] if args.offline else build_models(changed, http)
         report = await replay(app.store, changed, start=start, end=end, channel=args.channel,
                               sample=args.sample, seed=args.seed, models=models,
-                              version=version)
+                              prompts=prompts, version=version)
     print(json.dumps(report, ensure_ascii=False) if args.json else table(report))
     return 0
 

@@ -1,5 +1,8 @@
 """Prompts: the shared system prompt, the routing prompt and each agent's own instructions."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 SYSTEM_PROMPT = """You are OmniSales, a friendly, concise sales assistant for an electronics shop.
 {agent_prompt}
 
@@ -49,3 +52,15 @@ The previous turn (JSON): {previous}
 
 Answer with the single best route. Only when the message makes two different requests ("where's
 my order and how many points do I have"), give the second request's route as `second`."""
+
+
+@dataclass(frozen=True)
+class PromptSet:
+    """The prompts a graph's models read: the product's by default, another set to try a change.
+
+    `agents` maps an agent's name to the prompt it reads instead of its own (`Agent.prompt`).
+    """
+
+    system: str = SYSTEM_PROMPT
+    router: str = ROUTER_PROMPT
+    agents: Mapping[str, str] = field(default_factory=dict)

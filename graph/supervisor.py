@@ -95,6 +95,7 @@ class Router:
 
     classifier: RouteClassifier
     models: Sequence[NamedModel] = ()
+    prompt: str = ROUTER_PROMPT  # what the routing model reads (`PromptSet.router`)
 
     def offline(self, text: str, memory: Memory | None = None,
                 language: Language = DEFAULT) -> tuple[Decision, bool]:
@@ -159,7 +160,7 @@ class Router:
                 decision.confidence < CONFIDENT or follows or language != "en"
                 or decision.requests):
             return decision
-        prompt = ROUTER_PROMPT.format(
+        prompt = self.prompt.format(
             memory=json.dumps(for_prompt(memory or {}), default=str, ensure_ascii=False),
             previous=json.dumps(previous or {}, ensure_ascii=False))
         for named in self.models:

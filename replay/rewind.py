@@ -2,11 +2,23 @@
 
 The shop keeps no history of itself, so the copy is the shop as it is now, and what the
 replayed customers did from the period's start is undone on it from what the shop and the
-archive recorded: their payments and the orders those payments made are taken out, their points
-and store credit of the period are taken out (both are ledgers), what the conversations added
-leaves the cart, and what a paid cart held before them goes back (the payment's lines, less
-what they added).
-Not undone: stock moves, returns, and carts changed without a payment.
+archive recorded:
+
+- their payments, and the orders those payments made (an order paid is unpaid again);
+- their points and store credit of the period (both are ledgers: the entries go);
+- the returns they opened: gone, their units no longer counted on the order, a card refund
+  taken off the gateway's charge (`replay.rewind_shop`);
+- the stock their till sales took (staff on the till channel), put back;
+- their carts: as the archive last showed them before the period, less what a payment then
+  took; without that, the cart of now walked back through what the period's turns showed of
+  it (`replay.cart_before`).
+
+Not undone, because nothing records it: a product the period added more of when no turn had
+shown the cart before (the cart's earlier quantity of it is unknown, so it leaves the cart);
+a cart line removed or changed by the period's first cart action when no earlier turn showed
+it; a till's stock sync (it overwrites the counts, and the earlier ones are kept nowhere);
+changes made outside the conversations (staff, imports) and anything another customer did;
+a call, message or till sale already sent outside (the copy never sends them again).
 """
 
 from __future__ import annotations
@@ -14,61 +26,54 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tools.store import Doc, Store, now
-from tools.transcripts import COLLECTION
+from replay.cart_before import cart_before
+from replay.rewind_shop import undo_returns, undo_till_sales
+from tools.store import Store, now
 
 
-async def _added(original: Store, customer: str, start: datetime) -> set[str]:
-    """The SKUs the customer's archived turns of the period added to the cart."""
-    turns = original.db[COLLECTION].find(
-        {"user_id": customer, "kind": "turn", "at": {"$gte": start},
-         "actions.type": "cart"}, {"actions": 1})
-    return {str(a["added"]) async for t in turns for a in t.get("actions") or []
-            if a.get("type") == "cart" and a.get("added")}
+async def _payments(original: Store, copy: Store, customer: str, start: datetime
+                    ) -> tuple[int, int]:
+    """Take out the customer's payments since `start` and the orders they made; how many."""
+    payments = await original.payments.find(
+        {"customer_id": customer, "created_at": {"$gte": start}}).to_list()
+    ids = [p["payment_id"] for p in payments]
+    if not ids:
+        return 0, 0
+    made = [p["new_order_id"] for p in payments if p.get("new_order_id")]
+    orders = (await copy.orders.delete_many(
+        {"order_id": {"$in": made}, "payment_id": {"$in": ids}})).deleted_count
+    await copy.orders.update_many(  # an order paid in the period is unpaid again
+        {"payment_id": {"$in": ids}}, {"$unset": {"payment_id": "", "paid_at": "", "paying": ""}})
+    return (await copy.payments.delete_many({"payment_id": {"$in": ids}})).deleted_count, orders
 
 
-def _lines(payments: list[Doc], added: set[str]) -> dict[str, int]:
-    """What the paid carts held before the conversation: their lines, less those it added."""
-    held: dict[str, int] = {}
-    for payment in payments:
-        if payment.get("source") != "cart" or payment.get("status") != "paid":
-            continue
-        for line in payment.get("items") or []:
-            if line.get("sku") not in added:
-                held[line["sku"]] = max(held.get(line["sku"], 0), int(line.get("quantity", 1)))
-    return held
+async def _cart(original: Store, copy: Store, customer: str, start: datetime) -> int:
+    """Put the customer's cart back as it was at `start`; how many lines changed."""
+    cart = await copy.carts.find_one({"_id": customer}) or {}
+    lines = {str(line["sku"]): int(line.get("quantity", 1)) for line in cart.get("items") or []}
+    before = await cart_before(original, customer, start, lines)
+    if before == lines:
+        return 0
+    await copy.carts.update_one({"_id": customer}, {"$set": {
+        "items": [{"sku": sku, "quantity": q} for sku, q in before.items()],
+        "updated_at": now()}}, upsert=True)
+    return sum(before.get(sku) != lines.get(sku) for sku in {*before, *lines})
 
 
 async def rewind(original: Store, copy: Store, customers: set[str], start: datetime
                  ) -> dict[str, Any]:
     """Undo on `copy` what `customers` did since `start`; what was undone, counted."""
-    undone = {"payments": 0, "orders": 0, "ledger_entries": 0, "cart_lines": 0}
+    undone = {"payments": 0, "orders": 0, "ledger_entries": 0, "cart_lines": 0, "returns": 0,
+              "till_sales": 0}
     for customer in sorted(customers):
-        payments = await original.payments.find(
-            {"customer_id": customer, "created_at": {"$gte": start}}).to_list()
-        ids = [p["payment_id"] for p in payments]
-        if ids:
-            made = [p["new_order_id"] for p in payments if p.get("new_order_id")]
-            undone["orders"] += (await copy.orders.delete_many(
-                {"order_id": {"$in": made}, "payment_id": {"$in": ids}})).deleted_count
-            await copy.orders.update_many(  # an order paid in the period is unpaid again
-                {"payment_id": {"$in": ids}},
-                {"$unset": {"payment_id": "", "paid_at": "", "paying": ""}})
-            undone["payments"] += (await copy.payments.delete_many(
-                {"payment_id": {"$in": ids}})).deleted_count
+        # The cart first: it is read back from the live shop's payments and archive.
+        undone["cart_lines"] += await _cart(original, copy, customer, start)
+        payments, orders = await _payments(original, copy, customer, start)
+        undone["payments"] += payments
+        undone["orders"] += orders
+        undone["returns"] += await undo_returns(original, copy, customer, start)
+        undone["till_sales"] += await undo_till_sales(original, copy, customer, start)
         for ledger in ("loyalty_ledger", "store_credit"):
             undone["ledger_entries"] += (await copy.db[ledger].delete_many(
                 {"customer_id": customer, "at": {"$gte": start}})).deleted_count
-        added = await _added(original, customer, start)
-        held = _lines(payments, added)
-        cart = await copy.carts.find_one({"_id": customer}) or {}
-        items = {line["sku"]: int(line.get("quantity", 1)) for line in cart.get("items") or []
-                 if line.get("sku") not in added}  # put in by the conversations: not yet there
-        for sku, quantity in held.items():
-            items[sku] = max(items.get(sku, 0), quantity)
-        if cart or items:
-            await copy.carts.update_one({"_id": customer}, {"$set": {
-                "items": [{"sku": s, "quantity": q} for s, q in items.items()],
-                "updated_at": now()}}, upsert=True)
-            undone["cart_lines"] += len(held)
     return undone

@@ -2,9 +2,9 @@
 
 Each conversation is said again, in the order they happened, by the same customer on the same
 channel, to a graph built on a throwaway copy of the shop (`replay.sandbox`) put back as it was
-at the period's start where it can be (`replay.rewind`): the same graph and
-settings as now, or with other models or another router. Nothing reaches the live shop or
-anyone outside: the copy's own sandbox gateway charges, and the tools' HTTP goes nowhere.
+at the period's start where it can be (`replay.rewind`): the same graph and settings as now, or
+with other models, prompts or another router. Nothing reaches the live shop or anyone outside:
+the copy's own sandbox gateway charges, and the tools' HTTP goes nowhere.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ from pymongo import ASCENDING, DESCENDING
 
 from graph.builder import build_graph
 from graph.llm import NamedModel
+from graph.prompts import PromptSet
 from graph.session import make_saver, run_turn
 from graph.supervisor import Router
+from replay.buttons import said_again
 from replay.compare import FUNNEL, differences, funnel_of, turn_of
 from replay.rewind import rewind
 from replay.sandbox import offline_http, replay_services, shop_copy
@@ -56,26 +58,27 @@ async def chosen(store: Store, start: datetime, end: datetime, channel: str | No
 async def _conversation(original: Store, copy: Store, graph: Any, key: str, start: datetime,
                         end: datetime) -> dict[str, Any]:
     """One conversation said again; its turns and the funnel of each version."""
-    said = await original.db[COLLECTION].find(
+    archived = await original.db[COLLECTION].find(
         {"session_key": key, "kind": "turn", "at": {"$gte": start, "$lt": end}},
     ).sort("at", ASCENDING).to_list()
-    first = said[0]
+    first = archived[0]
     turns, originals, replays = [], [], []
-    for index, doc in enumerate(said, start=1):
+    for index, doc in enumerate(archived, start=1):
         before = turn_of(doc)
         if doc.get("routed_by") == HELD:  # a person had the conversation: nothing to compare
             turns.append({"index": index, "text": doc.get("text", ""), "held": True,
                           "original": before, "replay": None, "differs": []})
             continue
+        said = await said_again(graph, key, doc.get("text", ""))
         await run_turn(graph, customer_id=doc["user_id"], session_id=doc["session_id"],
-                       message=doc.get("text", ""), channel=doc["channel"])
+                       message=said, channel=doc["channel"])
         await graph.checkpointer.archive.flush()
         newest = await copy.db[COLLECTION].find_one({"session_key": key, "kind": "turn"},
                                                     sort=[("at", DESCENDING)])
         after = turn_of(newest)
         originals.append(before)
         replays.append(after)
-        turns.append({"index": index, "text": doc.get("text", ""), "held": False,
+        turns.append({"index": index, "text": doc.get("text", ""), "said": said, "held": False,
                       "original": before, "replay": after,
                       "differs": differences(before, after)})
     return {"session_key": key, "channel": first["channel"], "user_id": first["user_id"],
@@ -101,7 +104,7 @@ def _summary(conversations: list[dict[str, Any]]) -> dict[str, Any]:
 async def replay(store: Store, settings: Settings, *, start: datetime, end: datetime,
                  channel: str | None = None, sample: int | None = None, seed: int = 0,
                  models: Sequence[NamedModel] = (), router: Router | None = None,
-                 version: str = "current") -> dict[str, Any]:
+                 prompts: PromptSet | None = None, version: str = "current") -> dict[str, Any]:
     """Replay the period's conversations on a copy of the shop; the report as plain data.
 
     Args:
@@ -114,6 +117,7 @@ async def replay(store: Store, settings: Settings, *, start: datetime, end: date
         seed: The random pick's seed, so that a second run replays the same ones.
         models: The models the replayed graph asks (none: offline).
         router: Another router to replay with (a changed routing); None for the product's.
+        prompts: Other prompts for the models (`replay.prompts`); None for the product's.
         version: A name for what was replayed, shown in the report.
 
     Returns:
@@ -128,7 +132,8 @@ async def replay(store: Store, settings: Settings, *, start: datetime, end: date
         saver = make_saver(copy.db)
         await saver.setup()
         services = replay_services(copy, settings, http)
-        graph = build_graph(services, list(models), router=router).compile(checkpointer=saver)
+        graph = build_graph(services, list(models), router=router,
+                            prompts=prompts).compile(checkpointer=saver)
         try:
             for key in keys:
                 conversations.append(await _conversation(store, copy, graph, key, start, end))

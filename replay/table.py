@@ -40,6 +40,8 @@ def table(report: dict[str, Any]) -> str:
             lines.append(f"  {turn['index']:>3}  {_short(turn['text']):<{WIDTH}}  "
                          f"{str(was['route']):<16}{str(now['route']):<16}"
                          f"{', '.join(turn['differs']) or '-'}")
+            if turn.get("said", turn["text"]) != turn["text"]:  # a tap on the replay's terms
+                lines.append(f"       tapped the replay's own terms: {turn['said']}")
             if "actions" in turn["differs"] or "money" in turn["differs"]:
                 lines.append(f"       was: {_actions(was)} [{_money(was['money_cents'])}]")
                 lines.append(f"       now: {_actions(now)} [{_money(now['money_cents'])}]")

@@ -30,6 +30,7 @@ from graph.grounding import ungrounded
 from graph.i18n import Gettext, gettext_for
 from graph.llm import NamedModel
 from graph.memory import Memory, learned
+from graph.prompts import SYSTEM_PROMPT
 from graph.routes import Route
 from graph.state import Pending, State
 from graph.terms import confirmation_of, follow_up, pending_of
@@ -172,17 +173,20 @@ async def _terms(agent: Agent, schemas: dict[str, BaseTool], ctx: ToolContext,
 
 
 def make_agent_node(agent: Agent, services: Services, models: Sequence[NamedModel],
-                    meter: Meter) -> Callable[[State, Runtime[Context]], Any]:
+                    meter: Meter, system: str = SYSTEM_PROMPT
+                    ) -> Callable[[State, Runtime[Context]], Any]:
     """The graph node for `agent`: one tool loop, spoken by each model in turn, then the planner.
 
-    `meter` records the tokens its models use; the graph's agents share one.
+    `meter` records the tokens its models use; the graph's agents share one. `system` is the
+    shared prompt its models read, the agent's own prompt inside it.
     """
     tools = [describe(fn) for fn in agent.tools]
     schemas = {tool.name: tool for tool in tools}
     # An empty `tools` array is a 400 on OpenAI-compatible APIs: bind only real tools. Bound
     # once here, not per turn: converting the tool schemas costs CPU on every call.
     speakers: list[Speaker] = [
-        ModelSpeaker(named.name, named.model.bind_tools(tools) if tools else named.model, agent)
+        ModelSpeaker(named.name, named.model.bind_tools(tools) if tools else named.model, agent,
+                     system)
         for named in models]
     planner = Planner(agent)
     offline: tuple[Speaker, ...] = (planner,)

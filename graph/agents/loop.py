@@ -70,13 +70,14 @@ class ModelSpeaker:
     name: str
     model: Runnable[Any, Any]
     agent: Agent
+    system: str = SYSTEM_PROMPT  # the shared prompt the agent's own is put in (`PromptSet`)
 
     async def reply(self, transcript: Transcript) -> AIMessage:
         """Ask the model; a provider's error inside a 200 raises (`graph.llm.check`)."""
         turn = transcript.turn
         if transcript.system is None:
             prompt = self.agent.prompt + (terms_note(turn.pending) if turn.pending else "")
-            transcript.system = SystemMessage(SYSTEM_PROMPT.format(
+            transcript.system = SystemMessage(self.system.format(
                 agent_prompt=prompt, brief=json.dumps(turn.brief, default=str),
                 memory=json.dumps(for_prompt(turn.memory), default=str, ensure_ascii=False),
                 language=turn.language))

@@ -49,7 +49,8 @@ def table(report: dict[str, Any]) -> str:
     summary = report["summary"]
     differ = summary["differ"]
     lines += [
-        f"{summary['conversations']} conversations, {summary['turns']} turns replayed "
+        f"{_count(summary['conversations'], 'conversation')}, "
+        f"{_count(summary['turns'], 'turn')} replayed "
         f"({summary['held_turns']} held by a person); {summary['turns_differing']} differ: "
         f"route {differ['route']}, actions {differ['actions']}, money {differ['money']}",
         f"charged: original {_money(summary['money_cents']['original'])}, "
@@ -59,3 +60,7 @@ def table(report: dict[str, Any]) -> str:
     lines += [f"{step.replace('_', ' '):<20}{funnel['original'][step]:>10}"
               f"{funnel['replay'][step]:>10}" for step in funnel["original"]]
     return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

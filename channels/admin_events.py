@@ -6,7 +6,8 @@ or an open ticket is opened, taken or closed, and the page's live parts fetch th
 (`hx-trigger="sse:changed"`). The stream watches the database, not this process, so a change
 made through another server process shows as well. It sends `changed` on connecting (a page
 reconnecting has missed what happened meanwhile) and at least every `REFRESH_S` (the "3 min
-ago" of each row moves on), and ends after `STREAM_S`; the browser then connects again.
+ago" of each row moves on), and ends after `STREAM_S` or when the server stops
+(`channels.serving.stopping`); the browser then connects again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from litestar.response.sse import ServerSentEventMessage
 from channels.admin_base import signed_in
 from channels.conversations import RETRY_MS, SLACK
 from channels.operator_auth import HEADERS, store_of
+from channels.serving import stopping
 from tools.store import Store, now
 from tools.transcripts import COLLECTION as ARCHIVE
 
@@ -58,7 +60,7 @@ async def changes(store: Store, poll_s: float = POLL_S, refresh_s: float = REFRE
     tickets = await _tickets(store)
     ends = time.monotonic() + stream_s
     sent = time.monotonic()
-    while time.monotonic() < ends:
+    while time.monotonic() < ends and not stopping():
         await asyncio.sleep(poll_s)
         polled = now()
         new, held = await _new_entries(store, after, seen), await _tickets(store)

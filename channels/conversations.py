@@ -16,6 +16,7 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 from channels.guards import customer_of, identifier
+from channels.serving import stopping
 from tools import transcripts
 from tools.context import session_key
 from tools.store import Store, now
@@ -83,7 +84,7 @@ async def _events(store: Store, thread: str, after: datetime, seen: set[Any]
     yield ServerSentEventMessage(comment="connected", retry=RETRY_MS, data=None)  # no event
     ends = time.monotonic() + STREAM_S
     quiet_since = time.monotonic()
-    while time.monotonic() < ends:
+    while time.monotonic() < ends and not stopping():
         await asyncio.sleep(POLL_S)
         polled = now()
         for doc in await transcripts.since(store, thread, after - SLACK):

@@ -22,6 +22,19 @@ from settings import Settings
 log = logging.getLogger("omnisales.api")
 
 _READ = (h11.DONE, h11.MUST_CLOSE, h11.CLOSED, h11.ERROR)  # the client's request is all in
+# How long a stopping server waits for its requests to finish before cancelling them: within
+# `docker stop`'s 10 s, so that what the server started (the embedded database) is stopped too.
+GRACEFUL_SHUTDOWN_S = 8
+_stopping = False
+
+
+def stopping() -> bool:
+    """Whether this process's server is shutting down: long event streams end at their next poll.
+
+    uvicorn waits for every open connection before it stops, and an event stream stays open for
+    minutes; a stream that ends at once lets the browser reconnect to a server that is up.
+    """
+    return _stopping
 
 
 class DeadlineProtocol(H11Protocol):
@@ -52,6 +65,12 @@ class DeadlineProtocol(H11Protocol):
         state = self.conn.their_state
         if state is h11.SEND_BODY or (state is h11.IDLE and self.conn.trailing_data[0]):
             self._arm()
+
+    def shutdown(self) -> None:
+        """The server is stopping (uvicorn asks each connection): say so to the event streams."""
+        global _stopping
+        _stopping = True
+        super().shutdown()
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Stop the clock of a connection that is gone."""
@@ -100,4 +119,5 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     # uvicorn's logging stays as `ops.logs` set it (structured); its access line is replaced
     # by the API's own (`ops.web`), which never writes a query string or a client's address.
     return {"http": "channels.serving:DeadlineProtocol", "proxy_headers": bool(proxies),
-            "forwarded_allow_ips": proxies or None, "log_config": None, "access_log": False}
+            "forwarded_allow_ips": proxies or None, "log_config": None, "access_log": False,
+            "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S}

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -170,8 +171,22 @@ def test_a_stopped_server_stops_the_embedded_database_it_started(
             assert serve.poll() is None and time.monotonic() < deadline, serve.communicate()
             time.sleep(0.3)
         database = json.loads(record.read_text())["pid"]
+        # A widget's event stream is open: it stays open for minutes unless the server ends it.
+        key = (tmp_path / "api_key").read_text().strip()
+        listening = threading.Event()
+
+        def listen() -> None:
+            with httpx.stream("GET", f"http://127.0.0.1:{port}/chat/events", params={
+                    "session_id": "s1", "user_id": "demo-alice"},
+                    headers={"Authorization": f"Bearer {key}"}, timeout=60) as events:
+                for _ in events.iter_lines():
+                    listening.set()
+
+        listener = threading.Thread(target=listen, daemon=True)
+        listener.start()
+        assert listening.wait(20)
         serve.send_signal(stop)
-        status = serve.wait(timeout=30)
+        status = serve.wait(timeout=20)  # within `docker stop`'s grace, the stream notwithstanding
     finally:
         if serve.poll() is None:
             serve.kill()

@@ -28,6 +28,9 @@ class RateLimits(Protocol):
     async def count(self, key: str, window_s: int = 60) -> int:
         """The requests counted for `key` in the current window, without counting one."""
 
+    async def give_back(self, key: str, window_s: int = 60) -> None:
+        """Uncount one request of `key` in the current window (one counted before it was known)."""
+
 
 def _wait(window: int, window_s: int, now: float) -> int:
     return max(1, math.ceil((window + 1) * window_s - now))
@@ -62,6 +65,12 @@ class MemoryLimits:
         """The requests counted for `key` in the current window."""
         return self._counts.get((key, window_s, int(time.time() // window_s)), 0)
 
+    async def give_back(self, key: str, window_s: int = 60) -> None:
+        """Uncount one request of `key` in the current window."""
+        slot = (key, window_s, int(time.time() // window_s))
+        if self._counts.get(slot, 0) > 0:
+            self._counts[slot] -= 1
+
 
 class DatabaseLimits:
     """The counts in `rate_limits`, one document per key and window (expired by a TTL index)."""
@@ -87,6 +96,12 @@ class DatabaseLimits:
         window = int(time.time() // window_s)
         doc = await self.store.rate_limits.find_one({"_id": f"{key}:{window}"})
         return int(doc["count"]) if doc else 0
+
+    async def give_back(self, key: str, window_s: int = 60) -> None:
+        """Uncount one request of `key` in the current window, in one write."""
+        window = int(time.time() // window_s)
+        await self.store.rate_limits.update_one({"_id": f"{key}:{window}", "count": {"$gt": 0}},
+                                                {"$inc": {"count": -1}})
 
 
 def rate_limits(settings: Settings, store: Store) -> RateLimits:

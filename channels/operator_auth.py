@@ -112,13 +112,6 @@ async def login_form(request: Req) -> Template | Redirect:
     return _login_page(request)
 
 
-async def _limited(limits: RateLimits, keys: list[tuple[str, int]]) -> bool:
-    for key, most in keys:
-        if await limits.count(key) >= most:
-            return True
-    return False
-
-
 @post("/admin/login", include_in_schema=False, request_max_body_size=LOGIN_BODY_LIMIT)
 async def login(request: Req) -> Template | Redirect:
     """Check the email and password; a session cookie and the dashboard, or the form again.
@@ -135,7 +128,10 @@ async def login(request: Req) -> Template | Redirect:
     limits: RateLimits = request.app.state.limits
     keys = [(f"login:address:{client_address(request)}", FAILS_PER_ADDRESS),
             (f"login:email:{email}", FAILS_PER_EMAIL)]
-    if await _limited(limits, keys):
+    # Each attempt is counted before its password is checked, and given back if it was right:
+    # attempts sent all at once then meet the limit too, not only attempts one after another.
+    over = [await limits.hit(key, most) for key, most in keys]
+    if any(wait is not None for wait in over):
         wait = str(retry_after())
         return _login_page(request, error="Too many attempts. Wait a minute and try again.",
                            email=email, status=429, headers={"Retry-After": wait})
@@ -144,10 +140,10 @@ async def login(request: Req) -> Template | Redirect:
         store_of(request), email, password,
         settings.data_dir if settings.environment == "development" else None)
     if found is None:
-        for key, most in keys:
-            await limits.hit(key, most)
         log.warning("operator login refused from %s", client_address(request))
         return _login_page(request, error="Wrong email or password.", email=email, status=401)
+    for key, _ in keys:
+        await limits.give_back(key)
     token, _ = await operators.open_session(store_of(request), found)
     return Redirect("/admin", status_code=303, cookies=[
         _cookie(request, COOKIE, token, operators.SESSION_HOURS * 3600),

@@ -97,6 +97,23 @@ async def test_a_wrong_password_is_refused_and_attempts_are_limited(api: Api) ->
     assert (await api.client.get("/admin")).status_code == 303
 
 
+async def test_guesses_sent_all_at_once_meet_the_limit_too(api: Api) -> None:
+    await operators.add(api.store, "sam@shop.test", PASSWORD)
+    form = await api.client.get("/admin/login")
+    guess = ("POST", "/admin/login", {"data": {
+        "email": "sam@shop.test", "password": "guess", "_csrf": _token(form.text)}})
+    answers = await concurrently(api.client, [guess] * 16)
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [401] * FAILS_PER_EMAIL + [429] * (16 - FAILS_PER_EMAIL), statuses
+
+
+async def test_signing_in_rightly_does_not_count_against_the_limit(api: Api) -> None:
+    await operators.add(api.store, "sam@shop.test", PASSWORD)
+    for _ in range(FAILS_PER_EMAIL + 2):  # another browser each time, say
+        api.client.cookies.clear()
+        assert (await sign_in(api.client, "sam@shop.test")).status_code == 303
+
+
 async def test_forms_without_the_csrf_token_are_refused(api: Api) -> None:
     await operators.add(api.store, "sam@shop.test", PASSWORD)
     await api.client.get("/admin/login")

@@ -1,4 +1,4 @@
-"""The `omnisales` command: serve, seed, chat, ask, route, receive a return, add an operator."""
+"""The `omnisales` command: serve, seed, chat, ask, route, receive a return, manage operators."""
 
 from __future__ import annotations
 
@@ -107,6 +107,9 @@ def _operator_parser(commands: Any) -> None:
                                       "the password is read from stdin")
     add.add_argument("email")
     add.add_argument("--role", choices=["admin", "agent"], default="agent")
+    remove = operator_actions.add_parser("remove", help="remove an operator: signed out "
+                                         "everywhere, their tickets back in the queue")
+    remove.add_argument("email")
 
 
 def _password() -> str:
@@ -119,6 +122,15 @@ def _password() -> str:
             raise ValueError("the two passwords differ")
         return first
     return sys.stdin.readline().rstrip("\r\n")
+
+
+async def _operator_remove(settings: Settings, email: str) -> int:
+    from tools import operators
+
+    async with _open(settings, checkpointer=False) as app:
+        removed = await operators.remove(app.store, email)
+    print(json.dumps({"operator": operators.clean_email(email), "removed": removed}))
+    return 0 if removed else 1
 
 
 async def _operator_add(settings: Settings, email: str, role: str, password: str) -> None:
@@ -256,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_replay(settings, args))
         elif args.command == "returns":
             return asyncio.run(_receive(settings, args.return_id))
+        elif args.command == "operator" and args.action == "remove":
+            return asyncio.run(_operator_remove(settings, args.email))
         elif args.command == "operator":
             job = _operator_add(settings, args.email, args.role, _password())
         else:

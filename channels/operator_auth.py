@@ -78,22 +78,22 @@ async def page_operator(request: Req) -> Operator | None:
     return operator
 
 
-async def api_caller(request: Req) -> str:
-    """Who calls the operator API: the API key's holder (`api`) or a signed-in operator's email.
+async def api_caller(request: Req) -> Operator | None:
+    """Who calls the operator API: a signed-in operator, or None for the API key's holder.
 
     A request with an `Authorization` header is checked as the API key; one without, as an
     operator's session (POSTs with its CSRF token in `X-CSRF-Token`).
     """
     if request.headers.get("authorization"):
         await authenticated(request)
-        return "api"
+        return None
     operator = await operator_of(request)
     if operator is None:
         await authenticated(request)  # 401 (counted against the address) with the API's answer
-        return "api"
+        return None
     if request.method == "POST":
         check_csrf(operator, request.headers.get(CSRF_HEADER))
-    return operator.email
+    return operator
 
 
 def _login_page(request: Req, *, error: str = "", email: str = "", status: int = 200,

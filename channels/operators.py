@@ -14,7 +14,9 @@ from channels.operator_auth import api_caller
 from channels.web import MESSAGE_MAX
 from channels.whatsapp import format_reply
 from graph.i18n import N_, gettext_for
+from tools import operators as accounts
 from tools import takeover
+from tools.operators import Operator
 from tools.store import Doc, Store, now
 
 log = logging.getLogger(__name__)
@@ -32,10 +34,24 @@ class OperatorReply(BaseModel):
                                            max_length=MESSAGE_MAX)]
 
 
-async def _store(request: Request[Any, Any, Any]) -> tuple[Store, str]:
-    """The shop's database and who calls: `api` (the API key) or a signed-in operator's email."""
+async def _store(request: Request[Any, Any, Any]) -> tuple[Store, Operator | None]:
+    """The shop's database and who calls: a signed-in operator, or None for the API key."""
     caller = await api_caller(request)  # an operator's session's POST needs its CSRF token
     return request.app.state.omnisales.store, caller
+
+
+def refuse_unless_free(ticket: Doc, operator: Operator | None, *, closing: bool) -> None:
+    """409 when another operator holds the ticket (an admin may still close it).
+
+    The shop's backend (the API key, `operator` None) acts for the shop and is never refused.
+    """
+    holder = ticket.get("taken_by")
+    if operator is None or not holder or holder == operator.email:
+        return
+    if closing and operator.role == "admin":
+        return
+    only = "only they or an admin can close it" if closing else "only they can reply"
+    raise ApiError(409, "ticket_held", f"{holder} has this ticket: {only}")
 
 
 async def _ticket(store: Store, ticket_id: str) -> Doc:
@@ -68,7 +84,14 @@ async def reply_ticket(request: Request[Any, Any, Any], ticket_id: str) -> dict[
         body = OperatorReply.model_validate_json(await request.body())
     except ValidationError:
         raise ApiError(422, "invalid_request", "invalid fields: text") from None
-    return await send_reply(request, store, await _ticket(store, ticket_id), body.text, caller)
+    ticket = await _ticket(store, ticket_id)
+    refuse_unless_free(ticket, caller, closing=False)
+    if caller is not None and ticket["status"] == "open":  # an operator who replies holds it
+        taken = await accounts.take(store, ticket["ticket_id"], caller.email, now())
+        if taken is None:  # taken or closed since it was read: as it is now
+            ticket = await _ticket(store, ticket_id)
+            refuse_unless_free(ticket, caller, closing=False)
+    return await send_reply(request, store, ticket, body.text, caller.email if caller else "api")
 
 
 async def send_reply(request: Request[Any, Any, Any], store: Store, ticket: Doc, text: str,
@@ -91,8 +114,10 @@ async def send_reply(request: Request[Any, Any, Any], store: Store, ticket: Doc,
 @post("/admin/api/tickets/{ticket_id:str}/close", status_code=200)
 async def close_ticket(request: Request[Any, Any, Any], ticket_id: str) -> dict[str, Any]:
     """Close the ticket: the session goes back to the assistant, which tells the customer."""
-    store, _ = await _store(request)
-    return await close(request, store, await _ticket(store, ticket_id))
+    store, caller = await _store(request)
+    ticket = await _ticket(store, ticket_id)
+    refuse_unless_free(ticket, caller, closing=True)
+    return await close(request, store, ticket)
 
 
 async def close(request: Request[Any, Any, Any], store: Store, ticket: Doc) -> dict[str, Any]:

@@ -73,7 +73,24 @@ async def add(store: Store, email: str, password: str, role: Role = "agent") -> 
     done = await store.db[OPERATORS].update_one(
         {"_id": email}, {"$set": {"password": hashed, "role": role, "updated_at": now()},
                          "$setOnInsert": {"created_at": now()}}, upsert=True)
+    # A new password or role signs the operator out everywhere: a session opened with the old
+    # password (perhaps by whoever learnt it) or the old role opens nothing any more.
+    await store.db[SESSIONS].delete_many({"email": email})
     return done.upserted_id is not None
+
+
+async def remove(store: Store, email: str) -> bool:
+    """Remove the operator: signed out everywhere, their tickets back in the queue; if they were.
+
+    Raises:
+        ValueError: A bad email.
+    """
+    email = clean_email(email)
+    done = await store.db[OPERATORS].delete_one({"_id": email})
+    await store.db[SESSIONS].delete_many({"email": email})
+    await store.handoff_tickets.update_many({"status": "open", "taken_by": email},
+                                            {"$set": {"taken_by": None}})
+    return bool(done.deleted_count)
 
 
 async def check_password(store: Store, email: str, password: str,

@@ -31,7 +31,7 @@ def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
 
 def _actions(rng: random.Random, route: str, payment_id: str, step: int) -> list[Doc]:
     if route == "recommendation":
-        return [{"type": "product_list", "items": [
+        return [{"type": "product_list", "products": [
             {"sku": f"LAP-{rng.randrange(1, 240):05d}", "name": "Laptop", "price": 899.0}
             for _ in range(3)]}]
     if route == "payment":

@@ -19,8 +19,9 @@ def action_of(action: dict[str, Any]) -> str:
     # A payment's order is numbered afresh in each version: its number says nothing.
     about = ABOUT[:2] + ABOUT[3:] if parts[0].startswith("payment_") else ABOUT
     parts += [f"{key}={action[key]}" for key in about if action.get(key) not in (None, "")]
-    if action.get("type") == "product_list":
-        parts.append("skus=" + ",".join(str(i.get("sku")) for i in action.get("items") or []))
+    if action.get("type") == "product_list":  # which products were shown, in their order
+        shown = action.get("products") or []
+        parts.append("skus=" + ",".join(str(i.get("sku")) for i in shown))
     return " ".join(parts)
 
 

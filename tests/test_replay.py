@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -66,6 +67,9 @@ async def test_the_same_graph_replays_without_a_difference_and_leaves_the_shop_a
     alice = report["conversations"][0]
     assert [t["original"]["route"] for t in alice["turns"]] == [
         t["replay"]["route"] for t in alice["turns"]]
+    shown = [a for t in alice["turns"] for a in t["original"]["actions"]
+             if a.startswith("product_list")]
+    assert shown and all(re.search(r"skus=[A-Z]+-\d+", a) for a in shown), shown  # which ones
     assert report["rewound"]["payments"] == 1 and report["rewound"]["orders"] == 1
     # The command line says the same, and the live shop is still untouched.
     said = _command(settings, "--since", start.isoformat(), "--until", end.isoformat(),

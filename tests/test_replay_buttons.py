@@ -12,6 +12,7 @@ import pytest
 import replay.run
 from graph.session import TurnResult, thread_id
 from replay.buttons import said_again
+from replay.compare import action_of, differences, turn_of
 from replay.run import replay as run_replay
 from replay.sandbox import shop_copy
 from replay.table import table
@@ -72,3 +73,14 @@ async def test_a_tap_names_the_pending_terms_of_the_session_or_is_said_as_it_was
     assert await said_again(graph, ALICE, "confirm_yes") == "confirm_yes"  # named nothing
     other = thread_id("whatsapp", "demo-alice", "s1")  # another session's terms are not these
     assert await said_again(graph, other, old) == old
+
+
+def test_a_different_recommendation_is_an_actions_difference() -> None:
+    def shown(*skus: str) -> dict[str, object]:
+        return turn_of({"route": "recommendation", "actions": [{"type": "product_list",
+                        "products": [{"sku": sku, "name": sku, "price": 10.0} for sku in skus]}]})
+
+    assert action_of({"type": "product_list", "products": [{"sku": "LAP-00001"}]}) == (
+        "product_list skus=LAP-00001")
+    assert differences(shown("LAP-00001", "LAP-00002"), shown("LAP-00001", "LAP-00002")) == []
+    assert differences(shown("LAP-00001"), shown("PHN-00001")) == ["actions"]

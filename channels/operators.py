@@ -103,9 +103,10 @@ async def send_reply(request: Request[Any, Any, Any], store: Store, ticket: Doc,
     if ticket["status"] != "open":
         raise ApiError(409, "ticket_closed", "this ticket is closed; the customer is with the "
                        "assistant again")
+    phone = await _phone(store, ticket) if ticket["channel"] == "whatsapp" else ""
     at = now()
     doc = await takeover.record_operator(store, ticket, text, at, by)
-    delivered = await _deliver(request, store, ticket, text, f"operator:{doc['_id']}")
+    delivered = await _deliver(request, store, ticket, text, f"operator:{doc['_id']}", phone)
     return {"ticket_id": ticket["ticket_id"], "status": "open", "delivered_by": delivered,
             "message": {"role": "operator", "text": text,
                         "at": at.isoformat().replace("+00:00", "Z"), "actions": []}}
@@ -136,16 +137,22 @@ async def close(request: Request[Any, Any, Any], store: Store, ticket: Doc) -> d
     return {"ticket_id": ticket_id, "status": "closed", "mode": "assistant"}
 
 
+async def _phone(store: Store, ticket: Doc) -> str:
+    """The WhatsApp number of the ticket's customer; 409 before anything is kept without one."""
+    customer = await store.customers.find_one({"_id": ticket["customer_id"]}, {"phone": 1})
+    phone = str((customer or {}).get("phone") or "")
+    if not phone:
+        log.error("ticket %s: the customer has no phone to write to", ticket["ticket_id"])
+        raise ApiError(409, "no_phone", "the customer has no WhatsApp number on file")
+    return phone
+
+
 async def _deliver(request: Request[Any, Any, Any], store: Store, ticket: Doc, text: str,
-                   key: str) -> str:
+                   key: str, phone: str = "") -> str:
     """Send `text` on the ticket's channel; how it goes (`web`, `whatsapp`, `call_back`)."""
     channel = ticket["channel"]
     if channel == "whatsapp":
-        customer = await store.customers.find_one({"_id": ticket["customer_id"]}, {"phone": 1})
-        phone = str((customer or {}).get("phone") or "")
-        if not phone:
-            log.error("ticket %s: the customer has no phone to write to", ticket["ticket_id"])
-            raise ApiError(409, "no_phone", "the customer has no WhatsApp number on file")
+        phone = phone or await _phone(store, ticket)
         inbox: WhatsAppInbox = request.app.state.inbox
         await inbox.outbox.put(key, phone, format_reply(phone, text, [], False))
         inbox.workers.send(key)  # the outbox's sweep takes it up if this process stops

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -100,3 +101,17 @@ def test_operator_remove_on_the_command_line(
     assert cli.main(["operator", "remove", "gone@shop.test"]) == 1  # nobody to remove
     assert cli.main(["operator", "remove", "not an email"]) != 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+async def test_a_reply_nobody_can_receive_is_refused_and_not_kept(api: Api) -> None:
+    # A WhatsApp customer whose number is gone (erased on request, say): nothing can reach them.
+    await api.store.customers.insert_one({"_id": "wa-erased", "name": "Erased", "tier": "bronze"})
+    await api.store.handoff_tickets.insert_one({
+        "ticket_id": "TCK-NOPHONE", "customer_id": "wa-erased", "channel": "whatsapp",
+        "session_id": "wa-1", "session_key": "whatsapp:wa-erased:wa-1", "status": "open",
+        "reason": "a person please", "created_at": datetime.now(UTC)})
+    refused = await api.client.post("/admin/api/tickets/TCK-NOPHONE/reply", headers=AUTH,
+                                    json={"text": "Hello from the shop."})
+    assert_error(refused, 409, "no_phone")
+    assert await api.store.db["transcripts"].count_documents({"kind": "operator"}) == 0
+    assert await api.store.wa_outbox.count_documents({}) == 0

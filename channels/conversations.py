@@ -17,7 +17,9 @@ from litestar.response.sse import ServerSentEventMessage
 
 from channels.guards import customer_of, identifier
 from channels.serving import stopping
-from tools import transcripts
+from checkpoints.saver import COLLECTION as SESSIONS
+from checkpoints.turns import doc_id
+from tools import takeover, transcripts
 from tools.context import session_key
 from tools.store import Store, now
 
@@ -42,10 +44,13 @@ async def chat_history(request: Request[Any, Any, Any]) -> dict[str, Any]:
     """The session's newest 100 messages, oldest first, as archived (not the five-message state).
 
     Each message: `role` (`customer`, `assistant` or `operator`), `text`, `at` (ISO-8601) and
-    the `actions` the reply carried.
+    the `actions` the reply carried; `mode` says who has the conversation now (`assistant`, or
+    `human` while a person has it), so that a page opened again shows it at once.
     """
     store, thread = await _session(request)
-    return {"messages": await transcripts.history(store, thread)}
+    session = await store.db[SESSIONS].find_one({"_id": doc_id(thread, "")}, {"mode": 1})
+    return {"messages": await transcripts.history(store, thread),
+            "mode": takeover.mode_of(session)}
 
 
 @get("/chat/events")

@@ -46,9 +46,13 @@ async def _close(api: Api, ticket: str) -> httpx.Response:
 
 
 async def _history(api: Api, session: str = "s1") -> list[dict[str, Any]]:
+    return list((await _history_of(api, session))["messages"])
+
+
+async def _history_of(api: Api, session: str = "s1") -> dict[str, Any]:
     response = await api.client.get("/chat/history", headers=AUTH,
                                     params={"session_id": session, "user_id": "demo-alice"})
-    return list(response.json()["messages"])
+    return dict(response.json())
 
 
 async def _handed_over(api: Api, session: str = "s1") -> str:
@@ -86,7 +90,9 @@ async def test_a_handoff_lists_the_ticket_and_holds_the_assistant(api: Api) -> N
 async def test_an_operator_reply_reaches_history_and_events(api: Api, monkeypatch: Any) -> None:
     monkeypatch.setattr(conversations, "POLL_S", 0.1)
     monkeypatch.setattr(conversations, "STREAM_S", 2.5)
+    assert (await _history_of(api))["mode"] == "assistant"
     ticket_id = await _handed_over(api)
+    assert (await _history_of(api))["mode"] == "human"  # a page opened again shows it at once
     loop = asyncio.get_running_loop()
     request = ("GET", "/chat/events", {"params": {"session_id": "s1", "user_id": "demo-alice"},
                                        "headers": AUTH})
@@ -108,6 +114,7 @@ async def test_an_operator_reply_reaches_history_and_events(api: Api, monkeypatc
     archived = await api.store.db["transcripts"].find_one({"kind": "operator"})
     assert archived and archived["by"] == "api"  # the shop's backend wrote it with the API key
     assert roles[-1] == ("assistant", events[1][1]["text"])
+    assert (await _history_of(api))["mode"] == "assistant"
     back = (await api.chat("where is my order ORD-1002?")).json()
     assert back["mode"] == "assistant" and back["agent_used"] == "fulfillment"
     assert await _open_tickets(api) == []

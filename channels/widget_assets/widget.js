@@ -104,7 +104,8 @@ async function loadHistory() {
   try {
     const response = await call(`/chat/history?session_id=${encodeURIComponent(state.session)}`);
     if (!response.ok) return;
-    const { messages } = await response.json();
+    const { messages, mode } = await response.json();
+    setMode(mode, false);  // a person may have the conversation already
     const last = messages[messages.length - 1];
     const waiting = last && last.role === "assistant" && (last.actions || []).find(
       (a) => a.confirmation_id && (!a.expires_at || new Date(a.expires_at) > new Date()));

@@ -315,6 +315,8 @@ def test_a_very_long_word_wraps_and_a_ticket_closed_elsewhere_shows_closed(
                  "&session=long", "/admin/analytics"):
         operator.goto(f"{omnisales.base}{path}")
         assert operator.evaluate("document.documentElement.scrollWidth") <= 1366, path
+        name = path.strip("/").split("?")[0].replace("/", "-")
+        operator.screenshot(path=str(ARTEFACTS / f"long-word-{name}.png"), full_page=True)
     operator.goto(f"{omnisales.base}/admin/queue")
     # The queue cuts a long reason (its whole text on hover, and on the ticket's page).
     stored = omnisales.db["handoff_tickets"].find_one({"ticket_id": ticket_id})

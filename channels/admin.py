@@ -17,10 +17,12 @@ from litestar.static_files import create_static_files_router
 
 from channels import admin_reports, operators
 from channels.admin_base import ASSETS, SignIn, page, signed_in, to_login
+from channels.admin_errors import html_error, unknown
 from channels.admin_events import admin_events
+from channels.admin_flash import flash, pop
 from channels.errors import ApiError
+from channels.operator_auth import CSRF_FIELD, CSRF_HEADER, check_csrf, operator_of, store_of
 from channels.operator_auth import ROUTES as AUTH_ROUTES
-from channels.operator_auth import store_of
 from channels.web import MESSAGE_MAX
 from tools import dashboard
 from tools import operators as accounts
@@ -81,9 +83,8 @@ async def conversation(request: Req) -> Template:
 async def queue(request: Req) -> Template:
     """The handoff queue: open tickets, oldest first."""
     operator = await signed_in(request)
-    notice = request.query_params.get("notice", "")[:200]
     return page("queue.html", operator, tickets=await dashboard.queue(store_of(request)),
-                notice=notice, tab="queue")
+                notice=await pop(store_of(request), operator), tab="queue")
 
 
 @get("/admin/queue/rows", include_in_schema=False)
@@ -100,15 +101,28 @@ async def _ticket(request: Req, ticket_id: str) -> Doc:
     return found
 
 
+async def _ticket_page(request: Req, operator: Operator, ticket_id: str, *, status: int = 200,
+                       notice: str = "", draft: str = "") -> Template:
+    found = await _ticket(request, ticket_id)
+    entries = await dashboard.transcript(store_of(request), found["session_key"])
+    return page("ticket.html", operator, status=status, ticket=found, entries=entries,
+                tab="queue", waited=dashboard.waited(found.get("created_at")), draft=draft,
+                notice=notice or await pop(store_of(request), operator))
+
+
 @get("/admin/tickets/{ticket_id:str}", include_in_schema=False)
 async def ticket(request: Req, ticket_id: str) -> Template:
     """One ticket: the conversation so far, the reply box, and Close."""
+    return await _ticket_page(request, await signed_in(request), ticket_id)
+
+
+@get("/admin/tickets/{ticket_id:str}/panel", include_in_schema=False)
+async def ticket_panel(request: Req, ticket_id: str) -> Template:
+    """The ticket's status and holder, fetched again on each change (a closed one hides the box)."""
     operator = await signed_in(request)
     found = await _ticket(request, ticket_id)
-    entries = await dashboard.transcript(store_of(request), found["session_key"])
-    return page("ticket.html", operator, ticket=found, entries=entries, tab="queue",
-                waited=dashboard.waited(found.get("created_at")),
-                notice=request.query_params.get("notice", "")[:200])
+    return page("_ticket_panel.html", operator, ticket=found,
+                waited=dashboard.waited(found.get("created_at")), live=True)
 
 
 @get("/admin/tickets/{ticket_id:str}/messages", include_in_schema=False)
@@ -120,24 +134,25 @@ async def ticket_messages(request: Req, ticket_id: str) -> Template:
     return page("_messages.html", operator, entries=entries)
 
 
-def _back(path: str, notice: str = "", status: int = 303) -> Redirect:
-    return Redirect(path, status_code=status,  # type: ignore[arg-type]
-                    query_params={"notice": notice} if notice else None)
+async def _back(request: Req, operator: Operator, path: str, notice: str = "") -> Redirect:
+    """A redirect after a form, its message kept for the next page (never in the URL)."""
+    if notice:
+        await flash(store_of(request), operator, notice)
+    return Redirect(path, status_code=303)
 
 
 @post("/admin/tickets/{ticket_id:str}/take", include_in_schema=False, status_code=303)
-async def take(request: Req, ticket_id: str) -> Redirect | Template:
+async def take(request: Req, ticket_id: str) -> Redirect:
     """Hold the ticket: one operator only; the one who loses the race is told who holds it."""
     operator = await signed_in(request)
     found = await _ticket(request, ticket_id)
     if await accounts.take(store_of(request), found["ticket_id"], operator.email, now()):
-        return _back(f"/admin/tickets/{found['ticket_id']}")
+        return await _back(request, operator, f"/admin/tickets/{found['ticket_id']}")
     found = await _ticket(request, ticket_id)
     holder = found.get("taken_by")
     notice = (f"{holder} already has this ticket." if holder and found["status"] == "open"
               else "This ticket is closed.")
-    return page("queue.html", operator, status=409, notice=notice, tab="queue",
-                tickets=await dashboard.queue(store_of(request)))
+    return await _back(request, operator, "/admin/queue", notice)
 
 
 def _held_by_other(found: Doc, operator: Operator) -> str | None:
@@ -146,22 +161,36 @@ def _held_by_other(found: Doc, operator: Operator) -> str | None:
 
 
 @post("/admin/tickets/{ticket_id:str}/reply", include_in_schema=False, status_code=303)
-async def reply(request: Req, ticket_id: str) -> Redirect:
-    """Write to the customer on their channel (taking the ticket if nobody holds it)."""
-    operator = await signed_in(request)
-    text = str((await request.form()).get("text") or "").strip()[:MESSAGE_MAX]
+async def reply(request: Req, ticket_id: str) -> Redirect | Template:
+    """Write to the customer on their channel (taking the ticket if nobody holds it).
+
+    A stale page (its CSRF token from before the operator last signed in) gets the ticket again,
+    403, with what they typed still in the box, rather than losing it.
+    """
+    operator = await operator_of(request)
+    if operator is None:
+        raise SignIn
+    form = await request.form()
+    text = str(form.get("text") or "").strip()[:MESSAGE_MAX]
+    try:
+        check_csrf(operator, request.headers.get(CSRF_HEADER) or form.get(CSRF_FIELD))
+    except ApiError:
+        return await _ticket_page(request, operator, ticket_id, status=403, draft=text, notice=(
+            "This page was out of date, so your message was not sent. It is still in the box "
+            "below: check the conversation, then press Send again."))
     found = await _ticket(request, ticket_id)
     where = f"/admin/tickets/{found['ticket_id']}"
     if holder := _held_by_other(found, operator):
-        return _back(where, f"{holder} has this ticket: only they can reply.")
+        return await _back(request, operator, where,
+                           f"{holder} has this ticket: only they can reply.")
     if not text:
-        return _back(where, "Write a message first.")
+        return await _back(request, operator, where, "Write a message first.")
     if found["status"] != "open":
-        return _back(where, "This ticket is closed.")
+        return await _back(request, operator, where, "This ticket is closed.")
     if not await accounts.take(store_of(request), found["ticket_id"], operator.email, now()):
-        return _back(where, "Another operator took this ticket.")
+        return await _back(request, operator, where, "Another operator took this ticket.")
     await operators.send_reply(request, store_of(request), found, text, operator.email)
-    return _back(where)
+    return await _back(request, operator, where)
 
 
 @post("/admin/tickets/{ticket_id:str}/close", include_in_schema=False, status_code=303)
@@ -170,10 +199,10 @@ async def close(request: Req, ticket_id: str) -> Redirect:
     operator = await signed_in(request)
     found = await _ticket(request, ticket_id)
     if (holder := _held_by_other(found, operator)) and operator.role != "admin":
-        return _back(f"/admin/tickets/{found['ticket_id']}",
-                     f"{holder} has this ticket: only they (or an admin) can close it.")
+        return await _back(request, operator, f"/admin/tickets/{found['ticket_id']}",
+                           f"{holder} has this ticket: only they (or an admin) can close it.")
     await operators.close(request, store_of(request), found)
-    return _back("/admin/queue", f"Ticket {found['ticket_id']} closed.")
+    return await _back(request, operator, "/admin/queue", f"Ticket {found['ticket_id']} closed.")
 
 
 @get("/admin/failed", include_in_schema=False)
@@ -181,7 +210,7 @@ async def failed(request: Req) -> Template:
     """WhatsApp replies that gave up, with the cause and a Retry button."""
     operator = await signed_in(request)
     return page("failed.html", operator, sends=await dashboard.failed_sends(store_of(request)),
-                notice=request.query_params.get("notice", "")[:200], tab="failed")
+                notice=await pop(store_of(request), operator), tab="failed")
 
 
 @post("/admin/failed/retry", include_in_schema=False, status_code=303)
@@ -190,9 +219,9 @@ async def retry(request: Req) -> Redirect:
     operator = await signed_in(request)
     wamid = str((await request.form()).get("id") or "")[:200]
     if not await dashboard.requeue(store_of(request), wamid, operator.email):
-        return _back("/admin/failed", "That reply is no longer failed.")
+        return await _back(request, operator, "/admin/failed", "That reply is no longer failed.")
     request.app.state.inbox.workers.send(wamid)  # the outbox's sweep takes it up otherwise
-    return _back("/admin/failed", "Sending again.")
+    return await _back(request, operator, "/admin/failed", "Sending again.")
 
 
 def routes() -> list[Any]:
@@ -200,8 +229,9 @@ def routes() -> list[Any]:
     static = create_static_files_router("/admin/static", [ASSETS / "static"],
                                         name="admin_static")
     pages = [conversations, conversation_rows, conversation, queue, queue_rows, ticket,
-             ticket_messages, take, reply, close, failed, retry, admin_events,
-             *admin_reports.ROUTES]
-    return [*AUTH_ROUTES, static, Router("", route_handlers=pages,
-                                         exception_handlers={SignIn: to_login})]
+             ticket_messages, ticket_panel, take, reply, close, failed, retry, admin_events,
+             *admin_reports.ROUTES, unknown]
+    # Errors of the dashboard's pages (and its sign-in) are pages too: `channels.admin_errors`.
+    errors: dict[int | type[Exception], Any] = {SignIn: to_login, Exception: html_error}
+    return [static, Router("", route_handlers=[*AUTH_ROUTES, *pages], exception_handlers=errors)]
 

@@ -54,8 +54,9 @@ def view(figures: dict[str, Any]) -> dict[str, Any]:
             "Handoff reasons": {r["reason"][:40]: r["count"] for r in handoffs["reasons"]},
             "Turns answered by": {m["answered_by"]: m["turns"] for m in figures["answered_by"]},
             "Languages (turns)": {m["language"]: m["turns"] for m in figures["languages"]},
+            # Whole milliseconds, as the latency table shows them.
             "p95 turn latency by route (ms)": {
-                r["route"]: r["p95_ms"] for r in figures["latency_by_route"]}},
+                r["route"]: round(r["p95_ms"]) for r in figures["latency_by_route"]}},
         "by_channel": figures["by_channel"], "by_agent": figures["by_agent"],
         "latency": figures["latency_by_route"], "least": figures["least_confident"],
         "currency": currency,

@@ -8,6 +8,7 @@ by `(session_key, at)`; a transcript by `(session_key, at)`; the queue by
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -144,6 +145,24 @@ async def queue(store: Store, limit: int = 200) -> list[dict[str, Any]]:
     return [{**t, "waited": waited(t.get("created_at"))} for t in tickets]
 
 
+def cause(error: str) -> str:
+    """A failed send's cause as an operator reads it, whole.
+
+    When the error carries the Graph API's JSON answer (`... 400: {"error": {"message": ...}}`),
+    its message stands for the JSON.
+    """
+    head, brace, rest = error.partition("{")
+    if not brace:
+        return error
+    try:
+        said = json.loads(brace + rest)
+    except ValueError:
+        return error
+    found = said.get("error") if isinstance(said, dict) else None
+    message = found.get("message") if isinstance(found, dict) else None
+    return f"{head.strip()} {message}".strip() if isinstance(message, str) and message else error
+
+
 async def failed_sends(store: Store, limit: int = FAILED_LIMIT) -> list[dict[str, Any]]:
     """WhatsApp replies that gave up, newest first, with the cause and the text."""
     docs = await store.wa_outbox.find({"state": "failed"}).sort(
@@ -153,8 +172,10 @@ async def failed_sends(store: Store, limit: int = FAILED_LIMIT) -> list[dict[str
         body = doc.get("body") or {}
         text = ((body.get("text") or {}).get("body")
                 or ((body.get("interactive") or {}).get("body") or {}).get("text") or "")
-        out.append({"id": doc["_id"], "to": doc.get("to", ""), "text": text,
-                    "error": doc.get("error", ""), "attempts": doc.get("attempts", 0),
+        to, error = str(doc.get("to") or ""), str(doc.get("error") or "")
+        out.append({"id": doc["_id"], "to": to, "number": f"+{to.lstrip('+')}" if to else "",
+                    "text": text, "error": error, "cause": cause(error),
+                    "attempts": doc.get("attempts", 0),
                     "queued_at": doc.get("queued_at"), "ago": waited(doc.get("queued_at"))})
     return out
 

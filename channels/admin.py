@@ -155,9 +155,13 @@ async def take(request: Req, ticket_id: str) -> Redirect:
     return await _back(request, operator, "/admin/queue", notice)
 
 
-def _held_by_other(found: Doc, operator: Operator) -> str | None:
-    holder = found.get("taken_by")
-    return holder if holder and holder != operator.email else None
+def _refused(found: Doc, operator: Operator, *, closing: bool) -> str | None:
+    """Why `operator` may not reply to (or close) the ticket, as the API says; None if they may."""
+    try:
+        operators.refuse_unless_free(found, operator, closing=closing)
+    except ApiError as refused:
+        return f"{refused.detail}."
+    return None
 
 
 @post("/admin/tickets/{ticket_id:str}/reply", include_in_schema=False, status_code=303)
@@ -180,9 +184,8 @@ async def reply(request: Req, ticket_id: str) -> Redirect | Template:
             "below: check the conversation, then press Send again."))
     found = await _ticket(request, ticket_id)
     where = f"/admin/tickets/{found['ticket_id']}"
-    if holder := _held_by_other(found, operator):
-        return await _back(request, operator, where,
-                           f"{holder} has this ticket: only they can reply.")
+    if why := _refused(found, operator, closing=False):
+        return await _back(request, operator, where, why)
     if not text:
         return await _back(request, operator, where, "Write a message first.")
     if found["status"] != "open":
@@ -198,9 +201,8 @@ async def close(request: Req, ticket_id: str) -> Redirect:
     """Close the ticket: the customer is back with the assistant, which says so."""
     operator = await signed_in(request)
     found = await _ticket(request, ticket_id)
-    if (holder := _held_by_other(found, operator)) and operator.role != "admin":
-        return await _back(request, operator, f"/admin/tickets/{found['ticket_id']}",
-                           f"{holder} has this ticket: only they (or an admin) can close it.")
+    if why := _refused(found, operator, closing=True):
+        return await _back(request, operator, f"/admin/tickets/{found['ticket_id']}", why)
     await operators.close(request, store_of(request), found)
     return await _back(request, operator, "/admin/queue", f"Ticket {found['ticket_id']} closed.")
 

@@ -115,3 +115,21 @@ async def test_a_reply_nobody_can_receive_is_refused_and_not_kept(api: Api) -> N
     assert_error(refused, 409, "no_phone")
     assert await api.store.db["transcripts"].count_documents({"kind": "operator"}) == 0
     assert await api.store.wa_outbox.count_documents({}) == 0
+
+
+async def test_the_pages_forms_keep_to_the_same_rule(api: Api) -> None:
+    ticket = await _ticket(api)
+    lead = await _as(api, "lead@shop.test", "admin")
+    await _post(api, f"/admin/api/tickets/{ticket}/reply", lead, text="Lead here.")
+    await _as(api, "sam@shop.test")
+    token = await dashboard_csrf(api.client)
+    api.client.follow_redirects = True
+    for action, told in (("reply", "only they can reply"),
+                         ("close", "only they or an admin can close it")):
+        page = await api.client.post(f"/admin/tickets/{ticket}/{action}",
+                                     data={"_csrf": token, "text": "Sam here."})
+        assert f"lead@shop.test has this ticket: {told}." in page.text
+    still = await api.store.handoff_tickets.find_one({"ticket_id": ticket})
+    assert still and still["status"] == "open" and still["taken_by"] == "lead@shop.test"
+    assert await api.store.db["transcripts"].distinct("text", {"kind": "operator"}) == [
+        "Lead here."]

@@ -80,6 +80,8 @@ class History(BaseModel):
     """`GET /chat/history`: the newest 100 messages of the session, oldest first."""
 
     messages: list[ArchivedMessage]
+    mode: Literal["assistant", "human"] = Field(
+        description="who has the conversation now: the assistant, or a person")
 
 
 class Ticket(BaseModel):

@@ -104,7 +104,7 @@ async def test_history_is_the_newest_hundred_messages(api: Api) -> None:
 async def test_another_customers_session_of_the_same_id_is_not_shown(api: Api) -> None:
     await api.chat("hello", user="demo-bob", session="shared-id")
     await _archived(api, {"user_id": "demo-bob"})
-    assert (await _history(api, "shared-id")).json() == {"messages": []}
+    assert (await _history(api, "shared-id")).json() == {"messages": [], "mode": "assistant"}
     bobs = (await _history(api, "shared-id", user="demo-bob")).json()["messages"]
     assert [m["text"] for m in bobs][:1] == ["hello"]
 

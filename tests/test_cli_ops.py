@@ -85,9 +85,13 @@ def test_ask_into_a_closed_pipe_is_quiet(db_env: dict[str, str], tmp_path: Path)
 
 @pytest.mark.slow
 def test_ctrl_c_in_chat_exits_at_once(db_env: dict[str, str], tmp_path: Path) -> None:
-    chat = subprocess.Popen([str(OMNISALES), "chat"], env=db_env, cwd=tmp_path,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    # Where a chat that did not exit was stuck: faulthandler prints every thread's stack on
+    # SIGABRT, into a file the failure shows (a pipe nobody reads could itself hold the exit).
+    stuck = tmp_path / "stderr.txt"
+    with stuck.open("w") as err:
+        chat = subprocess.Popen([str(OMNISALES), "chat"], env=db_env | {"PYTHONFAULTHANDLER": "1"},
+                                cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=err, text=True)
     try:
         assert chat.stdout is not None and chat.stdin is not None
         assert "Empty line or Ctrl-D to quit" in chat.stdout.readline()
@@ -98,14 +102,19 @@ def test_ctrl_c_in_chat_exits_at_once(db_env: dict[str, str], tmp_path: Path) ->
         time.sleep(0.3)  # at the next prompt, waiting for a line that never comes
         asked = time.monotonic()
         chat.send_signal(signal.SIGINT)
-        status = chat.wait(timeout=10)
+        try:
+            status = chat.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            chat.send_signal(signal.SIGABRT)
+            chat.wait(timeout=10)
+            pytest.fail(f"the chat did not exit; where it was:\n{stuck.read_text()[-6000:]}")
         took = time.monotonic() - asked
     finally:
         if chat.poll() is None:
             chat.kill()
             chat.wait()
     assert status == 130 and took < 3.0, took
-    assert chat.stderr is not None and "Traceback" not in chat.stderr.read()
+    assert "Traceback" not in stuck.read_text()
 
 
 def test_make_run_takes_a_port() -> None:

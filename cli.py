@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import sys
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, NoReturn
@@ -189,9 +188,6 @@ async def _ask(settings: Settings, user: str, session: str, channel: str, messag
     print(json.dumps(result, default=str))
 
 
-CTRL_C_GRACE_S = 1.5  # what Ctrl-C leaves the chat to close the app before it exits
-
-
 def _chat(settings: Settings, user: str, session: str) -> None:
     """The terminal conversation; Ctrl-C leaves at once, mid-question or mid-turn.
 
@@ -209,23 +205,8 @@ def _chat(settings: Settings, user: str, session: str) -> None:
                 result = runner.run(run_turn(app.graph, customer_id=user, session_id=session,
                                              message=line))
                 print(f"[{result['agent_used']}] {result['reply']}")
-        except KeyboardInterrupt:
-            _leave_now(runner, opened)
         finally:
             runner.run(opened.__aexit__(None, None, None))
-
-
-def _leave_now(runner: asyncio.Runner, opened: Any) -> NoReturn:
-    """Ctrl-C in the chat: exit 130 now, the app closed if that takes no more than a moment.
-
-    What is still being written (the last turn's archive entry) gets `CTRL_C_GRACE_S`; nothing
-    else (a slow database, a busy worker thread at the loop's close) keeps the terminal waiting.
-    """
-    with contextlib.suppress(Exception, KeyboardInterrupt):  # a second Ctrl-C: leave now
-        runner.run(asyncio.wait_for(opened.__aexit__(None, None, None), CTRL_C_GRACE_S))
-    print(file=sys.stderr, flush=True)  # the prompt's line ends; nothing else to say
-    sys.stdout.flush()
-    os._exit(130)
 
 
 def _line(prompt: str) -> str:

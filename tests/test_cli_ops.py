@@ -83,6 +83,15 @@ def test_ask_into_a_closed_pipe_is_quiet(db_env: dict[str, str], tmp_path: Path)
     assert len(process.stderr.splitlines()) == 1, process.stderr
 
 
+def _as_in_a_terminal() -> None:
+    """Ctrl-C reaches the child as it would a terminal's foreground program.
+
+    A suite started as a background job (`make test &`) has SIGINT ignored, and a child
+    inherits that: Python then installs no KeyboardInterrupt for it, and Ctrl-C does nothing.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 def test_ctrl_c_in_chat_exits_at_once(db_env: dict[str, str], tmp_path: Path) -> None:
     # Where a chat that did not exit was stuck: faulthandler prints every thread's stack on
@@ -91,7 +100,7 @@ def test_ctrl_c_in_chat_exits_at_once(db_env: dict[str, str], tmp_path: Path) ->
     with stuck.open("w") as err:
         chat = subprocess.Popen([str(OMNISALES), "chat"], env=db_env | {"PYTHONFAULTHANDLER": "1"},
                                 cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=err, text=True)
+                                stderr=err, text=True, preexec_fn=_as_in_a_terminal)
     try:
         assert chat.stdout is not None and chat.stdin is not None
         assert "Empty line or Ctrl-D to quit" in chat.stdout.readline()

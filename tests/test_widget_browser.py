@@ -313,6 +313,7 @@ def test_the_widget_is_usable_by_keyboard(omnisales: Served, page: Page) -> None
     assert [p["status"] for p in omnisales.db["payments"].find({"customer_id": "demo-bob"})
             ] == ["cancelled"]
     assert frame.locator(":focus").get_attribute("id") == "input"
+    expect(frame.locator("#send")).to_be_enabled()  # with the answer shown, Send works again
     page.keyboard.press("Tab")  # from the message box to Send
     assert frame.locator(":focus").get_attribute("id") == "send"
 

@@ -164,6 +164,7 @@ async function say(text, shown = text) {
         draft.firstChild.textContent = "";
       } else if (event === "response") {
         draft.remove();
+        ready();  // the turn is over: Send works again before the stream has quite closed
         answer(data);
       } else if (event === "error") {
         throw new Error("stream");
@@ -175,10 +176,15 @@ async function say(text, shown = text) {
     showError(code === "429" ? "slow" : code === "409" ? "busy" : code === "401" ? "signin"
       : navigator.onLine ? "error" : "offline");
   } finally {
-    state.busy = false;
-    $("typing").hidden = true;
-    $("send").disabled = false;
+    ready();
   }
+}
+
+/** Ready for the customer's next message. */
+function ready() {
+  state.busy = false;
+  $("typing").hidden = true;
+  $("send").disabled = false;
 }
 
 async function send(text) {

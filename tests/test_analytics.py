@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from graph.session import TurnResult
+from tests.test_replay import archived_checkout
 from tools import transcripts
 from tools.analytics import CACHE, figures, keep_up, keep_up_forever, plan
 from tools.charts import bar_chart, figure_charts, funnel_chart
@@ -111,14 +112,8 @@ async def test_figures_of_hand_made_entries(store: Store) -> None:
 
 async def test_the_funnel_of_a_customer_who_searches_adds_and_pays(
         seeded: Store, turn: Say, graph: Any) -> None:
-    started = datetime.now(UTC) - timedelta(minutes=1)
-    await turn("what's the cheapest laptop you have?")
-    await turn("add the cheapest laptop to my cart")
-    assert (await turn("pay for my cart"))["awaiting_confirmation"]
-    await turn("yes")
-    await turn("where is my order ORD-1002?", user="demo-bob", channel="whatsapp")
-    await graph.checkpointer.archive.flush()
-    result = await figures(seeded, started, datetime.now(UTC) + timedelta(minutes=1))
+    started, ended = await archived_checkout(turn, graph)
+    result = await figures(seeded, started, ended)
     paid = await seeded.payments.find_one({"status": "paid"})
     assert paid is not None
     assert _funnel(result) == [2, 1, 1, 1, 1]

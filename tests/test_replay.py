@@ -34,7 +34,7 @@ async def _counts(store: Store) -> dict[str, int]:
             for name in sorted(await store.db.list_collection_names())}
 
 
-async def _archive(turn: Say, graph: Any) -> tuple[datetime, datetime]:
+async def archived_checkout(turn: Say, graph: Any) -> tuple[datetime, datetime]:
     """Alice searches, adds, pays; Bob asks after an order on WhatsApp. The period around."""
     start = datetime.now(UTC) - timedelta(seconds=5)
     await turn("what's the cheapest laptop you have?")
@@ -49,7 +49,7 @@ async def _archive(turn: Say, graph: Any) -> tuple[datetime, datetime]:
 @pytest.mark.slow
 async def test_the_same_graph_replays_without_a_difference_and_leaves_the_shop_alone(
         seeded: Store, settings: Settings, turn: Say, graph: Any) -> None:
-    start, end = await _archive(turn, graph)
+    start, end = await archived_checkout(turn, graph)
     before = await _counts(seeded)
     report = await replay(seeded, settings, start=start, end=end, version="offline")
     assert await _counts(seeded) == before  # nothing written to the live shop
@@ -105,7 +105,7 @@ class _OrdersToGeneral(Router):
 @pytest.mark.slow
 async def test_a_changed_routing_shows_the_turn_whose_route_differs(
         seeded: Store, settings: Settings, turn: Say, graph: Any) -> None:
-    start, end = await _archive(turn, graph)
+    start, end = await archived_checkout(turn, graph)
     before = await _counts(seeded)
     report = await replay(seeded, settings, start=start, end=end, channel="whatsapp",
                           router=_OrdersToGeneral(trained_classifier()), version="orders→general")
